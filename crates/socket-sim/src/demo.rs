@@ -1,0 +1,92 @@
+//! The stage 1 demo: two numbers read one after the other, then together, timed.
+//!
+//! Also home to [`main`], the few lines every stage's demo binary shares.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use crate::measure::measure;
+use crate::{MySocket, default_delay, get_2_num_async_hardcode_with, get_num_sync_with};
+
+/// Writes the stage 1 demo to `out`, with sockets that take `delay`.
+///
+/// Takes about three delays: two for the synchronous pair, one for the
+/// hardcoded one. Values are seeded, so only the times vary between runs.
+pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<()> {
+    let socket = |seed| MySocket::builder().delay(delay).seed(seed);
+    writeln!(
+        out,
+        "Every socket here becomes readable {} ms after it is built, holding one i32.",
+        delay.as_millis()
+    )?;
+
+    writeln!(out)?;
+    writeln!(out, "get_num_sync(), twice in a row")?;
+    writeln!(
+        out,
+        "  Each call spins on has_data_to_read() until its socket is ready, then reads it."
+    )?;
+    let ((first, second), took) =
+        measure(|| (get_num_sync_with(socket(1)), get_num_sync_with(socket(2))));
+    writeln!(out, "  first  = {first}")?;
+    writeln!(out, "  second = {second}")?;
+    writeln!(out, "  2 numbers in {}: {took}", about_delays(took.wall, delay))?;
+
+    writeln!(out)?;
+    writeln!(out, "get_2_num_async_hardcode()")?;
+    writeln!(out, "  Builds both sockets first, then spins until both are ready.")?;
+    let (pair, took) = measure(|| get_2_num_async_hardcode_with(socket(1), socket(2)));
+    writeln!(out, "  both   = {pair:?}")?;
+    writeln!(out, "  2 numbers in {}: {took}", about_delays(took.wall, delay))?;
+
+    writeln!(out)?;
+    writeln!(out, "Waiting for both sockets at once halved the time: that is what async is for.")?;
+    writeln!(
+        out,
+        "But every loop kept a core busy just asking \"ready yet?\", and a third socket,"
+    )?;
+    writeln!(out, "or a file, would need yet another hand-written function.")?;
+    Ok(())
+}
+
+/// Insta filters for demo transcripts: they hide what varies from run to run
+/// (milliseconds measured, CPU shares) and keep everything else.
+pub const TIME_FILTERS: &[(&str, &str)] =
+    &[(r"\b\d+ ms, CPU busy \d+(\.\d)?% of it", "[wall] ms, CPU busy [share] of it")];
+
+/// `wall` as a whole number of delays: "about 2 delays".
+///
+/// Rounded to the nearest whole delay, so that the text stays the same from
+/// run to run while the exact milliseconds vary.
+pub fn about_delays(wall: Duration, delay: Duration) -> String {
+    if delay.is_zero() {
+        return "no time (the delay is 0)".to_owned();
+    }
+    match (wall.as_secs_f64() / delay.as_secs_f64()).round() as u64 {
+        1 => "about 1 delay".to_owned(),
+        n => format!("about {n} delays"),
+    }
+}
+
+/// The `main` of every stage's demo binary: takes the delay from
+/// `SOCKET_SIM_DELAY_MS` (2 s when unset), writes `demo` to standard output,
+/// and turns what went wrong into a message and an exit code.
+pub fn main(crate_name: &str, demo: fn(&mut dyn Write, Duration) -> io::Result<()>) -> ExitCode {
+    let delay = match default_delay() {
+        Ok(delay) => delay,
+        Err(error) => {
+            eprintln!("{crate_name}: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    match demo(&mut io::stdout().lock(), delay) {
+        // A reader that stops early (`| head`) is not an error worth a message.
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{crate_name}: cannot write the demo: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! Wall time and CPU time, so that every stage can say how busy the CPU was
+//! while it waited.
+//!
+//! CPU time here is the whole process's: user plus system time of every
+//! thread, as the operating system counts it (read through the cpu-time
+//! crate). Divided by the wall time it gives the CPU share of a wait: 100 % is
+//! one core busy from start to end, as in a busy wait; an executor that
+//! sleeps while it waits stays near 0 %.
+//!
+//! Being process-wide, the figure also counts other threads that happen to be
+//! busy at the same time (the timer thread, or other tests of a test binary):
+//! measure one thing at a time.
+
+use std::sync::{Arc, Condvar, Mutex};
+use std::task::{Wake, Waker};
+use std::time::{Duration, Instant};
+use std::{fmt, fs, io};
+
+use cpu_time::ProcessTime;
+
+/// This process's CPU time so far: user plus system time, all threads.
+pub fn process_cpu_time() -> Duration {
+    ProcessTime::now().as_duration()
+}
+
+/// The names of this process's threads, from `/proc/self/task` (Linux only;
+/// elsewhere an error of kind `Unsupported`).
+///
+/// Linux keeps the first 15 bytes of a name: see
+/// [`TIMER_THREAD_NAME`](crate::TIMER_THREAD_NAME), which fits.
+pub fn thread_names() -> io::Result<Vec<String>> {
+    if !cfg!(target_os = "linux") {
+        return Err(io::Error::new(io::ErrorKind::Unsupported, "thread names are read from /proc"));
+    }
+    let mut names = Vec::new();
+    for task in fs::read_dir("/proc/self/task")? {
+        match fs::read_to_string(task?.path().join("comm")) {
+            Ok(name) => names.push(name.trim_end().to_owned()),
+            // A thread that ended while we listed them.
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(names)
+}
+
+/// Runs `f` and measures it.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use socket_sim::measure::measure;
+///
+/// let ((), sleeping) = measure(|| std::thread::sleep(Duration::from_millis(20)));
+/// assert!(sleeping.wall >= Duration::from_millis(20));
+/// assert!(sleeping.cpu_share() < 0.5, "sleeping leaves the CPU alone");
+/// ```
+pub fn measure<T>(f: impl FnOnce() -> T) -> (T, Measurement) {
+    let stopwatch = Stopwatch::start();
+    let value = f();
+    (value, stopwatch.elapsed())
+}
+
+/// Started at some moment, tells the wall and CPU time since.
+#[derive(Clone, Copy, Debug)]
+pub struct Stopwatch {
+    wall: Instant,
+    cpu: Duration,
+}
+
+impl Stopwatch {
+    /// Starts measuring now.
+    pub fn start() -> Self {
+        Self { wall: Instant::now(), cpu: process_cpu_time() }
+    }
+
+    /// The wall and CPU time since [`start`](Self::start).
+    pub fn elapsed(&self) -> Measurement {
+        Measurement { wall: self.wall.elapsed(), cpu: process_cpu_time().saturating_sub(self.cpu) }
+    }
+}
+
+/// How long something took, on the clock and on the CPU.
+///
+/// Displays as `"203 ms, CPU busy 99% of it"`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Measurement {
+    /// Time on the clock.
+    pub wall: Duration,
+    /// CPU time of the whole process over the same span.
+    pub cpu: Duration,
+}
+
+impl Measurement {
+    /// CPU time per wall time: 1.0 is one core busy all along, 0.0 an idle
+    /// process; above 1.0 when several threads were busy at once.
+    pub fn cpu_share(&self) -> f64 {
+        if self.wall.is_zero() {
+            return 0.0;
+        }
+        self.cpu.as_secs_f64() / self.wall.as_secs_f64()
+    }
+}
+
+impl fmt::Display for Measurement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ms, CPU busy {} of it", self.wall.as_millis(), Percent(self.cpu_share()))
+    }
+}
+
+/// A share shown as a percentage: whole percents, with one decimal below 10 %
+/// so that an idle executor's 0.2 % does not read as 0 %.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Percent(pub f64);
+
+impl fmt::Display for Percent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let percent = self.0 * 100.0;
+        if percent < 9.95 { write!(f, "{percent:.1}%") } else { write!(f, "{percent:.0}%") }
+    }
+}
+
+/// A waker that counts its wake-ups and can be waited on: the instrument the
+/// tests use to watch wake-ups happen.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use socket_sim::{MySocket, measure::WakeCounter};
+///
+/// let counter = WakeCounter::new();
+/// let socket = MySocket::builder().delay(Duration::from_millis(10)).build();
+/// socket.set_readable_callback(counter.waker());
+/// assert_eq!(counter.live_wakers(), 1, "the socket holds it");
+/// assert!(counter.wait_for(1, Duration::from_secs(5)));
+/// assert_eq!(counter.live_wakers(), 0, "woken and dropped");
+/// ```
+#[derive(Debug, Default)]
+pub struct WakeCounter {
+    /// Wake-ups so far, by value or by reference.
+    wakes: Mutex<usize>,
+    /// Notified on every wake-up, for [`wait_for`](Self::wait_for).
+    woken: Condvar,
+}
+
+impl WakeCounter {
+    /// A counter at zero.
+    pub fn new() -> Arc<Self> {
+        Arc::default()
+    }
+
+    /// A waker that counts into this counter.
+    pub fn waker(self: &Arc<Self>) -> Waker {
+        Waker::from(Arc::clone(self))
+    }
+
+    /// How often a waker of this counter was woken.
+    pub fn wakes(&self) -> usize {
+        *self.wakes.lock().unwrap()
+    }
+
+    /// How many wakers of this counter are alive, not counting the `Arc`
+    /// this is called on: each waker holds one reference.
+    pub fn live_wakers(self: &Arc<Self>) -> usize {
+        Arc::strong_count(self) - 1
+    }
+
+    /// Blocks until the wakers were woken at least `wakes` times in all, or
+    /// until `timeout` passed. Tells whether they were.
+    pub fn wait_for(&self, wakes: usize, timeout: Duration) -> bool {
+        let count = self.wakes.lock().unwrap();
+        let (count, _) =
+            self.woken.wait_timeout_while(count, timeout, |count| *count < wakes).unwrap();
+        *count >= wakes
+    }
+}
+
+impl Wake for WakeCounter {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        *self.wakes.lock().unwrap() += 1;
+        self.woken.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_keeps_a_decimal_only_for_small_shares() {
+        let shown = [0.0, 0.0004, 0.0016, 0.099, 0.0996, 0.5, 0.996, 1.87]
+            .map(|share| Percent(share).to_string());
+        assert_eq!(shown, ["0.0%", "0.0%", "0.2%", "9.9%", "10%", "50%", "100%", "187%"]);
+    }
+
+    #[test]
+    fn a_zero_length_measurement_has_no_share() {
+        assert_eq!(Measurement::default().cpu_share(), 0.0);
+    }
+
+    #[test]
+    fn display_gives_milliseconds_and_share() {
+        let m = Measurement { wall: Duration::from_millis(200), cpu: Duration::from_millis(100) };
+        assert_eq!(m.to_string(), "200 ms, CPU busy 50% of it");
+    }
+}

@@ -1,0 +1,53 @@
+//! What waiting costs: busy waits keep a core busy for the whole wait, and a
+//! wait on a waker leaves it idle, because the timer thread sleeps too.
+//!
+//! CPU time is process-wide, so the tests here take turns (`SERIAL`).
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use socket_sim::measure::{WakeCounter, measure};
+use socket_sim::{MySocket, get_2_num_async_hardcode_with, get_num_sync_with};
+
+const DELAY: Duration = Duration::from_millis(200);
+const SLACK: Duration = Duration::from_millis(300);
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn socket(seed: u64) -> socket_sim::SocketBuilder {
+    MySocket::builder().delay(DELAY).seed(seed)
+}
+
+#[test]
+fn a_sync_read_takes_one_delay_with_a_core_busy() {
+    let _turn = SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let (_, took) = measure(|| get_num_sync_with(socket(1)));
+    assert!(took.wall >= DELAY && took.wall < DELAY + SLACK, "{took}");
+    assert!(took.cpu_share() > 0.6, "a busy wait should keep a core busy: {took}");
+}
+
+#[test]
+fn two_sync_reads_take_two_delays_and_the_hardcoded_pair_one() {
+    let _turn = SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let ((first, second), sync) =
+        measure(|| (get_num_sync_with(socket(1)), get_num_sync_with(socket(2))));
+    let (pair, together) = measure(|| get_2_num_async_hardcode_with(socket(1), socket(2)));
+    assert_eq!(pair, (first, second), "same seeds, same numbers");
+    assert!(sync.wall >= 2 * DELAY && sync.wall < 2 * DELAY + SLACK, "{sync}");
+    assert!(together.wall >= DELAY && together.wall < DELAY + SLACK, "{together}");
+    assert!(together.cpu_share() > 0.6, "the hardcoded pair busy-waits too: {together}");
+}
+
+#[test]
+fn waiting_on_a_waker_leaves_the_cpu_idle() {
+    let _turn = SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let counter = WakeCounter::new();
+    let (woken, took) = measure(|| {
+        let socket = socket(1).build();
+        socket.set_readable_callback(counter.waker());
+        counter.wait_for(1, Duration::from_secs(10))
+    });
+    assert!(woken, "never woken");
+    assert!(took.wall >= DELAY && took.wall < DELAY + SLACK, "{took}");
+    // Both this thread and the timer thread sleep: a few context switches at most.
+    assert!(took.cpu_share() < 0.05, "waiting on a waker should cost next to nothing: {took}");
+}

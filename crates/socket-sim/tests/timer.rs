@@ -1,0 +1,130 @@
+//! The one timer thread: no lost wake-up around a deadline, one thread for
+//! every socket of the process, and 100,000 sockets served on time.
+
+use std::hint;
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use socket_sim::measure::{WakeCounter, thread_names};
+use socket_sim::{MySocket, TIMER_THREAD_NAME};
+
+/// How late a socket may be: generous, for a loaded machine running debug builds.
+const SLACK: Duration = Duration::from_millis(500);
+/// Long enough for anything that works, short enough that a broken fork fails.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+fn timer_threads() -> usize {
+    thread_names().unwrap().iter().filter(|name| *name == TIMER_THREAD_NAME).count()
+}
+
+/// Registers two wakers at staggered moments around each socket's deadline,
+/// from two threads at once: whichever side of the deadline a registration
+/// lands on, the newest waker is woken exactly once.
+#[test]
+fn registering_around_the_deadline_never_loses_a_wake_up() {
+    const ROUNDS: u64 = 2_500; // per thread
+    let delay = Duration::from_micros(100);
+    let counts = thread::scope(|scope| {
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                scope.spawn(move || {
+                    let (mut early, mut late) = (0, 0);
+                    let mut counters = Vec::new();
+                    for round in 0..ROUNDS {
+                        let socket = MySocket::builder().delay(delay).value(1).build();
+                        // From 0 to 390 µs after the build: before, around and after the deadline.
+                        let lead = Duration::from_micros(round % 40 * 10);
+                        let built = Instant::now();
+                        while built.elapsed() < lead {
+                            hint::spin_loop();
+                        }
+                        let (older, newest) = (WakeCounter::new(), WakeCounter::new());
+                        if socket.has_data_to_read() {
+                            late += 1
+                        } else {
+                            early += 1
+                        }
+                        socket.set_readable_callback(older.waker());
+                        socket.set_readable_callback(newest.waker());
+                        assert!(
+                            newest.wait_for(1, PATIENCE),
+                            "round {round}: wake-up lost ({lead:?} after build)"
+                        );
+                        counters.push((older, newest));
+                    }
+                    (early, late, counters)
+                })
+            })
+            .collect();
+        workers.into_iter().map(|worker| worker.join().unwrap()).collect::<Vec<_>>()
+    });
+
+    thread::sleep(Duration::from_millis(20)); // room for a wrong second wake-up to show
+    let (mut early, mut late) = (0, 0);
+    for (e, l, counters) in counts {
+        (early, late) = (early + e, late + l);
+        for (older, newest) in counters {
+            assert_eq!(newest.wakes(), 1, "the newest waker is woken exactly once");
+            assert!(older.wakes() <= 1, "a replaced waker woken twice");
+        }
+    }
+    // The test means something only if both sides of the deadline were hit.
+    assert!(early > 0 && late > 0, "registrations all on one side: {early} before, {late} after");
+}
+
+#[test]
+fn one_timer_thread_serves_sockets_built_on_many_threads() {
+    let counter = WakeCounter::new();
+    thread::scope(|scope| {
+        for t in 0..8 {
+            let counter = Arc::clone(&counter);
+            scope.spawn(move || {
+                let socket = MySocket::builder().delay(Duration::from_millis(10 + t)).build();
+                socket.set_readable_callback(counter.waker());
+                assert!(counter.wait_for(1, PATIENCE));
+            });
+        }
+    });
+    assert_eq!(timer_threads(), 1, "threads: {:?}", thread_names().unwrap());
+}
+
+#[test]
+fn one_timer_thread_wakes_100_000_pending_sockets_once_each() {
+    const N: usize = 100_000;
+    let delay = Duration::from_millis(300);
+    let counter = WakeCounter::new();
+    let start = Instant::now();
+    let sockets: Vec<MySocket> =
+        (0..N).map(|_| MySocket::builder().delay(delay).value(3).build()).collect();
+    let last_deadline = start.elapsed() + delay;
+    for socket in &sockets {
+        socket.set_readable_callback(counter.waker());
+    }
+    assert!(counter.wait_for(N, PATIENCE), "only {} of {N} woken", counter.wakes());
+    let all_woken = start.elapsed();
+
+    assert!(sockets.iter().all(MySocket::has_data_to_read));
+    assert!(
+        all_woken < last_deadline + SLACK,
+        "all woken after {all_woken:?}, last deadline {last_deadline:?}"
+    );
+    thread::sleep(Duration::from_millis(20));
+    assert_eq!(counter.wakes(), N, "some socket woke twice");
+    assert_eq!(timer_threads(), 1);
+}
+
+#[test]
+fn a_socket_is_on_time_behind_100_000_pending_ones() {
+    let crowd: Vec<MySocket> =
+        (0..100_000).map(|_| MySocket::builder().delay(Duration::from_secs(60)).build()).collect();
+    let delay = Duration::from_millis(50);
+    let start = Instant::now();
+    let socket = MySocket::builder().delay(delay).build();
+    let counter = WakeCounter::new();
+    socket.set_readable_callback(counter.waker());
+    assert!(counter.wait_for(1, PATIENCE));
+    let took = start.elapsed();
+    assert!(took >= delay && took < delay + SLACK, "woken after {took:?}, delay {delay:?}");
+    assert!(crowd.iter().all(|socket| !socket.has_data_to_read()));
+}
