@@ -1,0 +1,117 @@
+//! What every command shares: the two ways to fail, and reading flags.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Why a command did not succeed.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// The command line was wrong: the message, then the usage text. Exit 2.
+    Usage { message: String, usage: &'static str },
+    /// The command ran and something failed (a stage, its tests). Exit 1.
+    Failed(String),
+}
+
+impl Failure {
+    pub fn usage(message: impl Into<String>, usage: &'static str) -> Self {
+        Failure::Usage { message: message.into(), usage }
+    }
+
+    /// Says what went wrong on standard error and gives the exit code.
+    pub fn report(self) -> ExitCode {
+        match self {
+            Failure::Usage { message, usage } => {
+                eprintln!("error: {message}\n\n{usage}");
+                ExitCode::from(2)
+            }
+            Failure::Failed(message) => {
+                eprintln!("error: {message}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+/// One command-line argument, read as a flag: `--name value` and
+/// `--name=value` both give a flag with a value.
+pub enum Arg {
+    /// `-h` or `--help`.
+    Help,
+    /// A flag and its value, taken from the same argument or the next one.
+    Flag { name: String, value: Option<String> },
+    /// Anything else.
+    Positional(String),
+}
+
+/// Reads the arguments of one command, flag by flag.
+pub struct Args {
+    args: std::vec::IntoIter<String>,
+    usage: &'static str,
+}
+
+impl Args {
+    pub fn new(args: Vec<String>, usage: &'static str) -> Self {
+        Args { args: args.into_iter(), usage }
+    }
+
+    /// The next argument, if any. Flags are split from an inline `=value`;
+    /// a separate value is read by [`value`](Self::value).
+    pub fn next_arg(&mut self) -> Option<Arg> {
+        let arg = self.args.next()?;
+        Some(match arg.as_str() {
+            "-h" | "--help" => Arg::Help,
+            _ if arg.starts_with("--") => match arg.split_once('=') {
+                Some((name, value)) => {
+                    Arg::Flag { name: name.to_owned(), value: Some(value.to_owned()) }
+                }
+                None => Arg::Flag { name: arg, value: None },
+            },
+            _ => Arg::Positional(arg),
+        })
+    }
+
+    /// The value of flag `name`: the inline one, or the next argument.
+    pub fn value(&mut self, name: &str, inline: Option<String>) -> Result<String, Failure> {
+        inline
+            .or_else(|| self.args.next())
+            .ok_or_else(|| self.error(format!("{name} needs a value")))
+    }
+
+    /// A usage error for this command.
+    pub fn error(&self, message: impl Into<String>) -> Failure {
+        Failure::usage(message, self.usage)
+    }
+
+    /// The usage error for an argument this command does not take.
+    pub fn unexpected(&self, arg: Arg) -> Failure {
+        match arg {
+            Arg::Flag { name, .. } => self.error(format!("unknown flag {name:?}")),
+            Arg::Positional(arg) => self.error(format!("unexpected argument {arg:?}")),
+            Arg::Help => self.error("unexpected --help"),
+        }
+    }
+}
+
+/// Reads the arguments of a command that takes none: true when they ask for
+/// help, a usage error when there is anything else.
+pub fn help_or_nothing(args: Vec<String>, usage: &'static str) -> Result<bool, Failure> {
+    let mut args = Args::new(args, usage);
+    match args.next_arg() {
+        None => Ok(false),
+        Some(Arg::Help) => Ok(true),
+        Some(other) => Err(args.unexpected(other)),
+    }
+}
+
+/// The root of the workspace, where `Cargo.toml` with `[workspace]` is.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_owned()
+}
+
+/// The cargo that runs this xtask (from `CARGO`), for subcommands.
+pub fn cargo() -> std::process::Command {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = std::process::Command::new(cargo);
+    command.current_dir(workspace_root());
+    command
+}

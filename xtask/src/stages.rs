@@ -1,0 +1,82 @@
+//! The one table of stages that every command reads: add a stage here, and
+//! `list`, `test` and `walkthrough` know it.
+
+use std::fmt::Write as _;
+use std::io;
+use std::time::Duration;
+
+use crate::cli::Failure;
+
+/// A stage's demo: writes to `out`, with sockets that take `delay`.
+pub type Demo = fn(out: &mut dyn io::Write, delay: Duration) -> io::Result<()>;
+
+/// One stage of the workspace: one crate, one idea.
+#[derive(Debug)]
+pub struct Stage {
+    pub number: u8,
+    /// The crate, under `crates/`.
+    pub krate: &'static str,
+    /// The idea this stage adds, in a few words.
+    pub idea: &'static str,
+    /// The section of the article it follows.
+    pub section: &'static str,
+    /// What to watch for in its demo.
+    pub watch: &'static str,
+    /// The flaw that remains, which the next stage fixes.
+    pub flaw: &'static str,
+    pub demo: Demo,
+}
+
+/// Every stage, in order.
+pub const STAGES: &[Stage] = &[Stage {
+    number: 1,
+    krate: "socket-sim",
+    idea: "a fake socket, read by busy waits",
+    section: "The setup",
+    watch: "reading two sockets together takes one delay instead of two, yet the CPU is busy the whole wait",
+    flaw: "each new combination of sockets needs a new hand-written function, and every wait burns a core",
+    demo: socket_sim::demo::run,
+}];
+
+/// The stage named `name`: its number or its crate name.
+pub fn find(name: &str, usage: &'static str) -> Result<&'static Stage, Failure> {
+    STAGES.iter().find(|stage| stage.krate == name || stage.number.to_string() == name).ok_or_else(
+        || Failure::usage(format!("unknown stage {name:?}; the stages are:\n{}", names()), usage),
+    )
+}
+
+/// The stages, a line each: `  1  socket-sim`.
+pub fn names() -> String {
+    STAGES.iter().fold(String::new(), |mut names, stage| {
+        let _ = writeln!(names, "  {}  {}", stage.number, stage.krate);
+        names
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stages_are_numbered_in_order_from_one() {
+        let numbers: Vec<u8> = STAGES.iter().map(|stage| stage.number).collect();
+        let expected: Vec<u8> = (1..=STAGES.len() as u8).collect();
+        assert_eq!(numbers, expected);
+    }
+
+    #[test]
+    fn a_stage_is_found_by_number_or_crate_name_and_nothing_else() {
+        assert_eq!(find("1", "").unwrap().krate, "socket-sim");
+        assert_eq!(find("socket-sim", "").unwrap().number, 1);
+        for wrong in ["0", "01", "socket_sim", "Socket-Sim", ""] {
+            let Err(Failure::Usage { message, .. }) = find(wrong, "") else {
+                panic!("{wrong:?} was found")
+            };
+            assert!(
+                message.starts_with(&format!("unknown stage {wrong:?}; the stages are:\n")),
+                "{message}"
+            );
+            assert!(message.contains("  1  socket-sim"), "{message}");
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! Checks on the workspace itself that run as ordinary tests: every file
+//! opens with what it is for, every stage is in the table and forbids what
+//! it should, and the docs name what exists.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::cli::workspace_root;
+use crate::stages::STAGES;
+
+/// Every `.rs` file under `dir`, skipping build output.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() && path.file_name().is_some_and(|name| name != "target") {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[test]
+fn every_rust_file_opens_with_a_doc_comment() {
+    let root = workspace_root();
+    let missing: Vec<_> = ["crates", "xtask"]
+        .iter()
+        .flat_map(|dir| rust_files(&root.join(dir)))
+        .filter(|file| !fs::read_to_string(file).unwrap().starts_with("//!"))
+        .collect();
+    assert!(missing.is_empty(), "files without a `//!` first line: {missing:?}");
+}
+
+#[test]
+fn every_crate_under_crates_is_a_stage_in_the_table_and_back() {
+    let mut on_disk: Vec<String> = fs::read_dir(workspace_root().join("crates"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    on_disk.sort();
+    let mut in_table: Vec<String> = STAGES.iter().map(|stage| stage.krate.to_owned()).collect();
+    in_table.sort();
+    assert_eq!(on_disk, in_table);
+}
+
+#[test]
+fn stages_forbid_unsafe_code_and_open_with_their_idea() {
+    for stage in STAGES {
+        let lib = fs::read_to_string(
+            workspace_root().join("crates").join(stage.krate).join("src/lib.rs"),
+        )
+        .unwrap();
+        let first_line = lib.lines().next().unwrap_or_default();
+        assert!(
+            first_line.starts_with(&format!("//! Stage {}", stage.number)),
+            "{}: {first_line:?}",
+            stage.krate
+        );
+        assert!(
+            lib.contains("#![forbid(unsafe_code)]"),
+            "{} does not forbid unsafe code",
+            stage.krate
+        );
+    }
+}
+
+#[test]
+fn the_readme_maps_every_stage() {
+    let readme = fs::read_to_string(workspace_root().join("README.md")).unwrap();
+    for stage in STAGES {
+        let row = format!("| {} | {} |", stage.number, stage.idea);
+        assert!(readme.contains(&row), "README's stage map has no row starting {row:?}");
+        assert!(
+            readme.contains(&format!("`{}`", stage.krate)),
+            "README does not name `{}`",
+            stage.krate
+        );
+    }
+}

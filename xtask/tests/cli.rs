@@ -1,0 +1,109 @@
+//! The xtask command line from outside: exit codes, where messages go, and
+//! a short walkthrough end to end.
+
+use std::process::{Command, Output};
+
+fn xtask(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .env_remove("SOCKET_SIM_DELAY_MS")
+        .output()
+        .expect("cannot run xtask")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn help_goes_to_stdout_and_succeeds() {
+    for args in [&["--help"][..], &["-h"], &["help"]] {
+        let output = xtask(args);
+        assert_eq!(output.status.code(), Some(0), "{args:?}");
+        assert!(text(&output.stdout).contains("Usage: cargo xtask <command>"), "{args:?}");
+        assert!(output.stderr.is_empty(), "{args:?}");
+    }
+    for command in ["walkthrough", "test", "list"] {
+        let output = xtask(&[command, "--help"]);
+        assert_eq!(output.status.code(), Some(0), "{command}");
+        assert!(
+            text(&output.stdout).starts_with(&format!("Usage: cargo xtask {command}")),
+            "{command}"
+        );
+    }
+}
+
+#[test]
+fn an_unknown_or_missing_command_prints_usage_to_stderr_and_exits_2() {
+    for (args, message) in
+        [(&["nope"][..], "error: unknown command \"nope\""), (&[], "error: no command given")]
+    {
+        let output = xtask(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = text(&output.stderr);
+        assert!(stderr.starts_with(message), "{stderr}");
+        assert!(stderr.contains("Usage: cargo xtask <command>"), "{stderr}");
+        assert!(output.stdout.is_empty());
+    }
+}
+
+#[test]
+fn bad_arguments_to_a_command_exit_2_naming_what_was_wrong() {
+    for (args, message) in [
+        (
+            &["walkthrough", "--only", "nope"][..],
+            "error: unknown stage \"nope\"; the stages are:\n  1  socket-sim\n",
+        ),
+        (
+            &["walkthrough", "--delay-ms", "-3"],
+            "error: --delay-ms: \"-3\" is not a whole number of milliseconds\n",
+        ),
+        (
+            &["walkthrough", "--delay-ms", "4000000"],
+            "error: --delay-ms: 4000000 ms is longer than the limit",
+        ),
+        (&["test", "--fast"], "error: unknown flag \"--fast\"\n"),
+        (&["list", "extra"], "error: unexpected argument \"extra\"\n"),
+    ] {
+        let output = xtask(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = text(&output.stderr);
+        assert!(stderr.starts_with(message), "{args:?}: {stderr}");
+        assert!(stderr.contains(&format!("Usage: cargo xtask {}", args[0])), "{stderr}");
+        assert!(output.stdout.is_empty(), "{args:?} wrote to stdout before failing");
+    }
+}
+
+#[test]
+fn a_bad_socket_sim_delay_ms_is_refused_by_the_walkthrough() {
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["walkthrough"])
+        .env("SOCKET_SIM_DELAY_MS", "soon")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr)
+            .starts_with("error: SOCKET_SIM_DELAY_MS: \"soon\" is not a whole number")
+    );
+}
+
+#[test]
+fn list_prints_the_stage_table() {
+    let output = xtask(&["list"]);
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = text(&output.stdout);
+    assert!(stdout.lines().next().unwrap().contains("crate"), "{stdout}");
+    assert!(stdout.contains(" 1  socket-sim"), "{stdout}");
+}
+
+#[test]
+fn the_walkthrough_runs_each_stage_demo_between_its_introduction_and_its_flaw() {
+    let output = xtask(&["walkthrough", "--delay-ms", "30"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    let heading = stdout.find("Stage 1 of").expect("no heading for stage 1");
+    let demo = stdout.find("readable 30 ms after it is built").expect("no demo for stage 1");
+    let flaw = stdout.find("What is still wrong:").expect("no flaw for stage 1");
+    assert!(heading < demo && demo < flaw, "{stdout}");
+}
