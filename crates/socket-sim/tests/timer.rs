@@ -2,7 +2,7 @@
 //! every socket of the process, and 100,000 sockets served on time.
 
 use std::hint;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -127,4 +127,41 @@ fn a_socket_is_on_time_behind_100_000_pending_ones() {
     let took = start.elapsed();
     assert!(took >= delay && took < delay + SLACK, "woken after {took:?}, delay {delay:?}");
     assert!(crowd.iter().all(|socket| !socket.has_data_to_read()));
+}
+
+/// A waker that builds the next socket of a chain from inside `wake`, as an
+/// executor polling a future inline would.
+struct ChainLink {
+    left: usize,
+    /// Every socket of the chain, kept alive: dropping one would cancel it.
+    sockets: Arc<Mutex<Vec<MySocket>>>,
+    done: Arc<WakeCounter>,
+}
+
+impl std::task::Wake for ChainLink {
+    fn wake(self: Arc<Self>) {
+        if self.left == 0 {
+            return self.done.waker().wake();
+        }
+        let next = MySocket::builder().delay(Duration::from_millis(1)).build();
+        let link = ChainLink {
+            left: self.left - 1,
+            sockets: Arc::clone(&self.sockets),
+            done: Arc::clone(&self.done),
+        };
+        next.set_readable_callback(Arc::new(link).into());
+        self.sockets.lock().unwrap().push(next);
+    }
+}
+
+#[test]
+fn a_waker_may_build_new_sockets_while_it_is_woken() {
+    // Were wakers called under the timer's lock, the first link would
+    // deadlock trying to schedule its socket.
+    let (done, sockets) = (WakeCounter::new(), Arc::default());
+    let first = MySocket::builder().delay(Duration::from_millis(1)).build();
+    let link = ChainLink { left: 20, sockets: Arc::clone(&sockets), done: Arc::clone(&done) };
+    first.set_readable_callback(Arc::new(link).into());
+    assert!(done.wait_for(1, Duration::from_secs(10)), "the chain of 20 sockets stopped");
+    assert_eq!(sockets.lock().unwrap().len(), 20);
 }
