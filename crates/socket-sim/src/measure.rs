@@ -121,6 +121,24 @@ impl fmt::Display for Percent {
     }
 }
 
+/// A count shown with thousands separators: `12,345,678`, so that a
+/// learner sees millions of polls at a glance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Thousands(pub u64);
+
+impl fmt::Display for Thousands {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let digits = self.0.to_string();
+        for (i, digit) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                f.write_str(",")?;
+            }
+            write!(f, "{digit}")?;
+        }
+        Ok(())
+    }
+}
+
 /// A waker that counts its wake-ups and can be waited on: the instrument the
 /// tests use to watch wake-ups happen.
 ///
@@ -197,6 +215,16 @@ mod tests {
         let shown = [0.0, 0.0004, 0.0016, 0.099, 0.0996, 0.5, 0.996, 1.87]
             .map(|share| Percent(share).to_string());
         assert_eq!(shown, ["0.0%", "0.0%", "0.2%", "9.9%", "10%", "50%", "100%", "187%"]);
+    }
+
+    #[test]
+    fn thousands_are_separated_by_commas() {
+        let shown = [0, 7, 999, 1_000, 12_345, 999_999, 1_000_000, 12_345_678]
+            .map(|n| Thousands(n).to_string());
+        assert_eq!(
+            shown,
+            ["0", "7", "999", "1,000", "12,345", "999,999", "1,000,000", "12,345,678"]
+        );
     }
 
     #[test]
