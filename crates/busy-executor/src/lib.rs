@@ -1,0 +1,138 @@
+//! Stage 3, "Defining an executor": run many futures by polling them all,
+//! over and over, until every one is ready.
+//!
+//! Stage 2 gave everything we wait for one shape, so one function can now
+//! wait for any number of things: [`run`] takes a vector of
+//! [`SimpleFuture`]s and returns their outputs, in the order they came. It is
+//! the article's first event loop, with its one idea made real: poll every
+//! unfinished future in turn; when one is Ready keep its output and never
+//! poll it again; go round until none is left. Ten sockets now take one delay,
+//! like the two of stage 1, with no function written for them.
+//!
+//! The flaw is the one of stage 1, now measured per poll: the loop never
+//! waits. It passes `poll` a wake function that does nothing, because a
+//! bare `fn()` could not tell it which future to poll anyway, and asks every
+//! socket "ready yet?" millions of times, keeping a core at 100 % while
+//! nothing can happen ([`run_with_stats`] counts the polls and the CPU time).
+//! Stage 4 (waker-executor) fixes exactly that: it sleeps until a waker says
+//! which task to poll.
+#![forbid(unsafe_code)]
+
+pub mod demo;
+pub mod trace;
+
+use std::time::Duration;
+
+use simple_future::{Poll, SimpleFuture};
+use socket_sim::measure::Measurement;
+
+use crate::trace::{Probe, Trace};
+
+/// Runs every future until it is ready; returns the outputs in the order the
+/// futures were given.
+///
+/// Each round polls every unfinished future once; a future that answered
+/// Ready is dropped and never polled again. The loop never sleeps: it keeps
+/// a core busy until the last future is ready.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use simple_future::SocketFuture;
+/// use socket_sim::MySocket;
+///
+/// let socket = |value| MySocket::builder().delay(Duration::from_millis(20)).value(value).build();
+/// let futures = vec![SocketFuture::from(socket(1)), SocketFuture::from(socket(2))];
+/// assert_eq!(busy_executor::run(futures), [1, 2]);
+/// ```
+pub fn run<F: SimpleFuture>(futures: Vec<F>) -> Vec<F::Output> {
+    // exercise: poll each unfinished future in turn, round after round, keeping each output in its place, until all are Ready
+    let mut futures: Vec<Option<F>> = futures.into_iter().map(Some).collect();
+    let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    let mut unfinished = futures.len();
+    while unfinished > 0 {
+        for (slot, output) in futures.iter_mut().zip(&mut outputs) {
+            // A finished future has been dropped: it is never polled again.
+            let Some(future) = slot else { continue };
+            // Nobody listens for wakes: this loop comes back anyway.
+            if let Poll::Ready(value) = future.poll(ignore_wake) {
+                *output = Some(value);
+                *slot = None;
+                unfinished -= 1;
+            }
+        }
+    }
+    outputs.into_iter().map(|output| output.expect("every future finished")).collect()
+    // end exercise
+}
+
+/// The wake function [`run`] passes to `poll`: the busy loop never waits
+/// for a wake, so there is nothing for it to do.
+fn ignore_wake() {}
+
+/// [`run`], also counting polls and measuring wall and CPU time.
+pub fn run_with_stats<F: SimpleFuture>(futures: Vec<F>) -> (Vec<F::Output>, RunStats) {
+    let (outputs, stats, _) = run_probed(futures, false);
+    (outputs, stats)
+}
+
+/// [`run_with_stats`], also recording every poll in a [`Trace`].
+pub fn run_traced<F: SimpleFuture>(futures: Vec<F>) -> (Vec<F::Output>, RunStats, Trace) {
+    let (outputs, stats, trace) = run_probed(futures, true);
+    (outputs, stats, trace.expect("a trace was asked for"))
+}
+
+/// Runs `futures` on [`run`], each wrapped so that its polls reach a probe.
+fn run_probed<F: SimpleFuture>(
+    futures: Vec<F>,
+    trace: bool,
+) -> (Vec<F::Output>, RunStats, Option<Trace>) {
+    let probe = Probe::new(trace);
+    let probed = futures.into_iter().enumerate().map(|(task, future)| Probed {
+        future,
+        task,
+        probe: &probe,
+    });
+    let outputs = run(probed.collect());
+    let (stats, trace) = probe.finish();
+    (outputs, stats, trace)
+}
+
+/// A future that tells a [`Probe`] about each of its polls, so that [`run`]
+/// itself stays free of counting.
+struct Probed<'a, F> {
+    future: F,
+    task: usize,
+    probe: &'a Probe,
+}
+
+impl<F: SimpleFuture> SimpleFuture for Probed<'_, F> {
+    type Output = F::Output;
+
+    fn poll(&mut self, wake: fn()) -> Poll<F::Output> {
+        let poll = self.future.poll(wake);
+        self.probe.polled(self.task, matches!(poll, Poll::Ready(_)));
+        poll
+    }
+}
+
+/// What one run of an executor cost.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunStats {
+    /// Calls to `poll`, over all futures.
+    pub polls: u64,
+    /// Calls of a waker (always 0 here: this executor does not listen).
+    pub wakes: u64,
+    /// Time on the clock, from start to the last output.
+    pub wall: Duration,
+    /// CPU time of the process over the same span.
+    pub cpu: Duration,
+}
+
+impl RunStats {
+    /// The wall and CPU time, for the CPU share of the run.
+    pub fn measurement(&self) -> Measurement {
+        Measurement { wall: self.wall, cpu: self.cpu }
+    }
+}
