@@ -28,15 +28,35 @@ pub struct Stage {
 }
 
 /// Every stage, in order.
-pub const STAGES: &[Stage] = &[Stage {
-    number: 1,
-    krate: "socket-sim",
-    idea: "a fake socket, read by busy waits",
-    section: "The setup",
-    watch: "reading two sockets together takes one delay instead of two, yet the CPU is busy the whole wait",
-    flaw: "each new combination of sockets needs a new hand-written function, and every wait burns a core",
-    demo: socket_sim::demo::run,
-}];
+pub const STAGES: &[Stage] = &[
+    Stage {
+        number: 1,
+        krate: "socket-sim",
+        idea: "a fake socket, read by busy waits",
+        section: "The setup",
+        watch: "reading two sockets together takes one delay instead of two, yet the CPU is busy the whole wait",
+        flaw: "each new combination of sockets needs a new hand-written function, and every wait burns a core",
+        demo: socket_sim::demo::run,
+    },
+    Stage {
+        number: 2,
+        krate: "simple-future",
+        idea: "SimpleFuture and Poll: a future is polled",
+        section: "How does it really work",
+        watch: "poll answers Pending until the socket is ready; a bare wake fn() cannot say which future it is about",
+        flaw: "polling futures one by one, by hand, does not scale: something must run many of them at once",
+        demo: simple_future::demo::run,
+    },
+    Stage {
+        number: 3,
+        krate: "busy-executor",
+        idea: "an executor that polls every future in a loop",
+        section: "Defining an executor",
+        watch: "1, 2 or 10 sockets all take one delay, while the polls run into the millions and a core stays busy",
+        flaw: "the loop never sleeps: it polls futures that cannot be ready yet and burns a core while it waits",
+        demo: busy_executor::demo::run,
+    },
+];
 
 /// The stage named `name`: its number or its crate name.
 pub fn find(name: &str, usage: &'static str) -> Result<&'static Stage, Failure> {

@@ -122,7 +122,11 @@ mod tests {
             chosen(&["--only", "socket-sim", "--delay-ms=250"]),
             (vec![1], Duration::from_millis(250))
         );
-        assert_eq!(chosen(&["--from=1", "--delay-ms", "0"]), (vec![1], Duration::ZERO));
+        assert_eq!(chosen(&["--from=2", "--delay-ms", "0"]), (vec![2, 3], Duration::ZERO));
+        assert_eq!(
+            chosen(&["--only", "3", "--delay-ms", "1"]),
+            (vec![3], Duration::from_millis(1))
+        );
         assert!(parse(&["--delay-ms", "5", "--help"]).unwrap().is_none());
     }
 
