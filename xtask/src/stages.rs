@@ -56,6 +56,15 @@ pub const STAGES: &[Stage] = &[
         flaw: "the loop never sleeps: it polls futures that cannot be ready yet and burns a core while it waits",
         demo: busy_executor::demo::run,
     },
+    Stage {
+        number: 4,
+        krate: "waker-executor",
+        idea: "an executor that sleeps until a waker says which task to poll",
+        section: "Defining an executor",
+        watch: "two polls per socket instead of millions, the CPU near 0 % while it waits, and a task that can never be woken named instead of a hang",
+        flaw: "the futures are written inline with poll_fn; the socket deserves a Future type of its own that any executor can run",
+        demo: waker_executor::demo::run,
+    },
 ];
 
 /// The stage named `name`: its number or its crate name.

@@ -26,7 +26,7 @@ use std::time::Duration;
 use simple_future::{Poll, SimpleFuture};
 use socket_sim::measure::Measurement;
 
-use crate::trace::{Probe, Trace};
+use crate::trace::{Event, Probe, Trace};
 
 /// Runs every future until it is ready; returns the outputs in the order the
 /// futures were given.
@@ -77,10 +77,10 @@ pub fn run_with_stats<F: SimpleFuture>(futures: Vec<F>) -> (Vec<F::Output>, RunS
     (outputs, stats)
 }
 
-/// [`run_with_stats`], also recording every poll in a [`Trace`].
-pub fn run_traced<F: SimpleFuture>(futures: Vec<F>) -> (Vec<F::Output>, RunStats, Trace) {
+/// [`run_with_stats`], also recording every poll as an [`Event`] of a [`Trace`].
+pub fn run_traced<F: SimpleFuture>(futures: Vec<F>) -> (Vec<F::Output>, RunStats, Vec<Event>) {
     let (outputs, stats, trace) = run_probed(futures, true);
-    (outputs, stats, trace.expect("a trace was asked for"))
+    (outputs, stats, trace.expect("a trace was asked for").events())
 }
 
 /// Runs `futures` on [`run`], each wrapped so that its polls reach a probe.

@@ -85,8 +85,7 @@ fn ten_sockets_take_about_one_delay() {
 fn a_trace_records_each_poll_of_each_task() {
     let (outputs, stats, trace) = run_traced(vec![countdown("a", 2), countdown("b", 0)]);
     assert_eq!(outputs, ["a", "b"]);
-    let events: Vec<_> =
-        trace.events().iter().map(|event| (event.task, event.kind, event.count)).collect();
+    let events: Vec<_> = trace.iter().map(|event| (event.task, event.kind, event.count)).collect();
     assert_eq!(
         events,
         [(0, EventKind::Pending, 2), (1, EventKind::Ready, 1), (0, EventKind::Ready, 1)],

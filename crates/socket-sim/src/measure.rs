@@ -11,8 +11,11 @@
 //! busy at the same time (the timer thread, or other tests of a test binary):
 //! measure one thing at a time.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
-use std::task::{Wake, Waker};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 use std::{fmt, fs, io};
 
@@ -203,6 +206,62 @@ impl Wake for WakeCounter {
     fn wake_by_ref(self: &Arc<Self>) {
         *self.wakes.lock().unwrap() += 1;
         self.woken.notify_all();
+    }
+}
+
+/// Counts the polls of the futures it wraps, whatever executor polls them:
+/// the instrument for "how many polls did that take?" on executors that do
+/// not count (`futures_executor`'s, for one).
+///
+/// # Examples
+///
+/// ```
+/// use std::future::{self, Future};
+/// use std::pin::Pin;
+/// use std::task::{Context, Poll, Waker};
+/// use socket_sim::measure::PollCounter;
+///
+/// let counter = PollCounter::new();
+/// let mut future = counter.count(future::ready(7));
+/// let mut cx = Context::from_waker(Waker::noop());
+/// assert_eq!(Pin::new(&mut future).poll(&mut cx), Poll::Ready(7));
+/// assert_eq!(counter.polls(), 1);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct PollCounter(Arc<AtomicU64>);
+
+impl PollCounter {
+    /// A counter at zero.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Polls of every future this counter wrapped, so far.
+    pub fn polls(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// `future`, counting each of its polls into this counter. It must be
+    /// `Unpin`; pin any other with `Box::pin(future)` first.
+    pub fn count<F: Future + Unpin>(&self, future: F) -> Counted<F> {
+        Counted { future, counter: self.clone() }
+    }
+}
+
+/// A future whose polls a [`PollCounter`] counts.
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you .await or poll them"]
+pub struct Counted<F> {
+    future: F,
+    counter: PollCounter,
+}
+
+impl<F: Future + Unpin> Future for Counted<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        self.counter.0.fetch_add(1, Ordering::Relaxed);
+        Pin::new(&mut self.future).poll(cx)
     }
 }
 

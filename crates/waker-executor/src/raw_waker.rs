@@ -1,0 +1,107 @@
+//! A `Waker` built by hand: the `RawWakerVTable` that `Waker::from(Arc<W>)`
+//! writes for you, spelled out.
+//!
+//! A [`Waker`] is two pointers: `data`, which here is an `Arc<W>` turned into
+//! a raw pointer, and a table of four functions that say what cloning,
+//! waking, waking by reference and dropping do with that pointer. The
+//! `Waker` calls them without knowing what `data` is, so each function must
+//! keep one rule: **every `Waker` owns exactly one strong reference of the
+//! `Arc`.** Then the reference count equals the number of live wakers (plus
+//! the executor's own references), and the `Arc` is freed with the last one.
+//!
+//! - `waker`: `Arc::into_raw` keeps the reference we were given, now owned by
+//!   the new `Waker`.
+//! - `clone`: a new `Waker` needs a reference of its own: increment.
+//! - `wake`: consumes the `Waker`, so it takes its reference back
+//!   (`Arc::from_raw`) and hands it to `Wake::wake`, which drops it.
+//! - `wake_by_ref`: the `Waker` lives on, so its reference is only borrowed:
+//!   `Arc::from_raw` inside `ManuallyDrop`, which never decrements.
+//! - `drop`: gives the reference back: decrement.
+//!
+//! One slip (a missing increment, a `from_raw` without `ManuallyDrop`) frees
+//! the `Arc` while wakers still point at it. The tests check the count after
+//! every order of these operations, and CI runs them under valgrind.
+#![warn(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
+
+use std::mem::ManuallyDrop;
+use std::sync::Arc;
+use std::task::{RawWaker, RawWakerVTable, Wake, Waker};
+
+/// A `Waker` that wakes `wake`: the same as `Waker::from(wake)`, by hand.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use socket_sim::measure::WakeCounter;
+/// use waker_executor::raw_waker;
+///
+/// let counter = WakeCounter::new();
+/// let waker = raw_waker::waker(Arc::clone(&counter));
+/// waker.wake_by_ref();
+/// let twin = waker.clone();
+/// assert_eq!(counter.live_wakers(), 2);
+/// twin.wake();
+/// drop(waker);
+/// assert_eq!((counter.wakes(), counter.live_wakers()), (2, 0));
+/// ```
+pub fn waker<W: Wake + Send + Sync + 'static>(wake: Arc<W>) -> Waker {
+    let data = Arc::into_raw(wake).cast::<()>();
+    // SAFETY: `data` comes from `Arc::<W>::into_raw` and carries the one
+    // strong reference the new `Waker` owns; the vtable of `W` treats it so,
+    // and `W` is Send + Sync, as a `Waker` may travel to any thread.
+    unsafe { Waker::from_raw(RawWaker::new(data, vtable::<W>())) }
+}
+
+/// The four functions for wakers of `W`.
+fn vtable<W: Wake + Send + Sync + 'static>() -> &'static RawWakerVTable {
+    &RawWakerVTable::new(clone::<W>, wake::<W>, wake_by_ref::<W>, drop::<W>)
+}
+
+/// Makes a second `Waker` for the same `Arc`.
+///
+/// # Safety
+///
+/// `data` must be the pointer of a live `Waker` made by [`waker`] for `W`.
+unsafe fn clone<W: Wake + Send + Sync + 'static>(data: *const ()) -> RawWaker {
+    // SAFETY: `data` is an `Arc<W>` pointer whose reference the calling
+    // `Waker` still owns, so the `Arc` is alive. The new reference belongs to
+    // the `RawWaker` we return.
+    unsafe { Arc::increment_strong_count(data.cast::<W>()) };
+    RawWaker::new(data, vtable::<W>())
+}
+
+/// Wakes, consuming the `Waker`.
+///
+/// # Safety
+///
+/// As [`clone`]; the `Waker` is not used again.
+unsafe fn wake<W: Wake + Send + Sync + 'static>(data: *const ()) {
+    // SAFETY: takes back the reference the consumed `Waker` owned, exactly
+    // once; `Wake::wake` drops it when done.
+    let wake = unsafe { Arc::from_raw(data.cast::<W>()) };
+    wake.wake();
+}
+
+/// Wakes, leaving the `Waker` as it is.
+///
+/// # Safety
+///
+/// As [`clone`].
+unsafe fn wake_by_ref<W: Wake + Send + Sync + 'static>(data: *const ()) {
+    // SAFETY: borrows the reference the `Waker` still owns; `ManuallyDrop`
+    // keeps us from dropping it, so the count is unchanged.
+    let wake = ManuallyDrop::new(unsafe { Arc::from_raw(data.cast::<W>()) });
+    wake.wake_by_ref();
+}
+
+/// Drops the `Waker`.
+///
+/// # Safety
+///
+/// As [`clone`]; the `Waker` is not used again.
+unsafe fn drop<W: Wake + Send + Sync + 'static>(data: *const ()) {
+    // SAFETY: gives back the reference the dropped `Waker` owned, exactly
+    // once; the `Arc` is freed if it was the last.
+    unsafe { Arc::decrement_strong_count(data.cast::<W>()) };
+}

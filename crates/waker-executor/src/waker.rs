@@ -1,0 +1,141 @@
+//! A task's waker: what `cx.waker()` is when this executor polls a task, and
+//! what the executor and every waker share.
+//!
+//! A [`TaskWaker`] knows its task's index; waking it puts that index in the
+//! executor's inbox and unparks the executor thread. This is the data a bare
+//! `fn()` could not carry (stage 2): the executor learns *which* task to
+//! poll, so it polls nothing else.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::Wake;
+use std::thread::{self, Thread};
+
+use busy_executor::trace::{EventKind, Trace};
+
+/// What the executor thread and all the wakers of one run share.
+///
+/// No code that can panic runs while `inbox` is locked, so the lock is never
+/// poisoned and `lock()` cannot fail.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    /// What happened since the executor last looked; it takes everything in
+    /// one lock.
+    pub(crate) inbox: Mutex<Inbox>,
+    /// The thread that runs the executor: a wake unparks it.
+    executor: Thread,
+    /// Every call of a waker, counted for [`RunStats`](crate::RunStats).
+    pub(crate) wakes: AtomicU64,
+    /// Where wakes are recorded, if the run is traced.
+    pub(crate) trace: Option<Trace>,
+    /// Set when the run is over (finished, failed or unwound): from then on
+    /// a wake, or a waker's drop, does nothing.
+    pub(crate) closed: AtomicBool,
+}
+
+/// The executor's inbox.
+#[derive(Debug, Default)]
+pub(crate) struct Inbox {
+    /// Tasks to poll, each at most once: see [`TaskWaker::queued`].
+    pub(crate) woken: Vec<usize>,
+    /// Pending tasks whose last waker was dropped without waking them.
+    pub(crate) orphaned: Vec<usize>,
+}
+
+impl Shared {
+    /// For a run on this thread.
+    pub(crate) fn new(trace: bool) -> Self {
+        Shared {
+            inbox: Mutex::default(),
+            executor: thread::current(),
+            wakes: AtomicU64::new(0),
+            trace: trace.then(Trace::new),
+            closed: AtomicBool::new(false),
+        }
+    }
+}
+
+/// The state behind every clone of one task's `Waker`.
+///
+/// A task has at most one `TaskWaker` at a time. The executor keeps only a
+/// weak reference to it, so when the last `Waker` clone is dropped the
+/// `TaskWaker` is dropped too, and its `Drop` can tell the executor that
+/// nothing is left to wake the task.
+#[derive(Debug)]
+pub(crate) struct TaskWaker {
+    /// The task's index in the executor's input. Changed only while no
+    /// `Waker` of this `TaskWaker` exists outside the executor (when it
+    /// re-uses the allocation for the next task).
+    task: AtomicUsize,
+    /// True from the wake that put the task in the inbox until the executor
+    /// takes it out to poll it: wakes in between add nothing, so many wakes
+    /// before the next poll give one poll. Cleared by the executor just
+    /// before that poll, so that a wake during the poll queues it again.
+    pub(crate) queued: AtomicBool,
+    /// Set by the executor when the task returned Ready: later wakes are ignored.
+    pub(crate) finished: AtomicBool,
+    shared: Arc<Shared>,
+}
+
+impl TaskWaker {
+    pub(crate) fn new(task: usize, shared: Arc<Shared>) -> Self {
+        TaskWaker {
+            task: AtomicUsize::new(task),
+            queued: AtomicBool::new(false),
+            finished: AtomicBool::new(false),
+            shared,
+        }
+    }
+
+    pub(crate) fn task(&self) -> usize {
+        self.task.load(Ordering::Relaxed)
+    }
+
+    /// Makes this waker the waker of `task`, fresh. Only for a `TaskWaker`
+    /// nobody outside the executor holds (the caller checks the count).
+    pub(crate) fn reuse_for(&self, task: usize) {
+        self.task.store(task, Ordering::Relaxed);
+        self.queued.store(false, Ordering::Relaxed);
+        self.finished.store(false, Ordering::Relaxed);
+    }
+}
+
+impl Wake for TaskWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        // exercise: count the wake; unless the task is finished or already queued, put it in the inbox and unpark the executor
+        let (shared, task) = (&self.shared, self.task());
+        shared.wakes.fetch_add(1, Ordering::Relaxed);
+        if let Some(trace) = &shared.trace {
+            trace.record(task, EventKind::Wake);
+        }
+        if self.finished.load(Ordering::Acquire) || shared.closed.load(Ordering::Acquire) {
+            return;
+        }
+        // Only the wake that sets `queued` queues the task.
+        if self.queued.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        shared.inbox.lock().unwrap().woken.push(task);
+        // After the push: if the executor is about to park, the unpark token
+        // makes that park return at once, so this wake cannot be missed.
+        shared.executor.unpark();
+        // end exercise
+    }
+}
+
+impl Drop for TaskWaker {
+    /// The last `Waker` of the task is gone. Unless the task is finished or
+    /// queued, nothing can ever wake it again: tell the executor, which would
+    /// otherwise sleep forever.
+    fn drop(&mut self) {
+        let idle = !*self.finished.get_mut() && !*self.queued.get_mut();
+        if idle && !self.shared.closed.load(Ordering::Acquire) {
+            self.shared.inbox.lock().unwrap().orphaned.push(*self.task.get_mut());
+            self.shared.executor.unpark();
+        }
+    }
+}

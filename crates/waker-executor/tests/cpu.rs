@@ -1,0 +1,37 @@
+//! The point of waking: while sockets wait, the executor thread sleeps and
+//! the CPU stays idle. Alone in its test binary, because CPU time is counted
+//! per process.
+
+use std::future::{self, Future};
+use std::task::Poll;
+use std::time::Duration;
+
+use socket_sim::MySocket;
+use waker_executor::{Executor, Wakers};
+
+fn socket(delay: Duration, seed: u64) -> impl Future<Output = i32> {
+    let socket = MySocket::builder().delay(delay).seed(seed).build();
+    future::poll_fn(move |cx| match socket.try_read_data() {
+        Some(value) => Poll::Ready(value),
+        None => {
+            socket.set_readable_callback(cx.waker().clone());
+            Poll::Pending
+        }
+    })
+}
+
+#[test]
+fn a_long_wait_costs_under_one_percent_of_a_core() {
+    let delay = Duration::from_millis(500);
+    for wakers in [Wakers::Wake, Wakers::RawVtable] {
+        let futures = (0..10).map(|seed| socket(delay, seed)).collect();
+        let report = Executor::new().wakers(wakers).run(futures);
+        let took = report.stats.measurement();
+        assert!(took.wall >= delay, "{took}");
+        assert!(
+            took.cpu_share() < 0.01,
+            "{wakers:?}: the executor should sleep while it waits: {took}"
+        );
+        assert_eq!(report.stats.polls, 20, "{wakers:?}: two polls per socket");
+    }
+}
