@@ -48,6 +48,7 @@ mod tests {
         2  simple-future   SimpleFuture and Poll: a future is polled                      How does it really work
         3  busy-executor   an executor that polls every future in a loop                  Defining an executor
         4  waker-executor  an executor that sleeps until a waker says which task to poll  Defining an executor
+        5  futsocket       the socket's std Future, written by hand                       Defining poll
         ");
     }
 }

@@ -65,6 +65,15 @@ pub const STAGES: &[Stage] = &[
         flaw: "the futures are written inline with poll_fn; the socket deserves a Future type of its own that any executor can run",
         demo: waker_executor::demo::run,
     },
+    Stage {
+        number: 5,
+        krate: "futsocket",
+        idea: "the socket's std Future, written by hand",
+        section: "Defining poll",
+        watch: "the same sockets give the same numbers with two polls each, on this workspace's executor and on futures'",
+        flaw: "writing poll by hand for every sequence of waits (open, then read) gets complicated fast",
+        demo: futsocket::demo::run,
+    },
 ];
 
 /// The stage named `name`: its number or its crate name.
