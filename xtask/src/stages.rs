@@ -74,6 +74,15 @@ pub const STAGES: &[Stage] = &[
         flaw: "writing poll by hand for every sequence of waits (open, then read) gets complicated fast",
         demo: futsocket::demo::run,
     },
+    Stage {
+        number: 6,
+        krate: "async-await-demo",
+        idea: "async fn and .await, and the state machine behind them",
+        section: "Async/Await",
+        watch: "two awaits in turn take two delays, join takes one; read_file and the hand-written ReadFile stop at the same await points",
+        flaw: "none left to fix here: real runtimes add an I/O reactor (epoll, io_uring), timer wheels and work-stealing threads",
+        demo: async_await_demo::demo::run,
+    },
 ];
 
 /// The stage named `name`: its number or its crate name.

@@ -1,0 +1,172 @@
+//! Blocking work, such as opening or reading a file, done on helper threads
+//! and awaited as a future.
+//!
+//! A socket can say "I am readable now" (stage 1's timer stands in for
+//! epoll); a regular file cannot: the operating system treats it as always
+//! ready, and the read itself may block. So real runtimes (tokio's
+//! `spawn_blocking`, smol's `blocking` crate) hand file work to a pool of
+//! threads and wake the waiting task when the work is done. This is that, in
+//! small: a few threads, a queue of jobs, and a [`Blocking`] future per job.
+//!
+//! Like every Rust future, a `Blocking` does nothing until it is polled: its
+//! first poll stores the waker, sends the job to the pool and returns
+//! Pending; the pool thread runs the job, stores the result and wakes the
+//! task; the next poll returns it. Always exactly two polls, which makes the
+//! traces of stage 6 the same on every run.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::mem;
+use std::pin::Pin;
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::task::{Context, Poll, Waker};
+use std::thread;
+
+/// How many helper threads the pool has.
+pub const WORKERS: usize = 4;
+
+/// The name of a helper thread, as `/proc/self/task/*/comm` shows it.
+pub const WORKER_NAME: &str = "blocking-io";
+
+/// A job for the pool.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Runs `work` on a helper thread once this future is first polled, and
+/// completes with its result. `name` labels the job in [`watch_polls`].
+pub fn spawn_blocking<T: Send + 'static>(
+    name: &'static str,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Blocking<T> {
+    Blocking { name, work: Some(Box::new(work)), slot: Arc::default() }
+}
+
+/// The future of a job on the helper threads: [`spawn_blocking`].
+#[must_use = "futures do nothing unless you .await or poll them"]
+pub struct Blocking<T> {
+    name: &'static str,
+    /// The job, until the first poll sends it to the pool.
+    work: Option<Box<dyn FnOnce() -> T + Send>>,
+    /// Where the pool thread leaves the result, shared with it.
+    slot: Arc<Mutex<Slot<T>>>,
+}
+
+/// A job's progress, as the future and the pool thread see it.
+///
+/// No code that can panic runs while it is locked (the job runs before, the
+/// waker is woken after), so the lock is never poisoned.
+enum Slot<T> {
+    /// Sent to the pool; the waker to wake when it is done.
+    Running(Option<Waker>),
+    /// Done: the result, waiting for the next poll.
+    Done(T),
+    /// The result was returned by `poll`.
+    Taken,
+}
+
+impl<T> Default for Slot<T> {
+    fn default() -> Self {
+        Slot::Running(None)
+    }
+}
+
+impl<T: Send + 'static> Future for Blocking<T> {
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let poll = self.poll_job(cx);
+        note_poll(self.name, poll.is_ready());
+        poll
+    }
+}
+
+impl<T: Send + 'static> Blocking<T> {
+    fn poll_job(&mut self, cx: &mut Context<'_>) -> Poll<T> {
+        let mut slot = self.slot.lock().unwrap();
+        match mem::replace(&mut *slot, Slot::Taken) {
+            Slot::Done(result) => Poll::Ready(result),
+            Slot::Running(_) => {
+                // Store (or replace) the waker before the job can finish.
+                *slot = Slot::Running(Some(cx.waker().clone()));
+                drop(slot);
+                if let Some(work) = self.work.take() {
+                    send_to_pool(work, Arc::clone(&self.slot));
+                }
+                Poll::Pending
+            }
+            Slot::Taken => {
+                drop(slot); // a broken contract is no reason to poison the lock
+                panic!(
+                    "Blocking polled after it returned Ready: a finished future must not be polled again"
+                )
+            }
+        }
+    }
+}
+
+/// Queues `work` for the pool (started on first use); its result goes to `slot`.
+fn send_to_pool<T: Send + 'static>(work: Box<dyn FnOnce() -> T + Send>, slot: Arc<Mutex<Slot<T>>>) {
+    static POOL: LazyLock<Sender<Job>> = LazyLock::new(start_pool);
+    let job = move || {
+        let result = work();
+        let waker = match mem::replace(&mut *slot.lock().unwrap(), Slot::Done(result)) {
+            Slot::Running(waker) => waker,
+            Slot::Done(_) | Slot::Taken => unreachable!("a job runs once"),
+        };
+        // Woken after the lock is released: the waker may poll at once.
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    };
+    POOL.send(Box::new(job)).expect("the helper threads never stop");
+}
+
+/// Starts the helper threads, which take jobs from one queue.
+fn start_pool() -> Sender<Job> {
+    let (sender, receiver) = mpsc::channel::<Job>();
+    let receiver = Arc::new(Mutex::new(receiver));
+    for _ in 0..WORKERS {
+        let receiver = Arc::clone(&receiver);
+        thread::Builder::new()
+            .name(WORKER_NAME.to_owned())
+            .spawn(move || {
+                // The lock is held only while waiting for the next job.
+                while let Ok(job) = receiver.lock().unwrap().recv() {
+                    job();
+                }
+            })
+            .expect("cannot start a blocking-io thread");
+    }
+    sender
+}
+
+/// One poll of a [`Blocking`] future, as [`watch_polls`] records it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JobPoll {
+    /// The job's name: "open", "read", ...
+    pub job: &'static str,
+    /// Whether that poll returned Ready.
+    pub ready: bool,
+}
+
+thread_local! {
+    /// The polls [`watch_polls`] is recording on this thread, if it is.
+    static WATCHED: RefCell<Option<Vec<JobPoll>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` and returns, with its result, every poll of a `Blocking` future
+/// made on this thread meanwhile: which await point a future stood at.
+pub fn watch_polls<R>(f: impl FnOnce() -> R) -> (R, Vec<JobPoll>) {
+    let outer = WATCHED.with(|watched| watched.replace(Some(Vec::new())));
+    let result = f();
+    let polls = WATCHED.with(|watched| watched.replace(outer)).unwrap_or_default();
+    (result, polls)
+}
+
+fn note_poll(job: &'static str, ready: bool) {
+    WATCHED.with(|watched| {
+        if let Some(polls) = watched.borrow_mut().as_mut() {
+            polls.push(JobPoll { job, ready });
+        }
+    });
+}

@@ -1,0 +1,69 @@
+//! Stage 6, "Async/Await": futures put together with `async fn` and
+//! `.await`, and the state machine the compiler writes for them.
+//!
+//! Stage 5 wrote `poll` by hand for one wait. Code that waits for several
+//! things in turn would need a hand-written state machine each time, like
+//! stage 2's `ReadTwoInTurn`. `async fn` writes it for you: the body runs at
+//! the first poll up to the first `.await` of a future that is Pending,
+//! returns Pending, and carries on from that very point at the next poll.
+//!
+//! - [`get_num`] awaits one [`FutSocket`](futsocket::FutSocket);
+//!   [`get_two_sequential`] awaits two in turn (two delays);
+//!   [`get_two_concurrent`] awaits [`join`] of two (one delay). `join` is
+//!   written by hand in `join.rs`: one future that polls two.
+//! - [`read_file`] opens a file, then reads it: two awaits, each on a job
+//!   that a helper thread runs (`blocking.rs`: how runtimes do file I/O).
+//!   [`ReadFile`] is the same future written as the compiler writes it: an
+//!   enum with one state per await point (`read_file.rs`). The demo shows
+//!   both passing the same points in the same order, and their sizes.
+//!
+//! Nothing here knows about executors: the same async fns run on stage 4's
+//! `waker_executor` and on `futures_executor`, single- or multi-threaded.
+//! What async/await cannot do is the leaf: a future that talks to the socket
+//! and registers the waker still has to be written by hand, as in stage 5.
+#![forbid(unsafe_code)]
+
+pub mod blocking;
+pub mod demo;
+mod join;
+mod read_file;
+
+pub use join::{Join, join};
+pub use read_file::{ReadFile, read_file};
+
+use futsocket::FutSocket;
+use socket_sim::{MySocket, SocketBuilder};
+
+/// Reads one number from a new socket: the article's `get_num_sync`, awaited
+/// instead of spun on.
+pub async fn get_num() -> i32 {
+    get_num_with(MySocket::builder()).await
+}
+
+/// [`get_num`] on a socket built by `builder` at the first poll.
+pub async fn get_num_with(builder: SocketBuilder) -> i32 {
+    FutSocket::from(builder).await
+}
+
+/// Two numbers, one after the other: the second socket is built only once
+/// the first is read, so it takes two delays.
+pub async fn get_two_sequential() -> (i32, i32) {
+    get_two_sequential_with(MySocket::builder(), MySocket::builder()).await
+}
+
+/// [`get_two_sequential`] on sockets built by `first` and `second`.
+pub async fn get_two_sequential_with(first: SocketBuilder, second: SocketBuilder) -> (i32, i32) {
+    let a = get_num_with(first).await;
+    let b = get_num_with(second).await;
+    (a, b)
+}
+
+/// Two numbers at once: [`join`] polls both, so it takes one delay.
+pub async fn get_two_concurrent() -> (i32, i32) {
+    get_two_concurrent_with(MySocket::builder(), MySocket::builder()).await
+}
+
+/// [`get_two_concurrent`] on sockets built by `first` and `second`.
+pub async fn get_two_concurrent_with(first: SocketBuilder, second: SocketBuilder) -> (i32, i32) {
+    join(get_num_with(first), get_num_with(second)).await
+}
