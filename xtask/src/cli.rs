@@ -61,9 +61,7 @@ impl Args {
         Some(match arg.as_str() {
             "-h" | "--help" => Arg::Help,
             _ if arg.starts_with("--") => match arg.split_once('=') {
-                Some((name, value)) => {
-                    Arg::Flag { name: name.to_owned(), value: Some(value.to_owned()) }
-                }
+                Some((name, value)) => Arg::Flag { name: name.to_owned(), value: Some(value.to_owned()) },
                 None => Arg::Flag { name: arg, value: None },
             },
             _ => Arg::Positional(arg),
@@ -72,9 +70,7 @@ impl Args {
 
     /// The value of flag `name`: the inline one, or the next argument.
     pub fn value(&mut self, name: &str, inline: Option<String>) -> Result<String, Failure> {
-        inline
-            .or_else(|| self.args.next())
-            .ok_or_else(|| self.error(format!("{name} needs a value")))
+        inline.or_else(|| self.args.next()).ok_or_else(|| self.error(format!("{name} needs a value")))
     }
 
     /// A usage error for this command.

@@ -9,8 +9,10 @@ mod cli;
 mod list;
 mod stage_tests;
 mod stages;
+mod terminal;
 #[cfg(test)]
 mod tidy;
+mod timeline;
 mod walkthrough;
 
 use std::process::ExitCode;

@@ -22,12 +22,7 @@ pub fn run(args: Vec<String>) -> Result<(), Failure> {
         return Ok(());
     }
     let outcomes = run_in_order(STAGES, |stage| {
-        println!(
-            "\n== stage {} of {}: cargo test -p {} ==",
-            stage.number,
-            STAGES.len(),
-            stage.krate
-        );
+        println!("\n== stage {} of {}: cargo test -p {} ==", stage.number, STAGES.len(), stage.krate);
         cli::cargo()
             .args(["test", "-p", stage.krate])
             .status()
@@ -59,10 +54,7 @@ enum Outcome {
 }
 
 /// Runs `test` on each stage in order until one does not pass.
-fn run_in_order(
-    stages: &[Stage],
-    mut test: impl FnMut(&Stage) -> Result<bool, String>,
-) -> Vec<Outcome> {
+fn run_in_order(stages: &[Stage], mut test: impl FnMut(&Stage) -> Result<bool, String>) -> Vec<Outcome> {
     let mut outcomes = Vec::new();
     for stage in stages {
         if outcomes.iter().any(|outcome| !matches!(outcome, Outcome::Passed(_))) {
@@ -104,11 +96,7 @@ mod tests {
 
     /// Stand-ins for stages: only their numbers and crates matter here.
     fn stages() -> Vec<Stage> {
-        ["alpha", "beta", "gamma"]
-            .iter()
-            .zip(1..)
-            .map(|(krate, number)| Stage { number, krate, ..STAGES[0] })
-            .collect()
+        ["alpha", "beta", "gamma"].iter().zip(1..).map(|(krate, number)| Stage { number, krate, ..STAGES[0] }).collect()
     }
 
     fn without_times(outcomes: Vec<Outcome>) -> Vec<Outcome> {
@@ -141,27 +129,20 @@ mod tests {
             Ok(stage.krate != "beta")
         });
         assert_eq!(ran, ["alpha", "beta"]);
-        let expected =
-            [Outcome::Passed(Duration::ZERO), Outcome::Failed(Duration::ZERO), Outcome::NotRun];
+        let expected = [Outcome::Passed(Duration::ZERO), Outcome::Failed(Duration::ZERO), Outcome::NotRun];
         assert_eq!(without_times(outcomes), expected);
     }
 
     #[test]
     fn tests_that_cannot_start_stop_the_run_too() {
         let outcomes = run_in_order(&stages(), |_| Err("cannot run cargo".to_owned()));
-        assert_eq!(
-            outcomes,
-            [Outcome::Broken("cannot run cargo".to_owned()), Outcome::NotRun, Outcome::NotRun]
-        );
+        assert_eq!(outcomes, [Outcome::Broken("cannot run cargo".to_owned()), Outcome::NotRun, Outcome::NotRun]);
     }
 
     #[test]
     fn the_summary_gives_each_stage_its_result() {
-        let outcomes = [
-            Outcome::Passed(Duration::from_millis(1250)),
-            Outcome::Failed(Duration::from_secs(3)),
-            Outcome::NotRun,
-        ];
+        let outcomes =
+            [Outcome::Passed(Duration::from_millis(1250)), Outcome::Failed(Duration::from_secs(3)), Outcome::NotRun];
         insta::assert_snapshot!(summary(&stages(), &outcomes), @r"
         stage  crate  result   time
             1  alpha  ok       1.2 s

@@ -2,13 +2,10 @@
 //! `list`, `test` and `walkthrough` know it.
 
 use std::fmt::Write as _;
-use std::io;
-use std::time::Duration;
+
+use socket_sim::demo::Demo;
 
 use crate::cli::Failure;
-
-/// A stage's demo: writes to `out`, with sockets that take `delay`.
-pub type Demo = fn(out: &mut dyn io::Write, delay: Duration) -> io::Result<()>;
 
 /// One stage of the workspace: one crate, one idea.
 #[derive(Debug)]
@@ -80,16 +77,17 @@ pub const STAGES: &[Stage] = &[
         idea: "async fn and .await, and the state machine behind them",
         section: "Async/Await",
         watch: "two awaits in turn take two delays, join takes one; read_file and the hand-written ReadFile stop at the same await points",
-        flaw: "none left to fix here: real runtimes add an I/O reactor (epoll, io_uring), timer wheels and work-stealing threads",
+        flaw: "real runtimes add an I/O reactor (epoll, io_uring), timer wheels and work-stealing threads",
         demo: async_await_demo::demo::run,
     },
 ];
 
 /// The stage named `name`: its number or its crate name.
 pub fn find(name: &str, usage: &'static str) -> Result<&'static Stage, Failure> {
-    STAGES.iter().find(|stage| stage.krate == name || stage.number.to_string() == name).ok_or_else(
-        || Failure::usage(format!("unknown stage {name:?}; the stages are:\n{}", names()), usage),
-    )
+    STAGES
+        .iter()
+        .find(|stage| stage.krate == name || stage.number.to_string() == name)
+        .ok_or_else(|| Failure::usage(format!("unknown stage {name:?}; the stages are:\n{}", names()), usage))
 }
 
 /// The stages, a line each: `  1  socket-sim`.
@@ -116,13 +114,8 @@ mod tests {
         assert_eq!(find("1", "").unwrap().krate, "socket-sim");
         assert_eq!(find("socket-sim", "").unwrap().number, 1);
         for wrong in ["0", "01", "socket_sim", "Socket-Sim", ""] {
-            let Err(Failure::Usage { message, .. }) = find(wrong, "") else {
-                panic!("{wrong:?} was found")
-            };
-            assert!(
-                message.starts_with(&format!("unknown stage {wrong:?}; the stages are:\n")),
-                "{message}"
-            );
+            let Err(Failure::Usage { message, .. }) = find(wrong, "") else { panic!("{wrong:?} was found") };
+            assert!(message.starts_with(&format!("unknown stage {wrong:?}; the stages are:\n")), "{message}");
             assert!(message.contains("  1  socket-sim"), "{message}");
         }
     }

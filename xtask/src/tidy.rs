@@ -51,16 +51,9 @@ const UNSAFE_MODULE: &str = "crates/waker-executor/src/raw_waker.rs";
 #[test]
 fn stages_open_with_their_idea_and_shut_out_unsafe_code() {
     for stage in STAGES {
-        let lib = fs::read_to_string(
-            workspace_root().join("crates").join(stage.krate).join("src/lib.rs"),
-        )
-        .unwrap();
+        let lib = fs::read_to_string(workspace_root().join("crates").join(stage.krate).join("src/lib.rs")).unwrap();
         let first_line = lib.lines().next().unwrap_or_default();
-        assert!(
-            first_line.starts_with(&format!("//! Stage {}", stage.number)),
-            "{}: {first_line:?}",
-            stage.krate
-        );
+        assert!(first_line.starts_with(&format!("//! Stage {}", stage.number)), "{}: {first_line:?}", stage.krate);
         let forbids = lib.contains("#![forbid(unsafe_code)]");
         // The one exception denies it, and lets exactly the vtable module in.
         let denies_but_one = lib.contains("#![deny(unsafe_code)]")
@@ -81,9 +74,7 @@ fn unsafe_appears_in_the_vtable_module_only() {
         .filter(|file| {
             fs::read_to_string(file).unwrap().lines().any(|line| {
                 let code = line.split("//").next().unwrap_or_default();
-                ["unsafe {", "unsafe fn", "unsafe impl"]
-                    .iter()
-                    .any(|keyword| code.contains(keyword))
+                ["unsafe {", "unsafe fn", "unsafe impl"].iter().any(|keyword| code.contains(keyword))
             })
         })
         .collect();
@@ -96,10 +87,6 @@ fn the_readme_maps_every_stage() {
     for stage in STAGES {
         let row = format!("| {} | {} |", stage.number, stage.idea);
         assert!(readme.contains(&row), "README's stage map has no row starting {row:?}");
-        assert!(
-            readme.contains(&format!("`{}`", stage.krate)),
-            "README does not name `{}`",
-            stage.krate
-        );
+        assert!(readme.contains(&format!("`{}`", stage.krate)), "README does not name `{}`", stage.krate);
     }
 }

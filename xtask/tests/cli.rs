@@ -26,18 +26,13 @@ fn help_goes_to_stdout_and_succeeds() {
     for command in ["walkthrough", "test", "list"] {
         let output = xtask(&[command, "--help"]);
         assert_eq!(output.status.code(), Some(0), "{command}");
-        assert!(
-            text(&output.stdout).starts_with(&format!("Usage: cargo xtask {command}")),
-            "{command}"
-        );
+        assert!(text(&output.stdout).starts_with(&format!("Usage: cargo xtask {command}")), "{command}");
     }
 }
 
 #[test]
 fn an_unknown_or_missing_command_prints_usage_to_stderr_and_exits_2() {
-    for (args, message) in
-        [(&["nope"][..], "error: unknown command \"nope\""), (&[], "error: no command given")]
-    {
+    for (args, message) in [(&["nope"][..], "error: unknown command \"nope\""), (&[], "error: no command given")] {
         let output = xtask(args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
         let stderr = text(&output.stderr);
@@ -50,18 +45,9 @@ fn an_unknown_or_missing_command_prints_usage_to_stderr_and_exits_2() {
 #[test]
 fn bad_arguments_to_a_command_exit_2_naming_what_was_wrong() {
     for (args, message) in [
-        (
-            &["walkthrough", "--only", "nope"][..],
-            "error: unknown stage \"nope\"; the stages are:\n  1  socket-sim\n",
-        ),
-        (
-            &["walkthrough", "--delay-ms", "-3"],
-            "error: --delay-ms: \"-3\" is not a whole number of milliseconds\n",
-        ),
-        (
-            &["walkthrough", "--delay-ms", "4000000"],
-            "error: --delay-ms: 4000000 ms is longer than the limit",
-        ),
+        (&["walkthrough", "--only", "nope"][..], "error: unknown stage \"nope\"; the stages are:\n  1  socket-sim\n"),
+        (&["walkthrough", "--delay-ms", "-3"], "error: --delay-ms: \"-3\" is not a whole number of milliseconds\n"),
+        (&["walkthrough", "--delay-ms", "4000000"], "error: --delay-ms: 4000000 ms is longer than the limit"),
         (&["test", "--fast"], "error: unknown flag \"--fast\"\n"),
         (&["list", "extra"], "error: unexpected argument \"extra\"\n"),
     ] {
@@ -82,10 +68,7 @@ fn a_bad_socket_sim_delay_ms_is_refused_by_the_walkthrough() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(
-        text(&output.stderr)
-            .starts_with("error: SOCKET_SIM_DELAY_MS: \"soon\" is not a whole number")
-    );
+    assert!(text(&output.stderr).starts_with("error: SOCKET_SIM_DELAY_MS: \"soon\" is not a whole number"));
 }
 
 #[test]
@@ -99,11 +82,13 @@ fn list_prints_the_stage_table() {
 
 #[test]
 fn the_walkthrough_runs_each_stage_demo_between_its_introduction_and_its_flaw() {
-    let output = xtask(&["walkthrough", "--delay-ms", "30"]);
+    let output = xtask(&["walkthrough", "--only", "socket-sim", "--delay-ms", "30", "--no-color"]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
     let heading = stdout.find("Stage 1 of").expect("no heading for stage 1");
     let demo = stdout.find("readable 30 ms after it is built").expect("no demo for stage 1");
-    let flaw = stdout.find("What is still wrong:").expect("no flaw for stage 1");
-    assert!(heading < demo && demo < flaw, "{stdout}");
+    let flaw = stdout.find("What stage 2 fixes:").expect("no flaw for stage 1");
+    let table = stdout.find("stage  crate").expect("no closing table");
+    assert!(heading < demo && demo < flaw && flaw < table, "{stdout}");
+    assert!(!stdout.contains("Stage 2 of"), "--only ran another stage");
 }

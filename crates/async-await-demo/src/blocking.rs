@@ -34,10 +34,7 @@ type Job = Box<dyn FnOnce() + Send>;
 
 /// Runs `work` on a helper thread once this future is first polled, and
 /// completes with its result. `name` labels the job in [`watch_polls`].
-pub fn spawn_blocking<T: Send + 'static>(
-    name: &'static str,
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Blocking<T> {
+pub fn spawn_blocking<T: Send + 'static>(name: &'static str, work: impl FnOnce() -> T + Send + 'static) -> Blocking<T> {
     Blocking { name, work: Some(Box::new(work)), slot: Arc::default() }
 }
 
@@ -96,9 +93,7 @@ impl<T: Send + 'static> Blocking<T> {
             }
             Slot::Taken => {
                 drop(slot); // a broken contract is no reason to poison the lock
-                panic!(
-                    "Blocking polled after it returned Ready: a finished future must not be polled again"
-                )
+                panic!("Blocking polled after it returned Ready: a finished future must not be polled again")
             }
         }
     }

@@ -8,43 +8,51 @@ use std::future::Future;
 use std::io::{self, Write};
 use std::mem;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::mpsc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_executor::ThreadPool;
 use socket_sim::MySocket;
-use socket_sim::demo::about_delays;
+use socket_sim::demo::{Summary, about_delays};
 use socket_sim::measure::{Stopwatch, WakeCounter};
+use waker_executor::EventKind;
 
 use crate::blocking::{JobPoll, watch_polls};
 use crate::{ReadFile, get_two_concurrent_with, get_two_sequential_with, read_file};
 
-/// Writes the stage 6 demo to `out`, with sockets that take `delay`.
+/// Writes the stage 6 demo to `out`, with sockets that take `delay`; its
+/// main run, traced, is the first: the two socket async fns side by side.
 ///
-/// Takes about four delays, and writes (then removes) one small file in the
+/// Takes about three delays, and writes (then removes) one small file in the
 /// system's temporary directory.
-pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<()> {
-    let socket = |seed| MySocket::builder().delay(delay).seed(seed);
+pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
+    let socket = |delays: u32, seed| MySocket::builder().delay(delay / 2 * delays).seed(seed);
     writeln!(out, "An async fn is a future whose poll the compiler writes: each .await that")?;
     writeln!(out, "gets Pending returns Pending, and the next poll carries on from there.")?;
 
     writeln!(out)?;
-    writeln!(out, "1. Two numbers, awaited in turn, then together (join)")?;
-    let stopwatch = Stopwatch::start();
-    let pair = waker_executor::block_on(get_two_sequential_with(socket(1), socket(2)));
-    let took = stopwatch.elapsed();
-    writeln!(out, "  get_two_sequential(): {pair:?}, {}: {took}", about_delays(took.wall, delay))?;
-    let stopwatch = Stopwatch::start();
-    let pair = waker_executor::block_on(get_two_concurrent_with(socket(1), socket(2)));
-    let took = stopwatch.elapsed();
-    writeln!(out, "  get_two_concurrent(): {pair:?}, {}: {took}", about_delays(took.wall, delay))?;
+    writeln!(out, "1. Two numbers awaited in turn (task 0) and together with join (task 1), side by side")?;
+    // The second socket of the joined pair is ready at half a delay, so that
+    // the order of the wakes (and the count of polls) is the same every run.
+    let tasks: Vec<PairFuture> = vec![
+        Box::pin(get_two_sequential_with(socket(2, 1), socket(2, 2))),
+        Box::pin(get_two_concurrent_with(socket(2, 1), socket(1, 2))),
+    ];
+    let (pairs, stats, trace) = waker_executor::run_traced(tasks);
+    for (task, (name, pair)) in ["get_two_sequential()", "get_two_concurrent()"].iter().zip(&pairs).enumerate() {
+        let polls = trace.iter().filter(|event| event.task == task && event.kind != EventKind::Wake).count();
+        let done = trace.iter().find(|event| event.task == task && event.kind == EventKind::Ready);
+        let done = done.map_or(Duration::ZERO, |event| event.at);
+        writeln!(out, "  task {task}, {name}: {pair:?} after {}, {polls} polls", about_delays(done, delay))?;
+    }
+    writeln!(out, "  Both on one thread, at once: {}", stats.measurement())?;
+    let side_by_side =
+        Summary { futures: Some(2), took: stats.measurement(), polls: Some(stats.polls), trace: Some(trace) };
 
     writeln!(out)?;
-    writeln!(
-        out,
-        "2. read_file, the async fn, beside ReadFile, the state machine the compiler makes of it"
-    )?;
+    writeln!(out, "2. read_file, the async fn, beside ReadFile, the state machine the compiler makes of it")?;
     let file = DemoFile::new("Hello from poll-to-await!\nGrüße, ✓\n")?;
     let mut left = Vec::new();
     let async_text = step_through(read_file(&file.0), |jobs, _| left.push(describe(jobs)));
@@ -59,11 +67,9 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<()> {
         writeln!(out, "  {:<4}  {left:30}  {right}", poll + 1)?;
     }
     match (&async_text, &hand_text) {
-        (Ok(a), Ok(b)) if a == b => writeln!(
-            out,
-            "  The same awaits in the same order; both read {} bytes: {a:?}",
-            a.len()
-        )?,
+        (Ok(a), Ok(b)) if a == b => {
+            writeln!(out, "  The same awaits in the same order; both read {} bytes: {a:?}", a.len())?
+        }
         _ => writeln!(out, "  They differ! the async fn: {async_text:?}; by hand: {hand_text:?}")?,
     }
     writeln!(
@@ -84,21 +90,17 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<()> {
     let pool = ThreadPool::builder().pool_size(2).create()?;
     let (sender, receiver) = mpsc::channel();
     let stopwatch = Stopwatch::start();
-    let pair = get_two_concurrent_with(socket(1), socket(2));
+    let pair = get_two_concurrent_with(socket(2, 1), socket(1, 2));
     pool.spawn_ok(async move { sender.send(pair.await).expect("the demo waits for it") });
     let pair = receiver.recv().expect("the pool ran the task");
     let took = stopwatch.elapsed();
-    writeln!(
-        out,
-        "  get_two_concurrent() on 2 threads: {pair:?}, {}: {took}",
-        about_delays(took.wall, delay)
-    )?;
-    writeln!(
-        out,
-        "  Same numbers, untouched code: performance is the executor's business, not the future's."
-    )?;
-    Ok(())
+    writeln!(out, "  get_two_concurrent() on 2 threads: {pair:?}, {}: {took}", about_delays(took.wall, delay))?;
+    writeln!(out, "  Same numbers, untouched code: performance is the executor's business, not the future's.")?;
+    Ok(side_by_side)
 }
+
+/// Two different async fns, boxed so that one executor run takes both.
+type PairFuture = Pin<Box<dyn Future<Output = (i32, i32)>>>;
 
 /// Polls `future` to the end on this thread, sleeping until each wake, and
 /// after each poll tells `each` which `Blocking` jobs that poll polled and
@@ -113,10 +115,7 @@ pub fn step_through<F: Future>(future: F, mut each: impl FnMut(&[JobPoll], &F)) 
         if let Poll::Ready(output) = poll {
             return output;
         }
-        assert!(
-            counter.wait_for(polls, Duration::from_secs(60)),
-            "no wake within a minute after poll {polls}"
-        );
+        assert!(counter.wait_for(polls, Duration::from_secs(60)), "no wake within a minute after poll {polls}");
     }
     unreachable!("polled until Ready")
 }
@@ -136,8 +135,7 @@ struct DemoFile(PathBuf);
 
 impl DemoFile {
     fn new(text: &str) -> io::Result<Self> {
-        let path =
-            std::env::temp_dir().join(format!("poll-to-await-demo-{}.txt", std::process::id()));
+        let path = std::env::temp_dir().join(format!("poll-to-await-demo-{}.txt", std::process::id()));
         fs::write(&path, text)?;
         Ok(DemoFile(path))
     }

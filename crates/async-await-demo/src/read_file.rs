@@ -99,9 +99,7 @@ impl Future for ReadFile {
             match this.state.as_mut().project() {
                 StateProj::Start => this.state.set(State::Opening { open: open(this.path) }),
                 StateProj::Opening { open } => match ready!(open.poll(cx)) {
-                    Ok(file) => {
-                        this.state.set(State::Reading { read: read_to_string(file, this.path) })
-                    }
+                    Ok(file) => this.state.set(State::Reading { read: read_to_string(file, this.path) }),
                     Err(error) => {
                         this.state.set(State::Done);
                         return Poll::Ready(Err(error));
@@ -113,9 +111,7 @@ impl Future for ReadFile {
                     return Poll::Ready(text);
                 }
                 StateProj::Done => {
-                    panic!(
-                        "ReadFile polled after it returned Ready: a finished future must not be polled again"
-                    )
+                    panic!("ReadFile polled after it returned Ready: a finished future must not be polled again")
                 }
             }
         }
@@ -126,9 +122,7 @@ impl Future for ReadFile {
 /// Opens `path` on a helper thread.
 fn open(path: &Path) -> Blocking<io::Result<File>> {
     let path = path.to_owned();
-    spawn_blocking("open", move || {
-        File::open(&path).map_err(|error| file_error("open", &path, error))
-    })
+    spawn_blocking("open", move || File::open(&path).map_err(|error| file_error("open", &path, error)))
 }
 
 /// Reads `file` (opened from `path`) to a string on a helper thread.

@@ -8,9 +8,7 @@ use std::sync::mpsc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use async_await_demo::{
-    get_num, get_num_with, get_two_concurrent_with, get_two_sequential_with, join,
-};
+use async_await_demo::{get_num, get_num_with, get_two_concurrent_with, get_two_sequential_with, join};
 use futures_executor::ThreadPool;
 use socket_sim::measure::PollCounter;
 use socket_sim::{MySocket, SocketBuilder};
@@ -26,8 +24,7 @@ fn socket(value: i32) -> SocketBuilder {
 #[test]
 fn awaiting_in_turn_takes_two_delays_and_joining_takes_one() {
     let start = Instant::now();
-    let (pair, stats) =
-        waker_executor::run_with_stats(vec![get_two_sequential_with(socket(1), socket(2))]);
+    let (pair, stats) = waker_executor::run_with_stats(vec![get_two_sequential_with(socket(1), socket(2))]);
     let sequential = start.elapsed();
     assert_eq!(pair, [(1, 2)]);
     assert!(sequential >= 2 * DELAY && sequential < 2 * DELAY + SLACK, "in turn: {sequential:?}");
@@ -58,20 +55,15 @@ fn join_polled_after_ready_panics_naming_the_contract() {
     let mut joined = join(future::ready(1), future::ready(2));
     let mut cx = Context::from_waker(Waker::noop());
     assert_eq!(Pin::new(&mut joined).poll(&mut cx), Poll::Ready((1, 2)));
-    let payload =
-        panic::catch_unwind(AssertUnwindSafe(|| Pin::new(&mut joined).poll(&mut cx))).unwrap_err();
+    let payload = panic::catch_unwind(AssertUnwindSafe(|| Pin::new(&mut joined).poll(&mut cx))).unwrap_err();
     let message = payload.downcast::<&str>().map(|message| *message).unwrap_or_default();
-    assert_eq!(
-        message,
-        "Join polled after it returned Ready: a finished future must not be polled again"
-    );
+    assert_eq!(message, "Join polled after it returned Ready: a finished future must not be polled again");
 }
 
 #[test]
 fn the_same_async_fns_run_on_every_executor_with_the_same_results() {
     for wakers in [Wakers::Wake, Wakers::RawVtable] {
-        let pairs =
-            Executor::new().wakers(wakers).run(vec![get_two_concurrent_with(socket(1), socket(2))]);
+        let pairs = Executor::new().wakers(wakers).run(vec![get_two_concurrent_with(socket(1), socket(2))]);
         assert_eq!(pairs.outputs, [(1, 2)], "{wakers:?}");
     }
     assert_eq!(futures_executor::block_on(get_two_sequential_with(socket(3), socket(4))), (3, 4));

@@ -11,10 +11,10 @@ fn demo_transcript() {
     let (done, transcript) = mpsc::channel();
     thread::spawn(move || {
         let mut out = Vec::new();
-        async_await_demo::demo::run(&mut out, Duration::from_millis(100)).unwrap();
-        done.send(String::from_utf8(out).unwrap()).unwrap();
+        let summary = async_await_demo::demo::run(&mut out, Duration::from_millis(100)).unwrap();
+        done.send((String::from_utf8(out).unwrap(), summary)).unwrap();
     });
-    let transcript =
+    let (transcript, summary) =
         transcript.recv_timeout(Duration::from_secs(30)).expect("the demo did not finish in 30 s");
     let mut filters = TIME_FILTERS.to_vec();
     // Sizes of futures depend on the compiler's layout choices.
@@ -22,4 +22,9 @@ fn demo_transcript() {
     insta::with_settings!({ filters => filters }, {
         insta::assert_snapshot!(transcript);
     });
+
+    // The two socket async fns side by side, traced: three polls each.
+    assert_eq!((summary.futures, summary.polls), (Some(2), Some(6)));
+    assert!(summary.took.cpu_share() < 0.05, "the executor should sleep: {}", summary.took);
+    assert!(summary.took.wall >= Duration::from_millis(200), "two delays in turn: {}", summary.took);
 }

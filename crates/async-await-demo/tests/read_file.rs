@@ -55,12 +55,9 @@ fn read_both(path: &Path) -> io::Result<String> {
 fn both_read_the_same_texts() {
     let scratch = Scratch::new("texts");
     let large: String = (0..100_000).map(|i| format!("line {i}\n")).collect();
-    for (name, text) in [
-        ("empty.txt", ""),
-        ("small.txt", "hello\n"),
-        ("accents.txt", "Grüße, ✓, 東京\n"),
-        ("large.txt", &large),
-    ] {
+    for (name, text) in
+        [("empty.txt", ""), ("small.txt", "hello\n"), ("accents.txt", "Grüße, ✓, 東京\n"), ("large.txt", &large)]
+    {
         assert_eq!(read_both(&scratch.file(name, text.as_bytes())).unwrap(), text, "{name}");
     }
 }
@@ -79,12 +76,8 @@ fn both_fail_alike_with_the_right_kind_and_the_path_named() {
         assert_eq!(error.kind(), kind, "{path:?}");
         let message = error.to_string();
         assert!(message.starts_with(&format!("cannot {action} {}: ", path.display())), "{message}");
-        let source =
-            error.get_ref().and_then(|inner| inner.source()).expect("the OS error as source");
-        assert!(
-            source.downcast_ref::<io::Error>().is_some_and(|os| os.kind() == kind),
-            "{source:?}"
-        );
+        let source = error.get_ref().and_then(|inner| inner.source()).expect("the OS error as source");
+        assert!(source.downcast_ref::<io::Error>().is_some_and(|os| os.kind() == kind), "{source:?}");
     }
 }
 
@@ -120,8 +113,7 @@ fn a_failed_open_ends_both_at_the_first_await_point() {
     let scratch = Scratch::new("failed-open");
     let missing = scratch.0.join("missing.txt");
     let mut states = Vec::new();
-    let error =
-        step_through(ReadFile::new(&missing), |_, future| states.push(future.state())).unwrap_err();
+    let error = step_through(ReadFile::new(&missing), |_, future| states.push(future.state())).unwrap_err();
     assert_eq!((error.kind(), states), (ErrorKind::NotFound, vec!["Opening", "Done"]));
     let mut polls = 0;
     assert!(step_through(read_file(&missing), |_, _| polls += 1).is_err());
@@ -131,9 +123,8 @@ fn a_failed_open_ends_both_at_the_first_await_point() {
 #[test]
 fn many_reads_share_one_executor_thread_with_three_polls_each() {
     let scratch = Scratch::new("many");
-    let paths: Vec<PathBuf> = (0..100)
-        .map(|i| scratch.file(&format!("{i}.txt"), format!("file {i}").as_bytes()))
-        .collect();
+    let paths: Vec<PathBuf> =
+        (0..100).map(|i| scratch.file(&format!("{i}.txt"), format!("file {i}").as_bytes())).collect();
     let expected: Vec<String> = (0..100).map(|i| format!("file {i}")).collect();
 
     let (texts, stats) = waker_executor::run_with_stats(paths.iter().map(ReadFile::new).collect());
@@ -156,10 +147,7 @@ fn nothing_happens_before_the_first_poll_and_a_poll_after_ready_panics() {
     }))
     .unwrap_err();
     let message = payload.downcast::<&str>().map(|message| *message).unwrap_or_default();
-    assert_eq!(
-        message,
-        "ReadFile polled after it returned Ready: a finished future must not be polled again"
-    );
+    assert_eq!(message, "ReadFile polled after it returned Ready: a finished future must not be polled again");
 }
 
 #[test]
@@ -167,8 +155,5 @@ fn both_futures_are_small() {
     // A state and the data live across an await point: no heap, no thread.
     let by_async = mem::size_of_val(&read_file("x"));
     let by_hand = mem::size_of_val(&ReadFile::new("x"));
-    assert!(
-        by_async <= 256 && by_hand <= 256,
-        "async fn {by_async} bytes, ReadFile {by_hand} bytes"
-    );
+    assert!(by_async <= 256 && by_hand <= 256, "async fn {by_async} bytes, ReadFile {by_hand} bytes");
 }

@@ -6,25 +6,23 @@ use std::time::Duration;
 
 use simple_future::SocketFuture;
 use socket_sim::MySocket;
-use socket_sim::demo::about_delays;
+use socket_sim::demo::{Summary, about_delays};
 use socket_sim::measure::Thousands;
 
-use crate::run_with_stats;
+use crate::{run_traced, run_with_stats};
 
-/// Writes the stage 3 demo to `out`, with sockets that take `delay`.
+/// Writes the stage 3 demo to `out`, with sockets that take `delay`; its
+/// main run, traced, is the first: two sockets, the second ready first.
 ///
 /// Takes about three delays. Values are seeded; times and poll counts vary
 /// from run to run.
-pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<()> {
-    let socket =
-        |delay, seed| SocketFuture::from(MySocket::builder().delay(delay).seed(seed).build());
-    writeln!(
-        out,
-        "run() polls every unfinished future in turn, round after round, until all are Ready."
-    )?;
+pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
+    let socket = |delay, seed| SocketFuture::from(MySocket::builder().delay(delay).seed(seed).build());
+    writeln!(out, "run() polls every unfinished future in turn, round after round, until all are Ready.")?;
 
     writeln!(out)?;
-    let (outputs, _) = run_with_stats(vec![socket(delay, 1), socket(delay / 2, 2)]);
+    let (outputs, stats, trace) = run_traced(vec![socket(delay, 1), socket(delay / 2, 2)]);
+    let first = Summary { futures: Some(2), took: stats.measurement(), polls: Some(stats.polls), trace: Some(trace) };
     writeln!(out, "Two sockets, the second ready first: run() returned {outputs:?},")?;
     writeln!(out, "the outputs in the order the futures were given.")?;
 
@@ -32,8 +30,7 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<()> {
     for sockets in [1, 2, 10] {
         let futures = (1..=sockets).map(|seed| socket(delay, seed)).collect();
         let (_, stats) = run_with_stats(futures);
-        let label =
-            if sockets == 1 { "1 socket:  ".to_owned() } else { format!("{sockets} sockets:") };
+        let label = if sockets == 1 { "1 socket:  ".to_owned() } else { format!("{sockets} sockets:") };
         writeln!(
             out,
             "{label:11} {}, {} polls; {}",
@@ -44,17 +41,8 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<()> {
     }
 
     writeln!(out)?;
-    writeln!(
-        out,
-        "Each set took about one delay, however many sockets: run() waits for all at once."
-    )?;
-    writeln!(
-        out,
-        "But it never waits for anything. Every socket was asked \"ready yet?\" over and over,"
-    )?;
-    writeln!(
-        out,
-        "and a core stayed busy the whole time, though nothing could happen until the timer fired."
-    )?;
-    Ok(())
+    writeln!(out, "Each set took about one delay, however many sockets: run() waits for all at once.")?;
+    writeln!(out, "But it never waits for anything. Every socket was asked \"ready yet?\" over and over,")?;
+    writeln!(out, "and a core stayed busy the whole time, though nothing could happen until the timer fired.")?;
+    Ok(first)
 }

@@ -84,16 +84,9 @@ pub fn run_traced<F: SimpleFuture>(futures: Vec<F>) -> (Vec<F::Output>, RunStats
 }
 
 /// Runs `futures` on [`run`], each wrapped so that its polls reach a probe.
-fn run_probed<F: SimpleFuture>(
-    futures: Vec<F>,
-    trace: bool,
-) -> (Vec<F::Output>, RunStats, Option<Trace>) {
+fn run_probed<F: SimpleFuture>(futures: Vec<F>, trace: bool) -> (Vec<F::Output>, RunStats, Option<Trace>) {
     let probe = Probe::new(trace);
-    let probed = futures.into_iter().enumerate().map(|(task, future)| Probed {
-        future,
-        task,
-        probe: &probe,
-    });
+    let probed = futures.into_iter().enumerate().map(|(task, future)| Probed { future, task, probe: &probe });
     let outputs = run(probed.collect());
     let (stats, trace) = probe.finish();
     (outputs, stats, trace)

@@ -11,14 +11,20 @@ fn demo_transcript() {
     let (done, transcript) = mpsc::channel();
     thread::spawn(move || {
         let mut out = Vec::new();
-        busy_executor::demo::run(&mut out, Duration::from_millis(100)).unwrap();
-        done.send(String::from_utf8(out).unwrap()).unwrap();
+        let summary = busy_executor::demo::run(&mut out, Duration::from_millis(100)).unwrap();
+        done.send((String::from_utf8(out).unwrap(), summary)).unwrap();
     });
-    let transcript =
+    let (transcript, summary) =
         transcript.recv_timeout(Duration::from_secs(30)).expect("the demo did not finish in 30 s");
     let mut filters = TIME_FILTERS.to_vec();
     filters.push((r"[\d,]+ polls", "[many] polls"));
     insta::with_settings!({ filters => filters }, {
         insta::assert_snapshot!(transcript);
     });
+
+    // Two sockets on the busy executor, traced: polls in their thousands.
+    assert_eq!(summary.futures, Some(2));
+    assert!(summary.polls.unwrap() > 1_000, "{:?} polls", summary.polls);
+    assert!(summary.took.cpu_share() > 0.5, "a busy loop: {}", summary.took);
+    assert!(!summary.trace.unwrap().is_empty());
 }

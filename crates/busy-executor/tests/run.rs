@@ -54,8 +54,7 @@ fn outputs_come_back_in_input_order_whatever_order_they_finish_in() {
 
 #[test]
 fn every_poll_is_counted_and_a_finished_future_is_never_polled_again() {
-    let (outputs, stats) =
-        run_with_stats(vec![countdown("a", 3), countdown("b", 5), countdown("c", 0)]);
+    let (outputs, stats) = run_with_stats(vec![countdown("a", 3), countdown("b", 5), countdown("c", 0)]);
     assert_eq!(outputs, ["a", "b", "c"]);
     // Each is polled until its Ready and no more: 4 + 6 + 1.
     assert_eq!(stats.polls, 11);

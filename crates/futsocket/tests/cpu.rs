@@ -11,9 +11,7 @@ use socket_sim::MySocket;
 use socket_sim::measure::measure;
 
 fn sockets(n: u64) -> impl Iterator<Item = FutSocket> {
-    (0..n).map(|seed| {
-        FutSocket::from(MySocket::builder().delay(Duration::from_millis(400)).seed(seed))
-    })
+    (0..n).map(|seed| FutSocket::from(MySocket::builder().delay(Duration::from_millis(400)).seed(seed)))
 }
 
 #[test]

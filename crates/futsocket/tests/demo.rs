@@ -11,12 +11,17 @@ fn demo_transcript() {
     let (done, transcript) = mpsc::channel();
     thread::spawn(move || {
         let mut out = Vec::new();
-        futsocket::demo::run(&mut out, Duration::from_millis(100)).unwrap();
-        done.send(String::from_utf8(out).unwrap()).unwrap();
+        let summary = futsocket::demo::run(&mut out, Duration::from_millis(100)).unwrap();
+        done.send((String::from_utf8(out).unwrap(), summary)).unwrap();
     });
-    let transcript =
+    let (transcript, summary) =
         transcript.recv_timeout(Duration::from_secs(30)).expect("the demo did not finish in 30 s");
     insta::with_settings!({ filters => TIME_FILTERS.to_vec() }, {
         insta::assert_snapshot!(transcript);
     });
+
+    // Two FutSockets on the waker executor, traced: two polls each, a CPU at rest.
+    assert_eq!((summary.futures, summary.polls), (Some(2), Some(4)));
+    assert!(summary.took.cpu_share() < 0.05, "the executor should sleep: {}", summary.took);
+    assert_eq!(summary.trace.unwrap().len(), 6, "Pending, wake and Ready for each socket");
 }

@@ -68,11 +68,7 @@ fn the_newest_waker_is_the_one_woken() {
     let (older, newest) = (WakeCounter::new(), WakeCounter::new());
     let mut future = fut_socket(DELAY, 7);
     assert_eq!(poll_with(&mut future, &older.waker()), Poll::Pending);
-    assert_eq!(
-        poll_with(&mut future, &newest.waker()),
-        Poll::Pending,
-        "polled again, from another task"
-    );
+    assert_eq!(poll_with(&mut future, &newest.waker()), Poll::Pending, "polled again, from another task");
     assert_eq!(older.live_wakers(), 0, "the older waker should be dropped");
     assert!(newest.wait_for(1, PATIENCE));
     std::thread::sleep(DELAY);
@@ -97,30 +93,20 @@ fn a_poll_around_the_deadline_never_loses_the_wake_up() {
             Poll::Ready(_) => ready += 1,
             Poll::Pending => {
                 pending += 1;
-                assert!(
-                    counter.wait_for(1, PATIENCE),
-                    "round {round}: Pending, and the wake-up was lost"
-                );
+                assert!(counter.wait_for(1, PATIENCE), "round {round}: Pending, and the wake-up was lost");
             }
         }
     }
-    assert!(
-        pending > 0 && ready > 0,
-        "all polls on one side of the deadline: {pending} pending, {ready} ready"
-    );
+    assert!(pending > 0 && ready > 0, "all polls on one side of the deadline: {pending} pending, {ready} ready");
 }
 
 #[test]
 fn polling_after_ready_is_a_clear_panic() {
     let mut future = fut_socket(Duration::ZERO, 1);
     poll_until_ready(&mut future);
-    let payload = panic::catch_unwind(AssertUnwindSafe(|| poll_with(&mut future, Waker::noop())))
-        .unwrap_err();
+    let payload = panic::catch_unwind(AssertUnwindSafe(|| poll_with(&mut future, Waker::noop()))).unwrap_err();
     let message = payload.downcast::<&str>().map(|message| *message).unwrap_or_default();
-    assert_eq!(
-        message,
-        "FutSocket polled after it returned Ready: a finished future must not be polled again"
-    );
+    assert_eq!(message, "FutSocket polled after it returned Ready: a finished future must not be polled again");
 }
 
 #[test]
@@ -170,8 +156,7 @@ fn ten_thousand_fut_sockets_run_with_two_polls_each_and_never_look_stuck() {
     const N: usize = 10_000;
     // Long enough that none is ready at its first poll, even under valgrind.
     let delay = Duration::from_millis(500);
-    let (outputs, stats) =
-        waker_executor::run_with_stats((0..N as i32).map(|i| fut_socket(delay, i)).collect());
+    let (outputs, stats) = waker_executor::run_with_stats((0..N as i32).map(|i| fut_socket(delay, i)).collect());
     assert_eq!(outputs, (0..N as i32).collect::<Vec<_>>());
     assert_eq!(stats.polls, 2 * N as u64);
 

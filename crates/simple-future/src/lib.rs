@@ -176,9 +176,7 @@ impl SimpleFuture for ReadTwoInTurn {
                     }
                 },
                 TwoInTurn::Finished => {
-                    panic!(
-                        "ReadTwoInTurn polled after it returned Ready: a finished future must not be polled again"
-                    )
+                    panic!("ReadTwoInTurn polled after it returned Ready: a finished future must not be polled again")
                 }
             }
         }

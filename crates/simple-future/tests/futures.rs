@@ -35,11 +35,7 @@ fn poll_until_ready<F: SimpleFuture>(future: &mut F, wake: fn()) -> (F::Output, 
 fn wait_for(count: &AtomicUsize, wakes: usize) {
     let start = Instant::now();
     while count.load(Ordering::SeqCst) < wakes {
-        assert!(
-            start.elapsed() < PATIENCE,
-            "woken {} times, not {wakes}",
-            count.load(Ordering::SeqCst)
-        );
+        assert!(start.elapsed() < PATIENCE, "woken {} times, not {wakes}", count.load(Ordering::SeqCst));
         thread::sleep(Duration::from_millis(1));
     }
 }
@@ -48,9 +44,7 @@ fn panic_message(f: impl FnOnce()) -> String {
     let payload = panic::catch_unwind(AssertUnwindSafe(f)).expect_err("expected a panic");
     match payload.downcast::<String>() {
         Ok(message) => *message,
-        Err(payload) => {
-            payload.downcast::<&str>().map(|message| message.to_string()).unwrap_or_default()
-        }
+        Err(payload) => payload.downcast::<&str>().map(|message| message.to_string()).unwrap_or_default(),
     }
 }
 
@@ -89,8 +83,7 @@ fn polling_a_finished_future_again_panics_naming_the_contract() {
     });
     assert!(message.contains("SocketFuture polled after it returned Ready"), "{message}");
 
-    let mut future =
-        ReadTwoInTurn::new(socket(1).delay(Duration::ZERO), socket(2).delay(Duration::ZERO));
+    let mut future = ReadTwoInTurn::new(socket(1).delay(Duration::ZERO), socket(2).delay(Duration::ZERO));
     poll_until_ready(&mut future, ignore_wake);
     let message = panic_message(|| {
         future.poll(ignore_wake);

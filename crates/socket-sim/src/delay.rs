@@ -80,10 +80,7 @@ impl fmt::Display for DelayError {
                 write!(f, "{origin}: {value:?} is not a whole number of milliseconds")
             }
             Problem::TooLong => {
-                write!(
-                    f,
-                    "{origin}: {value} ms is longer than the limit of {MAX_DELAY_MS} ms (one hour)"
-                )
+                write!(f, "{origin}: {value} ms is longer than the limit of {MAX_DELAY_MS} ms (one hour)")
             }
         }
     }

@@ -1,34 +1,48 @@
 //! The stage 1 demo: two numbers read one after the other, then together, timed.
 //!
-//! Also home to [`main`], the few lines every stage's demo binary shares.
+//! Also home to what every stage's demo shares: the [`Demo`] type and the
+//! [`Summary`] it returns, [`main`] (the few lines of every demo binary) and
+//! the snapshot filters.
 
 use std::io::{self, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::measure::measure;
+use crate::measure::{Measurement, measure};
+use crate::trace::Event;
 use crate::{MySocket, default_delay, get_2_num_async_hardcode_with, get_num_sync_with};
 
-/// Writes the stage 1 demo to `out`, with sockets that take `delay`.
+/// A stage's demo: writes to `out`, with sockets that take `delay`, and
+/// returns what its main run measured.
+pub type Demo = fn(out: &mut dyn Write, delay: Duration) -> io::Result<Summary>;
+
+/// What a demo measured in its main run. The walkthrough draws the trace as
+/// a timeline and puts the rest in its closing table.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    /// The futures the run waited for; `None` before there are futures (stage 1).
+    pub futures: Option<usize>,
+    /// Wall and CPU time of the run.
+    pub took: Measurement,
+    /// Calls to poll over all futures, where anything was polled.
+    pub polls: Option<u64>,
+    /// The run's polls and wakes as its executor recorded them, if it did.
+    pub trace: Option<Vec<Event>>,
+}
+
+/// Writes the stage 1 demo to `out`, with sockets that take `delay`; its
+/// main run is the hardcoded pair.
 ///
 /// Takes about three delays: two for the synchronous pair, one for the
 /// hardcoded one. Values are seeded, so only the times vary between runs.
-pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<()> {
+pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
     let socket = |seed| MySocket::builder().delay(delay).seed(seed);
-    writeln!(
-        out,
-        "Every socket here becomes readable {} ms after it is built, holding one i32.",
-        delay.as_millis()
-    )?;
+    writeln!(out, "Every socket here becomes readable {} ms after it is built, holding one i32.", delay.as_millis())?;
 
     writeln!(out)?;
     writeln!(out, "get_num_sync(), twice in a row")?;
-    writeln!(
-        out,
-        "  Each call spins on has_data_to_read() until its socket is ready, then reads it."
-    )?;
-    let ((first, second), took) =
-        measure(|| (get_num_sync_with(socket(1)), get_num_sync_with(socket(2))));
+    writeln!(out, "  Each call spins on has_data_to_read() until its socket is ready, then reads it.")?;
+    let ((first, second), took) = measure(|| (get_num_sync_with(socket(1)), get_num_sync_with(socket(2))));
     writeln!(out, "  first  = {first}")?;
     writeln!(out, "  second = {second}")?;
     writeln!(out, "  2 numbers in {}: {took}", about_delays(took.wall, delay))?;
@@ -36,24 +50,21 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "get_2_num_async_hardcode()")?;
     writeln!(out, "  Builds both sockets first, then spins until both are ready.")?;
-    let (pair, took) = measure(|| get_2_num_async_hardcode_with(socket(1), socket(2)));
+    let (pair, hardcoded) = measure(|| get_2_num_async_hardcode_with(socket(1), socket(2)));
     writeln!(out, "  both   = {pair:?}")?;
-    writeln!(out, "  2 numbers in {}: {took}", about_delays(took.wall, delay))?;
+    writeln!(out, "  2 numbers in {}: {hardcoded}", about_delays(hardcoded.wall, delay))?;
 
     writeln!(out)?;
     writeln!(out, "Waiting for both sockets at once halved the time: that is what async is for.")?;
-    writeln!(
-        out,
-        "But every loop kept a core busy just asking \"ready yet?\", and a third socket,"
-    )?;
+    writeln!(out, "But every loop kept a core busy just asking \"ready yet?\", and a third socket,")?;
     writeln!(out, "or a file, would need yet another hand-written function.")?;
-    Ok(())
+    Ok(Summary { took: hardcoded, ..Summary::default() })
 }
 
 /// Insta filters for demo transcripts: they hide what varies from run to run
 /// (milliseconds measured, CPU shares) and keep everything else.
 pub const TIME_FILTERS: &[(&str, &str)] =
-    &[(r"\b\d+ ms, CPU busy \d+(\.\d)?% of it", "[wall] ms, CPU busy [share] of it")];
+    &[(r"\b\d+ ms, CPU busy \d+(\.\d+)?% of it", "[wall] ms, CPU busy [share] of it")];
 
 /// `wall` as a whole number of delays: "about 2 delays".
 ///
@@ -72,7 +83,7 @@ pub fn about_delays(wall: Duration, delay: Duration) -> String {
 /// The `main` of every stage's demo binary: takes the delay from
 /// `SOCKET_SIM_DELAY_MS` (2 s when unset), writes `demo` to standard output,
 /// and turns what went wrong into a message and an exit code.
-pub fn main(crate_name: &str, demo: fn(&mut dyn Write, Duration) -> io::Result<()>) -> ExitCode {
+pub fn main(crate_name: &str, demo: Demo) -> ExitCode {
     let delay = match default_delay() {
         Ok(delay) => delay,
         Err(error) => {
@@ -82,7 +93,7 @@ pub fn main(crate_name: &str, demo: fn(&mut dyn Write, Duration) -> io::Result<(
     };
     match demo(&mut io::stdout().lock(), delay) {
         // A reader that stops early (`| head`) is not an error worth a message.
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::SUCCESS,
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("{crate_name}: cannot write the demo: {error}");

@@ -25,6 +25,7 @@ mod delay;
 pub mod demo;
 pub mod measure;
 mod timer;
+pub mod trace;
 
 use std::hint;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -35,9 +36,7 @@ use std::time::{Duration, Instant};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-pub use delay::{
-    DEFAULT_DELAY, DELAY_ENV, DelayError, MAX_DELAY_MS, default_delay, parse_delay_ms,
-};
+pub use delay::{DEFAULT_DELAY, DELAY_ENV, DelayError, MAX_DELAY_MS, default_delay, parse_delay_ms};
 pub use timer::THREAD_NAME as TIMER_THREAD_NAME;
 
 /// A fake socket: readable a fixed delay after it was built, then holding one `i32`.
@@ -115,9 +114,7 @@ impl MySocket {
     pub fn read_data(&self) -> i32 {
         match self.try_read_data() {
             Some(value) => value,
-            None => panic!(
-                "socket not readable yet: read_data was called before has_data_to_read returned true"
-            ),
+            None => panic!("socket not readable yet: read_data was called before has_data_to_read returned true"),
         }
     }
 

@@ -21,6 +21,8 @@ use std::{fmt, fs, io};
 
 use cpu_time::ProcessTime;
 
+pub use crate::timer::{SocketCounts, socket_counts};
+
 /// This process's CPU time so far: user plus system time, all threads.
 pub fn process_cpu_time() -> Duration {
     ProcessTime::now().as_duration()
@@ -112,15 +114,23 @@ impl fmt::Display for Measurement {
     }
 }
 
-/// A share shown as a percentage: whole percents, with one decimal below 10 %
-/// so that an idle executor's 0.2 % does not read as 0 %.
+/// A share shown as a percentage: whole percents, with one decimal below
+/// 10 % and two below 1 %, so that an idle executor's 0.02 % does not read
+/// as 0 %.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Percent(pub f64);
 
 impl fmt::Display for Percent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let percent = self.0 * 100.0;
-        if percent < 9.95 { write!(f, "{percent:.1}%") } else { write!(f, "{percent:.0}%") }
+        let decimals = if percent < 0.995 {
+            2
+        } else if percent < 9.95 {
+            1
+        } else {
+            0
+        };
+        write!(f, "{percent:.decimals$}%")
     }
 }
 
@@ -192,8 +202,7 @@ impl WakeCounter {
     /// until `timeout` passed. Tells whether they were.
     pub fn wait_for(&self, wakes: usize, timeout: Duration) -> bool {
         let count = self.wakes.lock().unwrap();
-        let (count, _) =
-            self.woken.wait_timeout_while(count, timeout, |count| *count < wakes).unwrap();
+        let (count, _) = self.woken.wait_timeout_while(count, timeout, |count| *count < wakes).unwrap();
         *count >= wakes
     }
 }
@@ -271,19 +280,15 @@ mod tests {
 
     #[test]
     fn percent_keeps_a_decimal_only_for_small_shares() {
-        let shown = [0.0, 0.0004, 0.0016, 0.099, 0.0996, 0.5, 0.996, 1.87]
-            .map(|share| Percent(share).to_string());
-        assert_eq!(shown, ["0.0%", "0.0%", "0.2%", "9.9%", "10%", "50%", "100%", "187%"]);
+        let shares = [0.0, 0.0002, 0.0016, 0.00996, 0.099, 0.0996, 0.5, 0.996, 1.87];
+        let shown = shares.map(|share| Percent(share).to_string());
+        assert_eq!(shown, ["0.00%", "0.02%", "0.16%", "1.0%", "9.9%", "10%", "50%", "100%", "187%"]);
     }
 
     #[test]
     fn thousands_are_separated_by_commas() {
-        let shown = [0, 7, 999, 1_000, 12_345, 999_999, 1_000_000, 12_345_678]
-            .map(|n| Thousands(n).to_string());
-        assert_eq!(
-            shown,
-            ["0", "7", "999", "1,000", "12,345", "999,999", "1,000,000", "12,345,678"]
-        );
+        let shown = [0, 7, 999, 1_000, 12_345, 999_999, 1_000_000, 12_345_678].map(|n| Thousands(n).to_string());
+        assert_eq!(shown, ["0", "7", "999", "1,000", "12,345", "999,999", "1,000,000", "12,345,678"]);
     }
 
     #[test]

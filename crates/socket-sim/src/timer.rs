@@ -15,6 +15,7 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::collections::binary_heap::PeekMut;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::{Arc, Condvar, LazyLock, Mutex, Weak};
 use std::thread;
 use std::time::Instant;
@@ -30,8 +31,30 @@ pub const THREAD_NAME: &str = "socket-timer";
 /// The timer holds the socket weakly: a socket dropped before its deadline is
 /// freed at once, and its deadline is skipped when it comes.
 pub(crate) fn schedule(at: Instant, readiness: Weak<Readiness>) {
-    static TIMER: LazyLock<Arc<Timer>> = LazyLock::new(Timer::start);
     TIMER.add(Deadline { at, readiness });
+}
+
+/// The one timer of the process, started by the first socket.
+static TIMER: LazyLock<Arc<Timer>> = LazyLock::new(Timer::start);
+
+/// Sockets built by this process so far. Changed and read with the timer's
+/// lock held, so that it agrees with the number of deadlines.
+static BUILT: AtomicU64 = AtomicU64::new(0);
+
+/// How many sockets this process has built, and how many of their deadlines
+/// have not come yet: what the walkthrough's progress line shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SocketCounts {
+    /// Sockets built so far.
+    pub built: u64,
+    /// Sockets whose deadline has not passed yet (dropped ones included).
+    pub waiting: u64,
+}
+
+/// The sockets of this process so far: [`SocketCounts`].
+pub fn socket_counts() -> SocketCounts {
+    let deadlines = TIMER.deadlines.lock().unwrap();
+    SocketCounts { built: BUILT.load(AtomicOrdering::Relaxed), waiting: deadlines.len() as u64 }
 }
 
 /// The deadlines not yet reached, and the thread that waits for them.
@@ -62,6 +85,7 @@ impl Timer {
         let mut deadlines = self.deadlines.lock().unwrap();
         let earliest = deadlines.peek().is_none_or(|first| deadline.at < first.at);
         deadlines.push(deadline);
+        BUILT.fetch_add(1, AtomicOrdering::Relaxed);
         drop(deadlines);
         if earliest {
             self.earlier.notify_one();

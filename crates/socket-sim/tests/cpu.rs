@@ -28,8 +28,7 @@ fn a_sync_read_takes_one_delay_with_a_core_busy() {
 #[test]
 fn two_sync_reads_take_two_delays_and_the_hardcoded_pair_one() {
     let _turn = SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let ((first, second), sync) =
-        measure(|| (get_num_sync_with(socket(1)), get_num_sync_with(socket(2))));
+    let ((first, second), sync) = measure(|| (get_num_sync_with(socket(1)), get_num_sync_with(socket(2))));
     let (pair, together) = measure(|| get_2_num_async_hardcode_with(socket(1), socket(2)));
     assert_eq!(pair, (first, second), "same seeds, same numbers");
     assert!(sync.wall >= 2 * DELAY && sync.wall < 2 * DELAY + SLACK, "{sync}");

@@ -30,10 +30,7 @@ fn the_demo_refuses_a_bad_delay_naming_the_variable_and_the_value() {
     for (value, expected) in [
         ("abc", r#"socket-sim: SOCKET_SIM_DELAY_MS: "abc" is not a whole number of milliseconds"#),
         ("", r#"socket-sim: SOCKET_SIM_DELAY_MS: "" is not a whole number of milliseconds"#),
-        (
-            "3600001",
-            "socket-sim: SOCKET_SIM_DELAY_MS: 3600001 ms is longer than the limit of 3600000 ms (one hour)",
-        ),
+        ("3600001", "socket-sim: SOCKET_SIM_DELAY_MS: 3600001 ms is longer than the limit of 3600000 ms (one hour)"),
     ] {
         let output = demo(Some(value));
         assert_eq!(output.status.code(), Some(2), "{value:?}");
@@ -66,8 +63,7 @@ fn child(delay_ms: Option<&str>) -> String {
     let output = command.output().unwrap();
     assert!(output.status.success(), "child failed: {}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8(output.stdout).unwrap();
-    let report =
-        stdout.lines().find_map(|line| line.split_once("child: ").map(|(_, report)| report));
+    let report = stdout.lines().find_map(|line| line.split_once("child: ").map(|(_, report)| report));
     report.unwrap_or_else(|| panic!("no report from the child: {stdout}")).to_owned()
 }
 
@@ -83,8 +79,7 @@ fn report_as_child() {
             false => format!("not readable after {} ms", CHILD_PATIENCE.as_millis()),
         }
     }));
-    let outcome = outcome
-        .unwrap_or_else(|payload| format!("panic: {}", payload.downcast::<String>().unwrap()));
+    let outcome = outcome.unwrap_or_else(|payload| format!("panic: {}", payload.downcast::<String>().unwrap()));
     println!("child: {:?}; {outcome}", default_delay().map_err(|error| error.to_string()));
 }
 

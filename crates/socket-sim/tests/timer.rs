@@ -47,10 +47,7 @@ fn registering_around_the_deadline_never_loses_a_wake_up() {
                         }
                         socket.set_readable_callback(older.waker());
                         socket.set_readable_callback(newest.waker());
-                        assert!(
-                            newest.wait_for(1, PATIENCE),
-                            "round {round}: wake-up lost ({lead:?} after build)"
-                        );
+                        assert!(newest.wait_for(1, PATIENCE), "round {round}: wake-up lost ({lead:?} after build)");
                         counters.push((older, newest));
                     }
                     (early, late, counters)
@@ -95,8 +92,7 @@ fn one_timer_thread_wakes_100_000_pending_sockets_once_each() {
     let delay = Duration::from_millis(300);
     let counter = WakeCounter::new();
     let start = Instant::now();
-    let sockets: Vec<MySocket> =
-        (0..N).map(|_| MySocket::builder().delay(delay).value(3).build()).collect();
+    let sockets: Vec<MySocket> = (0..N).map(|_| MySocket::builder().delay(delay).value(3).build()).collect();
     let last_deadline = start.elapsed() + delay;
     for socket in &sockets {
         socket.set_readable_callback(counter.waker());
@@ -105,10 +101,7 @@ fn one_timer_thread_wakes_100_000_pending_sockets_once_each() {
     let all_woken = start.elapsed();
 
     assert!(sockets.iter().all(MySocket::has_data_to_read));
-    assert!(
-        all_woken < last_deadline + SLACK,
-        "all woken after {all_woken:?}, last deadline {last_deadline:?}"
-    );
+    assert!(all_woken < last_deadline + SLACK, "all woken after {all_woken:?}, last deadline {last_deadline:?}");
     thread::sleep(Duration::from_millis(20));
     assert_eq!(counter.wakes(), N, "some socket woke twice");
     assert_eq!(timer_threads(), 1);
@@ -144,11 +137,7 @@ impl std::task::Wake for ChainLink {
             return self.done.waker().wake();
         }
         let next = MySocket::builder().delay(Duration::from_millis(1)).build();
-        let link = ChainLink {
-            left: self.left - 1,
-            sockets: Arc::clone(&self.sockets),
-            done: Arc::clone(&self.done),
-        };
+        let link = ChainLink { left: self.left - 1, sockets: Arc::clone(&self.sockets), done: Arc::clone(&self.done) };
         next.set_readable_callback(Arc::new(link).into());
         self.sockets.lock().unwrap().push(next);
     }

@@ -9,28 +9,24 @@ use std::time::Duration;
 
 use simple_future::SocketFuture;
 use socket_sim::MySocket;
-use socket_sim::demo::about_delays;
+use socket_sim::demo::{Summary, about_delays};
 use socket_sim::measure::Thousands;
 
 use crate::{Event, EventKind, Executor, run_traced, run_with_stats};
 
-/// Writes the stage 4 demo to `out`, with sockets that take `delay`.
+/// Writes the stage 4 demo to `out`, with sockets that take `delay`; its
+/// main run, traced, is the first: two sockets, ready after 1 and 2 delays.
 ///
 /// Takes about four delays. Sockets are seeded and have distinct delays, so
 /// only times and the busy executor's poll count vary.
-pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<()> {
+pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
     let socket = |delays: u32, seed| MySocket::builder().delay(delay * delays).seed(seed).build();
-    writeln!(
-        out,
-        "run() polls each task once, then only when one of its wakers is woken; in between it sleeps."
-    )?;
+    writeln!(out, "run() polls each task once, then only when one of its wakers is woken; in between it sleeps.")?;
 
     writeln!(out)?;
-    writeln!(
-        out,
-        "1. Two sockets, ready after 1 and 2 delays; the socket's timer thread wakes them"
-    )?;
+    writeln!(out, "1. Two sockets, ready after 1 and 2 delays; the socket's timer thread wakes them")?;
     let (outputs, stats, events) = run_traced(vec![readable(socket(1, 1)), readable(socket(2, 2))]);
+    let sockets = Summary { futures: Some(2), took: stats.measurement(), polls: Some(stats.polls), trace: None };
     writeln!(out, "  outputs: {outputs:?}")?;
     for task in 0..outputs.len() {
         writeln!(out, "  task {task}: {}", story(&events, task, delay))?;
@@ -65,18 +61,12 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<()> {
 
     writeln!(out)?;
     writeln!(out, "3. A future that forgets to register its waker")?;
-    writeln!(
-        out,
-        "  It returns Pending, and nothing will ever wake it: an executor would sleep forever."
-    )?;
+    writeln!(out, "  It returns Pending, and nothing will ever wake it: an executor would sleep forever.")?;
     match Executor::new().try_run(vec![forgetful(socket(1, 1))]) {
-        Err(stuck) => writeln!(
-            out,
-            "  This one sees that nothing holds the task's waker, and says so:\n    {stuck}"
-        )?,
+        Err(stuck) => writeln!(out, "  This one sees that nothing holds the task's waker, and says so:\n    {stuck}")?,
         Ok(_) => writeln!(out, "  ...yet it finished: the socket was ready at the first poll.")?,
     }
-    Ok(())
+    Ok(Summary { trace: Some(events), ..sockets })
 }
 
 /// A socket as a std `Future`, written inline with `poll_fn`. Stage 5 makes

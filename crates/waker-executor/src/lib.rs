@@ -183,14 +183,9 @@ impl Executor {
         run.until_finished()?;
 
         let took = stopwatch.elapsed();
-        let stats = RunStats {
-            polls: run.polls,
-            wakes: shared.wakes.load(Ordering::Relaxed),
-            wall: took.wall,
-            cpu: took.cpu,
-        };
-        let outputs =
-            run.outputs.into_iter().map(|output| output.expect("every task finished")).collect();
+        let stats =
+            RunStats { polls: run.polls, wakes: shared.wakes.load(Ordering::Relaxed), wall: took.wall, cpu: took.cpu };
+        let outputs = run.outputs.into_iter().map(|output| output.expect("every task finished")).collect();
         Ok(Report { outputs, stats, trace: shared.trace.as_ref().map(trace::Trace::events) })
     }
 }
@@ -340,9 +335,7 @@ impl<F: Future> Run<F> {
                 Ok(Poll::Ready(()))
             }
             // The future kept no waker and did not wake itself: nothing will.
-            Poll::Pending
-                if only_the_executor_holds(waker) && !waker.queued.load(Ordering::Acquire) =>
-            {
+            Poll::Pending if only_the_executor_holds(waker) && !waker.queued.load(Ordering::Acquire) => {
                 Err(Stuck { task, cause: Cause::NoWakerKept })
             }
             Poll::Pending => Ok(Poll::Pending),
@@ -408,10 +401,7 @@ impl fmt::Display for Stuck {
         let task = self.task;
         match self.cause {
             Cause::NoWakerKept => {
-                write!(
-                    f,
-                    "task {task} returned Pending but nothing holds its waker: it can never be woken"
-                )
+                write!(f, "task {task} returned Pending but nothing holds its waker: it can never be woken")
             }
             Cause::LastWakerDropped => write!(
                 f,

@@ -28,10 +28,7 @@ fn a_long_wait_costs_under_one_percent_of_a_core() {
         let report = Executor::new().wakers(wakers).run(futures);
         let took = report.stats.measurement();
         assert!(took.wall >= delay, "{took}");
-        assert!(
-            took.cpu_share() < 0.01,
-            "{wakers:?}: the executor should sleep while it waits: {took}"
-        );
+        assert!(took.cpu_share() < 0.01, "{wakers:?}: the executor should sleep while it waits: {took}");
         assert_eq!(report.stats.polls, 20, "{wakers:?}: two polls per socket");
     }
 }

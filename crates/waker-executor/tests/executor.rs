@@ -15,8 +15,7 @@ use socket_sim::MySocket;
 use waker_executor::{EventKind, Executor, Report, Wakers};
 
 /// Every test runs on both: the `Wake` trait's wakers and the hand-built vtable's.
-const EXECUTORS: [Executor; 2] =
-    [Executor::new().wakers(Wakers::Wake), Executor::new().wakers(Wakers::RawVtable)];
+const EXECUTORS: [Executor; 2] = [Executor::new().wakers(Wakers::Wake), Executor::new().wakers(Wakers::RawVtable)];
 
 /// A run that would hang fails after this long instead.
 const PATIENCE: Duration = Duration::from_secs(30);
@@ -28,9 +27,7 @@ fn within_patience<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) ->
     let worker = thread::spawn(move || done.send(f()).unwrap());
     match result.recv_timeout(PATIENCE) {
         Ok(value) => value,
-        Err(mpsc::RecvTimeoutError::Disconnected) => {
-            panic::resume_unwind(worker.join().unwrap_err())
-        }
+        Err(mpsc::RecvTimeoutError::Disconnected) => panic::resume_unwind(worker.join().unwrap_err()),
         Err(mpsc::RecvTimeoutError::Timeout) => panic!("hung: no result after {PATIENCE:?}"),
     }
 }
@@ -38,9 +35,7 @@ fn within_patience<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) ->
 fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
     match payload.downcast::<String>() {
         Ok(message) => *message,
-        Err(payload) => {
-            payload.downcast::<&str>().map(|message| message.to_string()).unwrap_or_default()
-        }
+        Err(payload) => payload.downcast::<&str>().map(|message| message.to_string()).unwrap_or_default(),
     }
 }
 
@@ -124,8 +119,7 @@ impl Future for Yield {
 #[test]
 fn outputs_come_back_in_input_order_whatever_order_they_finish_in() {
     for executor in EXECUTORS {
-        let futures =
-            (0..5).map(|i| socket(Duration::from_millis(10) * (5 - i as u32), i)).collect();
+        let futures = (0..5).map(|i| socket(Duration::from_millis(10) * (5 - i as u32), i)).collect();
         let report = within_patience(move || executor.run(futures));
         assert_eq!(report.outputs, [0, 1, 2, 3, 4], "{executor:?}");
         assert_eq!(report.stats.polls, 10, "{executor:?}: two polls per socket");
@@ -273,10 +267,7 @@ fn a_task_that_keeps_no_waker_is_reported_by_index_instead_of_hanging() {
             Box::pin(forgetful()),
         ]);
         let message = error.map(|_| ()).unwrap_err().to_string();
-        assert_eq!(
-            message,
-            "task 2 returned Pending but nothing holds its waker: it can never be woken"
-        );
+        assert_eq!(message, "task 2 returned Pending but nothing holds its waker: it can never be woken");
 
         let payload = panic::catch_unwind(|| executor.run(vec![forgetful()])).unwrap_err();
         let message = panic_message(payload);
@@ -358,8 +349,7 @@ fn a_panic_in_a_task_reaches_the_caller_and_every_task_is_dropped() {
             let drops = Arc::new(AtomicUsize::new(0));
             let fragile = |panic_at| Fragile { panic_at, polls: 0, drops: Arc::clone(&drops) };
             let futures = vec![fragile(0), fragile(0), fragile(panic_at), fragile(0)];
-            let payload =
-                panic::catch_unwind(AssertUnwindSafe(|| executor.run(futures))).unwrap_err();
+            let payload = panic::catch_unwind(AssertUnwindSafe(|| executor.run(futures))).unwrap_err();
             assert_eq!(panic_message(payload), format!("fragile task broke at poll {panic_at}"));
             assert_eq!(drops.load(Ordering::SeqCst), 4, "{executor:?}: every task dropped");
         }
@@ -396,8 +386,7 @@ fn a_spurious_unpark_of_the_executor_thread_polls_nothing() {
             thread::sleep(Duration::from_millis(20));
             waker.wake();
         });
-        let report =
-            within_patience(move || executor.run(vec![Parked { polls: 0, tell: Some(tell) }]));
+        let report = within_patience(move || executor.run(vec![Parked { polls: 0, tell: Some(tell) }]));
         nudger.join().unwrap();
         assert_eq!(report.outputs, [2], "{executor:?}: polled between the unparks");
         assert_eq!(report.stats.polls, 2);
@@ -435,32 +424,20 @@ fn a_trace_shows_each_socket_pending_then_woken_then_ready() {
     for executor in EXECUTORS {
         // Long enough that no socket is ready at its first poll, even under valgrind.
         let delays = [Duration::from_millis(300), Duration::from_millis(600)];
-        let Report { outputs, trace, .. } = within_patience(move || {
-            executor.traced().run(delays.iter().map(|&delay| socket(delay, 1)).collect())
-        });
+        let Report { outputs, trace, .. } =
+            within_patience(move || executor.traced().run(delays.iter().map(|&delay| socket(delay, 1)).collect()));
         assert_eq!(outputs, [1, 1]);
         let trace = trace.expect("traced");
         for task in 0..2 {
-            let kinds: Vec<_> =
-                trace.iter().filter(|event| event.task == task).map(|event| event.kind).collect();
-            assert_eq!(
-                kinds,
-                [EventKind::Pending, EventKind::Wake, EventKind::Ready],
-                "{executor:?}, task {task}"
-            );
+            let kinds: Vec<_> = trace.iter().filter(|event| event.task == task).map(|event| event.kind).collect();
+            assert_eq!(kinds, [EventKind::Pending, EventKind::Wake, EventKind::Ready], "{executor:?}, task {task}");
         }
-        let woken_at: Vec<_> = trace
-            .iter()
-            .filter(|event| event.kind == EventKind::Wake)
-            .map(|event| event.at)
-            .collect();
+        let woken_at: Vec<_> =
+            trace.iter().filter(|event| event.kind == EventKind::Wake).map(|event| event.at).collect();
         // The trace starts after the sockets were built, so only the gap
         // between the wakes is known: the gap between the delays.
         let gap = woken_at[1] - woken_at[0];
-        assert!(
-            gap >= delays[1] - delays[0] - Duration::from_millis(50),
-            "wakes {gap:?} apart: {woken_at:?}"
-        );
+        assert!(gap >= delays[1] - delays[0] - Duration::from_millis(50), "wakes {gap:?} apart: {woken_at:?}");
     }
 }
 
@@ -470,10 +447,7 @@ fn no_futures_finish_at_once_and_block_on_gives_the_one_output() {
         let report = executor.run(Vec::<future::Ready<()>>::new());
         assert!(report.outputs.is_empty());
         assert_eq!(report.stats.polls, 0);
-        assert_eq!(
-            within_patience(move || executor.block_on(socket(Duration::from_millis(20), 9))),
-            9
-        );
+        assert_eq!(within_patience(move || executor.block_on(socket(Duration::from_millis(20), 9))), 9);
     }
     assert_eq!(
         waker_executor::block_on(async {

@@ -27,12 +27,9 @@ fn sequences(depth: usize) -> Vec<Vec<Op>> {
             return;
         }
         for i in 0..live {
-            for (op, live_after) in [
-                (Op::Clone(i), live + 1),
-                (Op::Wake(i), live - 1),
-                (Op::WakeByRef(i), live),
-                (Op::Drop(i), live - 1),
-            ] {
+            for (op, live_after) in
+                [(Op::Clone(i), live + 1), (Op::Wake(i), live - 1), (Op::WakeByRef(i), live), (Op::Drop(i), live - 1)]
+            {
                 prefix.push(op);
                 extend(prefix, live_after, depth - 1, all);
                 prefix.pop();

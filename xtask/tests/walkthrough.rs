@@ -1,0 +1,37 @@
+//! The whole walkthrough, as a newcomer piping it to a file would see it:
+//! no colours, no progress line; times, busy counts and timeline lanes
+//! filtered out, everything else as it is.
+
+use std::process::Command;
+use std::time::Instant;
+
+#[test]
+fn the_whole_walkthrough_transcript() {
+    let start = Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["walkthrough", "--delay-ms", "100"])
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("cannot run xtask");
+    let took = start.elapsed();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let transcript = String::from_utf8(output.stdout).unwrap();
+    assert!(!transcript.contains('\x1b'), "escape codes in output that is not a terminal");
+    assert!(!transcript.contains('\r'), "a progress line in output that is not a terminal");
+    eprintln!("the walkthrough at 100 ms took {took:?}");
+
+    let mut filters = socket_sim::demo::TIME_FILTERS.to_vec();
+    filters.extend([
+        // Busy counts: polls and Pending answers, in the hundreds of thousands.
+        (r"\b\d{1,3}(?:,\d{3})+\b", "[many]"),
+        // Lanes of timelines: real times, placed to a sixteenth of a delay.
+        (r"(?m)^(   task \d+ )\|.*\|$", "$1|[lane]|"),
+        // Sizes of futures depend on the compiler's layout choices.
+        (r"future \d+ bytes, ReadFile \d+ bytes", "future [n] bytes, ReadFile [n] bytes"),
+        // The closing table's measured columns.
+        (r"(?m)^(\s+\d  \S+\s+\S+)\s+\d+ ms\s+\d+(?:\.\d+)?%", "$1  [wall]  [cpu]"),
+    ]);
+    insta::with_settings!({ filters => filters }, {
+        insta::assert_snapshot!(transcript);
+    });
+}
