@@ -37,19 +37,23 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
 pub use delay::{DEFAULT_DELAY, DELAY_ENV, DelayError, MAX_DELAY_MS, default_delay, parse_delay_ms};
-pub use timer::THREAD_NAME as TIMER_THREAD_NAME;
+pub use timer::{THREAD_NAME as TIMER_THREAD_NAME, timer_is_running};
 
 /// A fake socket: readable a fixed delay after it was built, then holding one `i32`.
 ///
 /// # Examples
 ///
 /// ```
-/// use std::time::Duration;
+/// use std::time::{Duration, Instant};
 /// use socket_sim::MySocket;
 ///
 /// let socket = MySocket::builder().delay(Duration::from_millis(10)).value(7).build();
 /// assert!(!socket.has_data_to_read());
-/// while !socket.has_data_to_read() {} // the busy wait of the article
+/// let start = Instant::now();
+/// // The busy wait of the article, with a way out if the timer never fires.
+/// while !socket.has_data_to_read() {
+///     assert!(start.elapsed() < Duration::from_secs(10), "never readable");
+/// }
 /// assert_eq!(socket.read_data(), 7);
 /// ```
 #[derive(Debug)]
@@ -182,10 +186,14 @@ impl Readiness {
 /// ```
 /// use std::time::Duration;
 /// use socket_sim::MySocket;
+/// use socket_sim::measure::WakeCounter;
 ///
 /// let builder = MySocket::builder().delay(Duration::from_millis(5)).seed(42);
 /// let (a, b) = (builder.build(), builder.build());
-/// while !(a.has_data_to_read() && b.has_data_to_read()) {}
+/// let counter = WakeCounter::new();
+/// a.set_readable_callback(counter.waker());
+/// b.set_readable_callback(counter.waker());
+/// assert!(counter.wait_for(2, Duration::from_secs(10)), "never readable");
 /// assert_eq!(a.read_data(), b.read_data()); // same seed, same number
 /// ```
 #[derive(Clone, Debug, Default)]

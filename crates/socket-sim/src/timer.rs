@@ -17,7 +17,7 @@ use std::collections::BinaryHeap;
 use std::collections::binary_heap::PeekMut;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::{Arc, Condvar, LazyLock, Mutex, Weak};
-use std::thread;
+use std::thread::{self, JoinHandle};
 use std::time::Instant;
 
 use crate::Readiness;
@@ -31,11 +31,24 @@ pub const THREAD_NAME: &str = "socket-timer";
 /// The timer holds the socket weakly: a socket dropped before its deadline is
 /// freed at once, and its deadline is skipped when it comes.
 pub(crate) fn schedule(at: Instant, readiness: Weak<Readiness>) {
-    TIMER.add(Deadline { at, readiness });
+    TIMER.timer.add(Deadline { at, readiness });
 }
 
 /// The one timer of the process, started by the first socket.
-static TIMER: LazyLock<Arc<Timer>> = LazyLock::new(Timer::start);
+static TIMER: LazyLock<Started> = LazyLock::new(Timer::start);
+
+/// The timer and its thread.
+struct Started {
+    timer: Arc<Timer>,
+    thread: JoinHandle<()>,
+}
+
+/// Whether the timer thread is running. It never returns, so `false` means
+/// it panicked (a waker that panics in `wake`, say): from then on no socket
+/// becomes readable, and tests that wait for one can stop waiting.
+pub fn timer_is_running() -> bool {
+    !TIMER.thread.is_finished()
+}
 
 /// Sockets built by this process so far. Changed and read with the timer's
 /// lock held, so that it agrees with the number of deadlines.
@@ -53,7 +66,7 @@ pub struct SocketCounts {
 
 /// The sockets of this process so far: [`SocketCounts`].
 pub fn socket_counts() -> SocketCounts {
-    let deadlines = TIMER.deadlines.lock().unwrap();
+    let deadlines = TIMER.timer.deadlines.lock().unwrap();
     SocketCounts { built: BUILT.load(AtomicOrdering::Relaxed), waiting: deadlines.len() as u64 }
 }
 
@@ -71,14 +84,16 @@ struct Timer {
 }
 
 impl Timer {
-    fn start() -> Arc<Timer> {
+    fn start() -> Started {
         let timer = Arc::new(Timer::default());
         let worker = Arc::clone(&timer);
-        thread::Builder::new()
+        let thread = thread::Builder::new()
             .name(THREAD_NAME.to_owned())
-            .spawn(move || worker.run())
+            .spawn(move || {
+                worker.run();
+            })
             .expect("cannot start the socket-sim timer thread");
-        timer
+        Started { timer, thread }
     }
 
     fn add(&self, deadline: Deadline) {

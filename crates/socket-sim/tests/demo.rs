@@ -1,23 +1,21 @@
 //! The stage 1 demo: its transcript, with the times that vary filtered out,
 //! and what its main run measured.
 
-use std::sync::mpsc;
-use std::thread;
 use std::time::Duration;
 
 use socket_sim::demo::TIME_FILTERS;
+use support::within_patience;
+
+mod support;
 
 #[test]
 fn demo_transcript() {
-    let (done, transcript) = mpsc::channel();
-    thread::spawn(move || {
+    // A timer thread that never fires would leave the demo spinning forever.
+    let (transcript, summary) = within_patience(|| {
         let mut out = Vec::new();
         let summary = socket_sim::demo::run(&mut out, Duration::from_millis(100)).unwrap();
-        done.send((String::from_utf8(out).unwrap(), summary)).unwrap();
+        (String::from_utf8(out).unwrap(), summary)
     });
-    // A timer thread that never fires would leave the demo spinning forever.
-    let (transcript, summary) =
-        transcript.recv_timeout(Duration::from_secs(30)).expect("the demo did not finish in 30 s");
     insta::with_settings!({ filters => TIME_FILTERS.to_vec() }, {
         insta::assert_snapshot!(transcript);
     });

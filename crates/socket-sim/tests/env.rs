@@ -6,7 +6,7 @@
 
 use std::env;
 use std::panic::{self, AssertUnwindSafe};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use socket_sim::{DELAY_ENV, MySocket, default_delay};
@@ -16,13 +16,24 @@ const CHILD: &str = "SOCKET_SIM_TEST_CHILD";
 /// How long a child waits for its sockets before it reports them not readable.
 const CHILD_PATIENCE: Duration = Duration::from_millis(400);
 
+/// Runs the demo binary with `SOCKET_SIM_DELAY_MS` set to `delay_ms` (or
+/// unset), killing it if it runs longer than 10 s.
 fn demo(delay_ms: Option<&str>) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_socket-sim"));
     match delay_ms {
         Some(value) => command.env(DELAY_ENV, value),
         None => command.env_remove(DELAY_ENV),
     };
-    command.output().expect("cannot run the socket-sim demo")
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("cannot run the demo");
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(10) {
+            child.kill().unwrap();
+            panic!("the demo still ran after 10 s: does the timer thread fire?");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.wait_with_output().unwrap()
 }
 
 #[test]

@@ -6,12 +6,13 @@ use std::time::{Duration, Instant};
 
 use socket_sim::MySocket;
 use socket_sim::measure::WakeCounter;
+use support::{PATIENCE, wait_until, woken};
+
+mod support;
 
 const DELAY: Duration = Duration::from_millis(50);
 /// How late a socket may be: generous, for a loaded machine running debug builds.
 const SLACK: Duration = Duration::from_millis(250);
-/// Long enough for anything that works, short enough that a broken fork fails.
-const PATIENCE: Duration = Duration::from_secs(10);
 
 fn socket(delay: Duration) -> MySocket {
     MySocket::builder().delay(delay).value(7).build()
@@ -21,15 +22,6 @@ fn socket(delay: Duration) -> MySocket {
 fn wait_readable(socket: &MySocket, since: Instant) -> Duration {
     wait_until("the socket to be readable", || socket.has_data_to_read());
     since.elapsed()
-}
-
-/// Spins until `done` says so, for at most `PATIENCE`.
-fn wait_until(what: &str, done: impl Fn() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < PATIENCE, "waited {PATIENCE:?} for {what}");
-        thread::yield_now();
-    }
 }
 
 fn panic_message(f: impl FnOnce()) -> String {
@@ -104,7 +96,7 @@ fn the_newest_waker_is_woken_once_and_older_ones_are_dropped_unwoken() {
     assert_eq!(older.live_wakers(), 0, "the replaced waker is dropped at once");
     assert_eq!(newest.live_wakers(), 1, "the socket keeps the newest waker");
 
-    assert!(newest.wait_for(1, PATIENCE), "the newest waker was never woken");
+    assert!(woken(&newest, 1), "the newest waker was never woken");
     assert!(socket.has_data_to_read(), "woken before readable");
     wait_until("the woken waker to be dropped", || newest.live_wakers() == 0);
     thread::sleep(DELAY); // room for a wrong second wake-up to show
@@ -139,7 +131,7 @@ fn a_socket_dropped_after_readable_has_nothing_left_to_wake() {
     let counter = WakeCounter::new();
     let socket = socket(Duration::ZERO);
     socket.set_readable_callback(counter.waker());
-    assert!(counter.wait_for(1, PATIENCE));
+    assert!(woken(&counter, 1));
     // The timer thread drops the waker just after waking it.
     wait_until("the woken waker to be dropped", || counter.live_wakers() == 0);
     drop(socket);
@@ -156,7 +148,7 @@ fn wakers_may_be_registered_from_any_thread() {
             scope.spawn(|| socket.set_readable_callback(counter.waker()));
         }
     });
-    assert!(counter.wait_for(1, PATIENCE));
+    assert!(woken(&counter, 1));
     thread::sleep(DELAY);
     assert_eq!(counter.wakes(), 1, "only the newest of the four is kept and woken");
 }

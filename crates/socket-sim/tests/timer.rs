@@ -8,11 +8,12 @@ use std::time::{Duration, Instant};
 
 use socket_sim::measure::{WakeCounter, thread_names};
 use socket_sim::{MySocket, TIMER_THREAD_NAME};
+use support::woken;
+
+mod support;
 
 /// How late a socket may be: generous, for a loaded machine running debug builds.
 const SLACK: Duration = Duration::from_millis(500);
-/// Long enough for anything that works, short enough that a broken fork fails.
-const PATIENCE: Duration = Duration::from_secs(20);
 
 fn timer_threads() -> usize {
     thread_names().unwrap().iter().filter(|name| *name == TIMER_THREAD_NAME).count()
@@ -47,7 +48,7 @@ fn registering_around_the_deadline_never_loses_a_wake_up() {
                         }
                         socket.set_readable_callback(older.waker());
                         socket.set_readable_callback(newest.waker());
-                        assert!(newest.wait_for(1, PATIENCE), "round {round}: wake-up lost ({lead:?} after build)");
+                        assert!(woken(&newest, 1), "round {round}: wake-up lost ({lead:?} after build)");
                         counters.push((older, newest));
                     }
                     (early, late, counters)
@@ -79,7 +80,7 @@ fn one_timer_thread_serves_sockets_built_on_many_threads() {
             scope.spawn(move || {
                 let socket = MySocket::builder().delay(Duration::from_millis(10 + t)).build();
                 socket.set_readable_callback(counter.waker());
-                assert!(counter.wait_for(1, PATIENCE));
+                assert!(woken(&counter, 1));
             });
         }
     });
@@ -97,7 +98,7 @@ fn one_timer_thread_wakes_100_000_pending_sockets_once_each() {
     for socket in &sockets {
         socket.set_readable_callback(counter.waker());
     }
-    assert!(counter.wait_for(N, PATIENCE), "only {} of {N} woken", counter.wakes());
+    assert!(woken(&counter, N), "only {} of {N} woken", counter.wakes());
     let all_woken = start.elapsed();
 
     assert!(sockets.iter().all(MySocket::has_data_to_read));
@@ -116,7 +117,7 @@ fn a_socket_is_on_time_behind_100_000_pending_ones() {
     let socket = MySocket::builder().delay(delay).build();
     let counter = WakeCounter::new();
     socket.set_readable_callback(counter.waker());
-    assert!(counter.wait_for(1, PATIENCE));
+    assert!(woken(&counter, 1));
     let took = start.elapsed();
     assert!(took >= delay && took < delay + SLACK, "woken after {took:?}, delay {delay:?}");
     assert!(crowd.iter().all(|socket| !socket.has_data_to_read()));
@@ -151,6 +152,6 @@ fn a_waker_may_build_new_sockets_while_it_is_woken() {
     let first = MySocket::builder().delay(Duration::from_millis(1)).build();
     let link = ChainLink { left: 20, sockets: Arc::clone(&sockets), done: Arc::clone(&done) };
     first.set_readable_callback(Arc::new(link).into());
-    assert!(done.wait_for(1, Duration::from_secs(10)), "the chain of 20 sockets stopped");
+    assert!(woken(&done, 1), "the chain of 20 sockets stopped");
     assert_eq!(sockets.lock().unwrap().len(), 20);
 }
