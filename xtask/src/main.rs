@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod cli;
+mod fork;
 mod list;
 mod stage_tests;
 mod stages;
@@ -28,6 +29,8 @@ Commands:
   walkthrough  run every stage's demo in order: the way in
   test         run every stage's tests in order, stopping at the first failing stage
   list         the stages: number, crate, idea, article section
+  fork         copy a stage into exercises/ with its key bodies left to write
+  check        run a fork's tests and say which exercises are still to do
   help         this text (also --help or -h)
 
 Stages are named by number (1) or crate name (socket-sim).
@@ -42,6 +45,8 @@ fn main() -> ExitCode {
         Some("walkthrough") => walkthrough::run(args),
         Some("test") => stage_tests::run(args),
         Some("list") => list::run(args),
+        Some("fork") => fork::run_fork(args),
+        Some("check") => fork::run_check(args),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
             Ok(())

@@ -23,7 +23,7 @@ fn help_goes_to_stdout_and_succeeds() {
         assert!(text(&output.stdout).contains("Usage: cargo xtask <command>"), "{args:?}");
         assert!(output.stderr.is_empty(), "{args:?}");
     }
-    for command in ["walkthrough", "test", "list"] {
+    for command in ["walkthrough", "test", "list", "fork", "check"] {
         let output = xtask(&[command, "--help"]);
         assert_eq!(output.status.code(), Some(0), "{command}");
         assert!(text(&output.stdout).starts_with(&format!("Usage: cargo xtask {command}")), "{command}");
@@ -50,6 +50,12 @@ fn bad_arguments_to_a_command_exit_2_naming_what_was_wrong() {
         (&["walkthrough", "--delay-ms", "4000000"], "error: --delay-ms: 4000000 ms is longer than the limit"),
         (&["test", "--fast"], "error: unknown flag \"--fast\"\n"),
         (&["list", "extra"], "error: unexpected argument \"extra\"\n"),
+        (&["fork", "nope", "mine"], "error: unknown stage \"nope\"; the stages are:\n  1  socket-sim\n"),
+        (&["fork", "1"], "error: fork takes a STAGE and a NAME, 1 given\n"),
+        (&["fork", "1", "2nd"], "error: cannot fork into \"2nd\": a crate name starts with a letter\n"),
+        (&["fork", "1", "busy_executor"], "error: cannot fork into \"busy_executor\": stage 3 is called that\n"),
+        (&["check"], "error: check takes the NAME of a fork, 0 given\n"),
+        (&["check", "no-such-fork"], "error: there is no fork exercises/no-such-fork; make one with"),
     ] {
         let output = xtask(args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");

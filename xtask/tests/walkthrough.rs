@@ -22,8 +22,9 @@ fn the_whole_walkthrough_transcript() {
 
     let mut filters = socket_sim::demo::TIME_FILTERS.to_vec();
     filters.extend([
-        // Busy counts: polls and Pending answers, in the hundreds of thousands.
-        (r"\b\d{1,3}(?:,\d{3})+\b", "[many]"),
+        // Busy counts: polls and Pending answers, in the hundreds of thousands
+        // (with the padding before them, which depends on their length).
+        (r" +\d{1,3}(?:,\d{3})+\b", " [many]"),
         // Lanes of timelines: real times, placed to a sixteenth of a delay.
         (r"(?m)^(   task \d+ )\|.*\|$", "$1|[lane]|"),
         // Sizes of futures depend on the compiler's layout choices.
