@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod cli;
+mod docs;
 mod fork;
 mod list;
 mod stage_tests;
@@ -31,6 +32,7 @@ Commands:
   list         the stages: number, crate, idea, article section
   fork         copy a stage into exercises/ with its key bodies left to write
   check        run a fork's tests and say which exercises are still to do
+  docs         build the book in docs/ (needs mdbook)
   help         this text (also --help or -h)
 
 Stages are named by number (1) or crate name (socket-sim).
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
         Some("list") => list::run(args),
         Some("fork") => fork::run_fork(args),
         Some("check") => fork::run_check(args),
+        Some("docs") => docs::run(args),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
             Ok(())

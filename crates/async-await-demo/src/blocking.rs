@@ -34,6 +34,19 @@ type Job = Box<dyn FnOnce() + Send>;
 
 /// Runs `work` on a helper thread once this future is first polled, and
 /// completes with its result. `name` labels the job in [`watch_polls`].
+///
+/// # Examples
+///
+/// ```
+/// use async_await_demo::blocking::spawn_blocking;
+///
+/// let caller = std::thread::current().id();
+/// let (worker, sum) = waker_executor::block_on(spawn_blocking("sum", || {
+///     (std::thread::current().id(), (1..=10).sum::<u32>())
+/// }));
+/// assert_eq!(sum, 55);
+/// assert_ne!(worker, caller, "the work ran on a helper thread");
+/// ```
 pub fn spawn_blocking<T: Send + 'static>(name: &'static str, work: impl FnOnce() -> T + Send + 'static) -> Blocking<T> {
     Blocking { name, work: Some(Box::new(work)), slot: Arc::default() }
 }

@@ -48,6 +48,7 @@ pin_project! {
     }
 }
 
+// ANCHOR: join_poll
 impl<A: Future, B: Future> Future for Join<A, B> {
     type Output = (A::Output, B::Output);
 
@@ -79,3 +80,4 @@ impl<A: Future, B: Future> Future for Join<A, B> {
         // end exercise
     }
 }
+// ANCHOR_END: join_poll

@@ -7,7 +7,7 @@
 //! the first poll up to the first `.await` of a future that is Pending,
 //! returns Pending, and carries on from that very point at the next poll.
 //!
-//! - [`get_num`] awaits one [`FutSocket`](futsocket::FutSocket);
+//! - [`get_num`] awaits one `futsocket::FutSocket`;
 //!   [`get_two_sequential`] awaits two in turn (two delays);
 //!   [`get_two_concurrent`] awaits [`join`] of two (one delay). `join` is
 //!   written by hand in `join.rs`: one future that polls two.
@@ -51,19 +51,37 @@ pub async fn get_two_sequential() -> (i32, i32) {
     get_two_sequential_with(MySocket::builder(), MySocket::builder()).await
 }
 
+// ANCHOR: get_two_sequential
 /// [`get_two_sequential`] on sockets built by `first` and `second`.
 pub async fn get_two_sequential_with(first: SocketBuilder, second: SocketBuilder) -> (i32, i32) {
     let a = get_num_with(first).await;
     let b = get_num_with(second).await;
     (a, b)
 }
+// ANCHOR_END: get_two_sequential
 
 /// Two numbers at once: [`join`] polls both, so it takes one delay.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use async_await_demo::get_two_concurrent_with;
+/// use socket_sim::MySocket;
+///
+/// let socket = |value| MySocket::builder().delay(Duration::from_millis(50)).value(value);
+/// let start = Instant::now();
+/// let pair = waker_executor::block_on(get_two_concurrent_with(socket(1), socket(2)));
+/// assert_eq!(pair, (1, 2));
+/// assert!(start.elapsed() < Duration::from_millis(100) * 10, "one delay, with room for a slow machine");
+/// ```
 pub async fn get_two_concurrent() -> (i32, i32) {
     get_two_concurrent_with(MySocket::builder(), MySocket::builder()).await
 }
 
+// ANCHOR: get_two_concurrent
 /// [`get_two_concurrent`] on sockets built by `first` and `second`.
 pub async fn get_two_concurrent_with(first: SocketBuilder, second: SocketBuilder) -> (i32, i32) {
     join(get_num_with(first), get_num_with(second)).await
 }
+// ANCHOR_END: get_two_concurrent

@@ -20,6 +20,7 @@ use pin_project_lite::pin_project;
 
 use crate::blocking::{Blocking, spawn_blocking};
 
+// ANCHOR: read_file
 /// Reads the file at `path` to a string: an async open, then an async read,
 /// each done on a helper thread.
 ///
@@ -35,6 +36,7 @@ pub async fn read_file(path: impl AsRef<Path>) -> io::Result<String> {
     let text = read_to_string(file, path).await?;
     Ok(text)
 }
+// ANCHOR_END: read_file
 
 pin_project! {
     /// [`read_file`] as the compiler writes it, by hand: a future holding
@@ -89,6 +91,7 @@ impl ReadFile {
     }
 }
 
+// ANCHOR: read_file_poll
 impl Future for ReadFile {
     type Output = io::Result<String>;
 
@@ -118,6 +121,7 @@ impl Future for ReadFile {
         // end exercise
     }
 }
+// ANCHOR_END: read_file_poll
 
 /// Opens `path` on a helper thread.
 fn open(path: &Path) -> Blocking<io::Result<File>> {

@@ -28,6 +28,7 @@ use socket_sim::measure::Measurement;
 
 use crate::trace::{Event, Probe, Trace};
 
+// ANCHOR: run
 /// Runs every future until it is ready; returns the outputs in the order the
 /// futures were given.
 ///
@@ -66,12 +67,37 @@ pub fn run<F: SimpleFuture>(futures: Vec<F>) -> Vec<F::Output> {
     outputs.into_iter().map(|output| output.expect("every future finished")).collect()
     // end exercise
 }
+// ANCHOR_END: run
 
 /// The wake function [`run`] passes to `poll`: the busy loop never waits
 /// for a wake, so there is nothing for it to do.
 fn ignore_wake() {}
 
 /// [`run`], also counting polls and measuring wall and CPU time.
+///
+/// # Examples
+///
+/// ```
+/// use simple_future::{Poll, SimpleFuture};
+///
+/// /// Pending as many times as it says, then Ready.
+/// struct Countdown(u32);
+///
+/// impl SimpleFuture for Countdown {
+///     type Output = ();
+///     fn poll(&mut self, _wake: fn()) -> Poll<()> {
+///         if self.0 == 0 {
+///             return Poll::Ready(());
+///         }
+///         self.0 -= 1;
+///         Poll::Pending
+///     }
+/// }
+///
+/// let (_, stats) = busy_executor::run_with_stats(vec![Countdown(1), Countdown(3)]);
+/// assert_eq!(stats.polls, 2 + 4, "each polled until Ready, never after");
+/// assert_eq!(stats.wakes, 0, "nobody listens for wakes here");
+/// ```
 pub fn run_with_stats<F: SimpleFuture>(futures: Vec<F>) -> (Vec<F::Output>, RunStats) {
     let (outputs, stats, _) = run_probed(futures, false);
     (outputs, stats)

@@ -80,6 +80,7 @@ impl From<SocketBuilder> for FutSocket {
     }
 }
 
+// ANCHOR: poll
 impl Future for FutSocket {
     type Output = i32;
 
@@ -99,3 +100,4 @@ impl Future for FutSocket {
         // end exercise
     }
 }
+// ANCHOR_END: poll

@@ -18,7 +18,7 @@
 //!   promise that the future will not move between polls, which futures that
 //!   borrow from themselves (as `async fn` makes) rely on (stage 5);
 //! - `wake: fn()` becomes `cx: &mut Context`, whose `cx.waker()` is a
-//!   [`Waker`](std::task::Waker): a handle that can be cloned, sent to
+//!   [`Waker`]: a handle that can be cloned, sent to
 //!   another thread, and that knows which task to wake (stage 4);
 //! - our [`Poll`] is a copy of [`std::task::Poll`], to keep everything in view.
 //!
@@ -33,6 +33,7 @@ use std::task::{Wake, Waker};
 
 use socket_sim::MySocket;
 
+// ANCHOR: poll
 /// What a poll answers: finished with a value, or not yet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Poll<T> {
@@ -41,8 +42,39 @@ pub enum Poll<T> {
     /// Not finished: poll again later, ideally after `wake` was called.
     Pending,
 }
+// ANCHOR_END: poll
 
+// ANCHOR: simple_future
 /// A value that is not there yet, to be polled until it is.
+///
+/// # Examples
+///
+/// A future that needs three polls, keeping count between them:
+///
+/// ```
+/// use simple_future::{Poll, SimpleFuture};
+///
+/// struct Countdown(u32);
+///
+/// impl SimpleFuture for Countdown {
+///     type Output = &'static str;
+///
+///     fn poll(&mut self, wake: fn()) -> Poll<&'static str> {
+///         if self.0 == 0 {
+///             return Poll::Ready("liftoff");
+///         }
+///         self.0 -= 1;
+///         wake(); // poll me again: there is progress to make
+///         Poll::Pending
+///     }
+/// }
+///
+/// fn nothing() {}
+/// let mut countdown = Countdown(2);
+/// assert_eq!(countdown.poll(nothing), Poll::Pending);
+/// assert_eq!(countdown.poll(nothing), Poll::Pending);
+/// assert_eq!(countdown.poll(nothing), Poll::Ready("liftoff"));
+/// ```
 pub trait SimpleFuture {
     /// What the future produces.
     type Output;
@@ -53,6 +85,7 @@ pub trait SimpleFuture {
     /// Polling again after `Ready` is a bug of the caller.
     fn poll(&mut self, wake: fn()) -> Poll<Self::Output>;
 }
+// ANCHOR_END: simple_future
 
 /// A [`MySocket`] seen as a future: ready with the socket's number.
 ///
@@ -102,6 +135,7 @@ impl From<MySocket> for SocketFuture {
     }
 }
 
+// ANCHOR: socket_future_poll
 impl SimpleFuture for SocketFuture {
     type Output = i32;
 
@@ -121,12 +155,34 @@ impl SimpleFuture for SocketFuture {
         // end exercise
     }
 }
+// ANCHOR_END: socket_future_poll
 
 /// Reads one socket, then builds a second and reads it: one future that
 /// waits for two things in turn, and so returns `Pending` across two waits.
 ///
 /// Its state says where it is, so that each poll carries on from there; this
 /// is the kind of state machine `async fn` writes for you (stage 6).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use simple_future::{Poll, ReadTwoInTurn, SimpleFuture};
+/// use socket_sim::MySocket;
+///
+/// fn nothing() {}
+/// let socket = |value| MySocket::builder().delay(Duration::from_millis(10)).value(value);
+/// let mut pair = ReadTwoInTurn::new(socket(1), socket(2));
+/// let start = Instant::now();
+/// let numbers = loop {
+///     if let Poll::Ready(numbers) = pair.poll(nothing) {
+///         break numbers;
+///     }
+///     assert!(start.elapsed() < Duration::from_secs(10), "never ready");
+/// };
+/// assert_eq!(numbers, (1, 2));
+/// assert!(start.elapsed() >= Duration::from_millis(20), "one socket after the other");
+/// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless you poll them"]
 pub struct ReadTwoInTurn {
@@ -152,6 +208,7 @@ impl ReadTwoInTurn {
     }
 }
 
+// ANCHOR: read_two_in_turn
 impl SimpleFuture for ReadTwoInTurn {
     type Output = (i32, i32);
 
@@ -182,6 +239,7 @@ impl SimpleFuture for ReadTwoInTurn {
         }
     }
 }
+// ANCHOR_END: read_two_in_turn
 
 /// The socket takes a std [`Waker`]; this one calls a bare `fn()`.
 fn call_on_wake(wake: fn()) -> Waker {

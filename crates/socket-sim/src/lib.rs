@@ -64,6 +64,7 @@ pub struct MySocket {
     readiness: Arc<Readiness>,
 }
 
+// ANCHOR: readiness
 /// The state a socket shares with the timer thread.
 ///
 /// The two halves of a wake-up meet here: the timer thread marks the socket
@@ -85,6 +86,7 @@ struct Readiness {
     /// out first, so each registered waker is woken at most once.
     waker: Mutex<Option<Waker>>,
 }
+// ANCHOR_END: readiness
 
 impl MySocket {
     /// A socket that is readable after the default delay (2 s, or
@@ -127,6 +129,7 @@ impl MySocket {
         self.has_data_to_read().then_some(self.value)
     }
 
+    // ANCHOR: set_readable_callback
     /// Asks the socket to wake `waker` once it becomes readable.
     ///
     /// Only the newest waker is kept: registering again replaces (and drops)
@@ -150,6 +153,7 @@ impl MySocket {
         }
         // end exercise
     }
+    // ANCHOR_END: set_readable_callback
 }
 
 impl Default for MySocket {
@@ -253,6 +257,7 @@ pub fn get_num_sync() -> i32 {
     get_num_sync_with(MySocket::builder())
 }
 
+// ANCHOR: get_num_sync
 /// [`get_num_sync`] on a socket built by `builder`.
 pub fn get_num_sync_with(builder: SocketBuilder) -> i32 {
     let socket = builder.build();
@@ -262,6 +267,7 @@ pub fn get_num_sync_with(builder: SocketBuilder) -> i32 {
     }
     socket.read_data()
 }
+// ANCHOR_END: get_num_sync
 
 /// Reads two numbers from two sockets built together, waiting for both in
 /// one loop: one delay for two numbers, but still a busy core, and a new
@@ -270,6 +276,7 @@ pub fn get_2_num_async_hardcode() -> (i32, i32) {
     get_2_num_async_hardcode_with(MySocket::builder(), MySocket::builder())
 }
 
+// ANCHOR: get_2_num_async_hardcode
 /// [`get_2_num_async_hardcode`] on sockets built by `first` and `second`.
 pub fn get_2_num_async_hardcode_with(first: SocketBuilder, second: SocketBuilder) -> (i32, i32) {
     let (s1, s2) = (first.build(), second.build());
@@ -279,3 +286,4 @@ pub fn get_2_num_async_hardcode_with(first: SocketBuilder, second: SocketBuilder
     }
     (s1.read_data(), s2.read_data())
 }
+// ANCHOR_END: get_2_num_async_hardcode

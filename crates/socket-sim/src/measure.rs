@@ -158,15 +158,17 @@ impl fmt::Display for Thousands {
 /// # Examples
 ///
 /// ```
+/// use std::thread;
 /// use std::time::Duration;
-/// use socket_sim::{MySocket, measure::WakeCounter};
+/// use socket_sim::measure::WakeCounter;
 ///
 /// let counter = WakeCounter::new();
-/// let socket = MySocket::builder().delay(Duration::from_millis(10)).build();
-/// socket.set_readable_callback(counter.waker());
-/// assert_eq!(counter.live_wakers(), 1, "the socket holds it");
-/// assert!(counter.wait_for(1, Duration::from_secs(5)));
-/// assert_eq!(counter.live_wakers(), 0, "woken and dropped");
+/// let waker = counter.waker();
+/// assert_eq!(counter.live_wakers(), 1);
+/// waker.wake_by_ref();
+/// thread::spawn(move || waker.wake()); // woken by value, on another thread
+/// assert!(counter.wait_for(2, Duration::from_secs(10)));
+/// assert_eq!(counter.wakes(), 2);
 /// ```
 #[derive(Debug, Default)]
 pub struct WakeCounter {

@@ -107,6 +107,7 @@ impl Timer {
         }
     }
 
+    // ANCHOR: timer_loop
     /// The timer thread: sleep until the earliest deadline, fire what is due, repeat.
     fn run(&self) -> ! {
         // exercise: sleep until the earliest deadline; pop every passed one under the lock, then wake them after releasing it
@@ -141,6 +142,7 @@ impl Timer {
         }
         // end exercise
     }
+    // ANCHOR_END: timer_loop
 }
 
 /// A socket's deadline, ordered so that the heap (a max-heap) keeps the

@@ -106,6 +106,13 @@ pub fn run_traced<F: Future>(futures: Vec<F>) -> (Vec<F::Output>, RunStats, Vec<
 ///
 /// It is [`run`] with one future, with the same guarantees: the thread sleeps
 /// until a wake, and a future that can never be woken is a panic, not a hang.
+///
+/// # Examples
+///
+/// ```
+/// let answer = waker_executor::block_on(async { 6 * 7 });
+/// assert_eq!(answer, 42);
+/// ```
 pub fn block_on<F: Future>(future: F) -> F::Output {
     Executor::new().block_on(future)
 }
@@ -171,6 +178,20 @@ impl Executor {
 
     /// [`run`], but a task that can never be woken is an error, not a panic.
     /// The futures are all dropped when it returns.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future;
+    /// use std::task::Poll;
+    /// use waker_executor::Executor;
+    ///
+    /// // Pending, without handing its waker to anyone: nothing will ever wake it.
+    /// let forgetful = future::poll_fn(|_cx| Poll::<()>::Pending);
+    /// let stuck = Executor::new().try_run(vec![forgetful]).unwrap_err();
+    /// assert_eq!(stuck.task, 0);
+    /// assert!(stuck.to_string().contains("can never be woken"));
+    /// ```
     pub fn try_run<F: Future>(self, futures: Vec<F>) -> Result<Report<F::Output>, Stuck> {
         let stopwatch = Stopwatch::start();
         let shared = Arc::new(Shared::new(self.trace));
@@ -263,6 +284,7 @@ impl<F: Future> Run<F> {
         Ok(())
     }
 
+    // ANCHOR: until_finished
     /// Polls woken tasks until every task is finished, sleeping whenever
     /// none is woken.
     fn until_finished(&mut self) -> Result<(), Stuck> {
@@ -291,7 +313,9 @@ impl<F: Future> Run<F> {
         Ok(())
         // end exercise
     }
+    // ANCHOR_END: until_finished
 
+    // ANCHOR: poll_woken
     /// Polls a task that was woken, unless it finished in the meantime.
     fn poll_woken(&mut self, task: usize) -> Result<(), Stuck> {
         let Some(mut entry) = self.tasks[task].take() else {
@@ -313,6 +337,7 @@ impl<F: Future> Run<F> {
         }
         Ok(())
     }
+    // ANCHOR_END: poll_woken
 
     /// Polls `future`, the future of `task`, once. Ready keeps the output;
     /// Pending with nobody left to wake the task is an error.

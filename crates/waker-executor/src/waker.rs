@@ -100,6 +100,7 @@ impl TaskWaker {
     }
 }
 
+// ANCHOR: wake
 impl Wake for TaskWaker {
     fn wake(self: Arc<Self>) {
         self.wake_by_ref();
@@ -126,7 +127,9 @@ impl Wake for TaskWaker {
         // end exercise
     }
 }
+// ANCHOR_END: wake
 
+// ANCHOR: last_waker_dropped
 impl Drop for TaskWaker {
     /// The last `Waker` of the task is gone. Unless the task is finished or
     /// queued, nothing can ever wake it again: tell the executor, which would
@@ -139,3 +142,4 @@ impl Drop for TaskWaker {
         }
     }
 }
+// ANCHOR_END: last_waker_dropped
