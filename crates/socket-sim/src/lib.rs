@@ -21,6 +21,7 @@
 //! is polled.
 #![forbid(unsafe_code)]
 
+mod deadlines;
 mod delay;
 pub mod demo;
 pub mod measure;

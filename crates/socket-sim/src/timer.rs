@@ -1,26 +1,22 @@
 //! The one background thread that makes every socket of the process readable on time.
 //!
 //! Each socket hands its deadline to [`schedule`] when it is built. The thread,
-//! started by the first socket, keeps the deadlines in a heap with the earliest
-//! on top and sleeps on a condition variable until that earliest one (or until
-//! an even earlier one arrives). When it wakes it pops every deadline that has
+//! started by the first socket, keeps the deadlines earliest first
+//! (`deadlines.rs`) and sleeps on a condition variable until the earliest one
+//! (or until an even earlier one arrives). When it wakes it pops every deadline that has
 //! passed in one go, releases the lock, and only then marks those sockets
 //! readable and calls their wakers: a waker runs an executor's code, which may
 //! build new sockets, and must never wait for a lock we hold.
 //!
 //! A thread per socket would be simpler, and 100,000 sockets would mean 100,000
-//! threads. Real runtimes do the same as this, with a smarter structure (a
-//! timer wheel) in place of the heap.
+//! threads. Real runtimes do the same as this, with a timer wheel for a list.
 
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
-use std::collections::binary_heap::PeekMut;
-use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::{Arc, Condvar, LazyLock, Mutex, Weak};
 use std::thread::{self, JoinHandle};
 use std::time::Instant;
 
 use crate::Readiness;
+use crate::deadlines::{Deadline, Deadlines};
 
 /// The name of the timer thread, as `top -H` and `/proc/self/task/*/comm` show it
 /// (Linux keeps 15 bytes of a thread name).
@@ -50,10 +46,6 @@ pub fn timer_is_running() -> bool {
     !TIMER.thread.is_finished()
 }
 
-/// Sockets built by this process so far. Changed and read with the timer's
-/// lock held, so that it agrees with the number of deadlines.
-static BUILT: AtomicU64 = AtomicU64::new(0);
-
 /// How many sockets this process has built, and how many of their deadlines
 /// have not come yet: what the walkthrough's progress line shows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -67,7 +59,7 @@ pub struct SocketCounts {
 /// The sockets of this process so far: [`SocketCounts`].
 pub fn socket_counts() -> SocketCounts {
     let deadlines = TIMER.timer.deadlines.lock().unwrap();
-    SocketCounts { built: BUILT.load(AtomicOrdering::Relaxed), waiting: deadlines.len() as u64 }
+    SocketCounts { built: deadlines.added(), waiting: deadlines.len() as u64 }
 }
 
 /// The deadlines not yet reached, and the thread that waits for them.
@@ -76,8 +68,8 @@ pub fn socket_counts() -> SocketCounts {
 /// never poisoned and `lock()` cannot fail.
 #[derive(Default)]
 struct Timer {
-    /// Every deadline not yet reached, the earliest on top.
-    deadlines: Mutex<BinaryHeap<Deadline>>,
+    /// Every deadline not yet reached.
+    deadlines: Mutex<Deadlines>,
     /// Notified when a deadline earlier than all others is added, so that the
     /// sleeping thread shortens its sleep.
     earlier: Condvar,
@@ -98,9 +90,7 @@ impl Timer {
 
     fn add(&self, deadline: Deadline) {
         let mut deadlines = self.deadlines.lock().unwrap();
-        let earliest = deadlines.peek().is_none_or(|first| deadline.at < first.at);
-        deadlines.push(deadline);
-        BUILT.fetch_add(1, AtomicOrdering::Relaxed);
+        let earliest = deadlines.push(deadline);
         drop(deadlines);
         if earliest {
             self.earlier.notify_one();
@@ -115,18 +105,13 @@ impl Timer {
         let mut deadlines = self.deadlines.lock().unwrap();
         loop {
             let now = Instant::now();
-            while let Some(first) = deadlines.peek_mut() {
-                if first.at > now {
-                    break;
-                }
-                due.push(PeekMut::pop(first).readiness);
-            }
+            deadlines.pop_due(now, &mut due);
             if due.is_empty() {
                 // Nothing due: sleep until the earliest deadline, or until
                 // `add` brings an earlier one. A spurious wake-up only costs
                 // one more turn of the loop.
-                deadlines = match deadlines.peek().map(|first| first.at - now) {
-                    Some(sleep) => self.earlier.wait_timeout(deadlines, sleep).unwrap().0,
+                deadlines = match deadlines.earliest() {
+                    Some(earliest) => self.earlier.wait_timeout(deadlines, earliest - now).unwrap().0,
                     None => self.earlier.wait(deadlines).unwrap(),
                 };
                 continue;
@@ -144,31 +129,3 @@ impl Timer {
     }
     // ANCHOR_END: timer_loop
 }
-
-/// A socket's deadline, ordered so that the heap (a max-heap) keeps the
-/// earliest on top.
-struct Deadline {
-    at: Instant,
-    readiness: Weak<Readiness>,
-}
-
-impl Ord for Deadline {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // Reversed: the earlier deadline is the "greater" one.
-        other.at.cmp(&self.at)
-    }
-}
-
-impl PartialOrd for Deadline {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl PartialEq for Deadline {
-    fn eq(&self, other: &Self) -> bool {
-        self.at == other.at
-    }
-}
-
-impl Eq for Deadline {}
