@@ -41,8 +41,8 @@ use std::fmt;
 use std::future::Future;
 use std::mem;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{self, Ordering};
-use std::sync::{Arc, Weak};
 use std::task::{Context, Poll, Waker};
 use std::thread;
 
@@ -213,22 +213,17 @@ impl Executor {
 
 /// One run: the tasks not yet finished, and the outputs so far.
 struct Run<F: Future> {
-    /// Every task by index; `None` once it finished (its future is dropped then).
-    tasks: Vec<Option<Task<F>>>,
+    /// The future of every task by index, pinned in a box of its own (a
+    /// future may not move once polled); `None` once it finished.
+    tasks: Vec<Option<Pin<Box<F>>>>,
     outputs: Vec<Option<F::Output>>,
     unfinished: usize,
     polls: u64,
     shared: Arc<Shared>,
     wakers: Wakers,
-}
-
-/// A task that returned Pending and waits to be woken.
-struct Task<F> {
-    /// Pinned in a box of its own: a future may not move once polled.
-    future: Pin<Box<F>>,
-    /// Weak, so that the `TaskWaker` dies with its last `Waker`, and its
-    /// `Drop` can report a task that nothing can wake any more.
-    waker: Weak<TaskWaker>,
+    /// Whether polls are traced: `shared.trace.is_some()`, kept here so that
+    /// a poll reads nothing that the wakers' threads write.
+    tracing: bool,
 }
 
 impl<F: Future> Run<F> {
@@ -238,6 +233,7 @@ impl<F: Future> Run<F> {
             outputs: (0..tasks).map(|_| None).collect(),
             unfinished: 0,
             polls: 0,
+            tracing: shared.trace.is_some(),
             shared,
             wakers,
         }
@@ -276,7 +272,7 @@ impl<F: Future> Run<F> {
                     }
                 }
                 Poll::Pending => {
-                    self.tasks[task] = Some(Task { future, waker: Arc::downgrade(&waker) });
+                    self.tasks[task] = Some(future);
                     self.unfinished += 1;
                 }
             }
@@ -306,8 +302,8 @@ impl<F: Future> Run<F> {
                 thread::park();
                 continue;
             }
-            for task in woken.drain(..) {
-                self.poll_woken(task)?;
+            for waker in woken.drain(..) {
+                self.poll_woken(waker)?;
             }
         }
         Ok(())
@@ -316,24 +312,18 @@ impl<F: Future> Run<F> {
     // ANCHOR_END: until_finished
 
     // ANCHOR: poll_woken
-    /// Polls a task that was woken, unless it finished in the meantime.
-    fn poll_woken(&mut self, task: usize) -> Result<(), Stuck> {
-        let Some(mut entry) = self.tasks[task].take() else {
+    /// Polls the task of `waker`, which was woken, unless it finished in the meantime.
+    fn poll_woken(&mut self, waker: Arc<TaskWaker>) -> Result<(), Stuck> {
+        let task = waker.task();
+        let Some(mut future) = self.tasks[task].take() else {
             return Ok(()); // a late wake of a finished task
         };
-        // The woken `TaskWaker`, or a new one if every `Waker` of the old one
-        // is gone (a socket wakes by value, dropping its waker).
-        let waker = entry.waker.upgrade().unwrap_or_else(|| {
-            let waker = Arc::new(TaskWaker::new(task, Arc::clone(&self.shared)));
-            entry.waker = Arc::downgrade(&waker);
-            waker
-        });
         // Before the poll, not after: a wake from now on queues the task again.
         waker.queued.store(false, Ordering::Release);
         let cx_waker = self.wakers.make(&waker);
-        match self.poll(task, entry.future.as_mut(), &waker, &cx_waker)? {
+        match self.poll(task, future.as_mut(), &waker, &cx_waker)? {
             Poll::Ready(()) => self.unfinished -= 1,
-            Poll::Pending => self.tasks[task] = Some(entry),
+            Poll::Pending => self.tasks[task] = Some(future),
         }
         Ok(())
     }
@@ -350,7 +340,8 @@ impl<F: Future> Run<F> {
     ) -> Result<Poll<()>, Stuck> {
         self.polls += 1;
         let poll = future.poll(&mut Context::from_waker(cx_waker));
-        if let Some(trace) = &self.shared.trace {
+        if self.tracing {
+            let trace = self.shared.trace.as_ref().expect("tracing");
             trace.record(task, if poll.is_ready() { EventKind::Ready } else { EventKind::Pending });
         }
         match poll {
@@ -395,12 +386,16 @@ impl Wakers {
     }
 }
 
-/// Marks a run closed when dropped, however the run ended.
+/// Marks a run closed when dropped, however the run ended, and empties its
+/// inbox: a queued `TaskWaker` there holds the `Shared` that holds the inbox,
+/// a cycle that would never be freed.
 struct CloseOnDrop<'a>(&'a Shared);
 
 impl Drop for CloseOnDrop<'_> {
     fn drop(&mut self) {
         self.0.closed.store(true, Ordering::Release);
+        let woken = std::mem::take(&mut self.0.inbox.lock().unwrap().woken);
+        drop(woken); // outside the lock: each drop may take it again
     }
 }
 

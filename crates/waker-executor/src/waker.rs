@@ -1,7 +1,7 @@
 //! A task's waker: what `cx.waker()` is when this executor polls a task, and
 //! what the executor and every waker share.
 //!
-//! A [`TaskWaker`] knows its task's index; waking it puts that index in the
+//! A [`TaskWaker`] knows its task's index; waking it puts it in the
 //! executor's inbox and unparks the executor thread. This is the data a bare
 //! `fn()` could not carry (stage 2): the executor learns *which* task to
 //! poll, so it polls nothing else.
@@ -36,8 +36,10 @@ pub(crate) struct Shared {
 /// The executor's inbox.
 #[derive(Debug, Default)]
 pub(crate) struct Inbox {
-    /// Tasks to poll, each at most once: see [`TaskWaker::queued`].
-    pub(crate) woken: Vec<usize>,
+    /// The wakers of the tasks to poll, each task at most once (see
+    /// [`TaskWaker::queued`]). A waker woken by value moves its own reference
+    /// here, so the executor polls with it rather than making a new one.
+    pub(crate) woken: Vec<Arc<TaskWaker>>,
     /// Pending tasks whose last waker was dropped without waking them.
     pub(crate) orphaned: Vec<usize>,
 }
@@ -57,10 +59,10 @@ impl Shared {
 
 /// The state behind every clone of one task's `Waker`.
 ///
-/// A task has at most one `TaskWaker` at a time. The executor keeps only a
-/// weak reference to it, so when the last `Waker` clone is dropped the
-/// `TaskWaker` is dropped too, and its `Drop` can tell the executor that
-/// nothing is left to wake the task.
+/// A task has at most one `TaskWaker` at a time. Between polls the executor
+/// holds no reference to it (unless the task is queued), so when the last
+/// `Waker` clone is dropped the `TaskWaker` is dropped too, and its `Drop` can
+/// tell the executor that nothing is left to wake the task.
 #[derive(Debug)]
 pub(crate) struct TaskWaker {
     /// The task's index in the executor's input. Changed only while no
@@ -103,24 +105,32 @@ impl TaskWaker {
 // ANCHOR: wake
 impl Wake for TaskWaker {
     fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
+        TaskWaker::queue(self);
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
+        TaskWaker::queue(Arc::clone(self));
+    }
+}
+
+impl TaskWaker {
+    /// A wake: queues the task (with `this`, a reference to its waker) unless
+    /// it is queued already or finished.
+    fn queue(this: Arc<TaskWaker>) {
         // exercise: count the wake; unless the task is finished or already queued, put it in the inbox and unpark the executor
-        let (shared, task) = (&self.shared, self.task());
+        let shared = &this.shared;
         shared.wakes.fetch_add(1, Ordering::Relaxed);
         if let Some(trace) = &shared.trace {
-            trace.record(task, EventKind::Wake);
+            trace.record(this.task(), EventKind::Wake);
         }
-        if self.finished.load(Ordering::Acquire) || shared.closed.load(Ordering::Acquire) {
+        if this.finished.load(Ordering::Acquire) || shared.closed.load(Ordering::Acquire) {
             return;
         }
         // Only the wake that sets `queued` queues the task.
-        if self.queued.swap(true, Ordering::AcqRel) {
+        if this.queued.swap(true, Ordering::AcqRel) {
             return;
         }
-        shared.inbox.lock().unwrap().woken.push(task);
+        shared.inbox.lock().unwrap().woken.push(Arc::clone(&this));
         // After the push: if the executor is about to park, the unpark token
         // makes that park return at once, so this wake cannot be missed.
         shared.executor.unpark();
