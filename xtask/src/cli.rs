@@ -10,6 +10,8 @@ pub enum Failure {
     Usage { message: String, usage: &'static str },
     /// The command ran and something failed (a stage, its tests). Exit 1.
     Failed(String),
+    /// A program this command ran failed and has said why: exit with its code.
+    Quiet(u8),
 }
 
 impl Failure {
@@ -28,6 +30,7 @@ impl Failure {
                 eprintln!("error: {message}");
                 ExitCode::FAILURE
             }
+            Failure::Quiet(code) => ExitCode::from(code),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! codes: 0 success, 1 a stage or its tests failed, 2 bad usage.
 #![forbid(unsafe_code)]
 
+mod bench;
 mod cli;
 mod docs;
 mod fork;
@@ -33,6 +34,7 @@ Commands:
   fork         copy a stage into exercises/ with its key bodies left to write
   check        run a fork's tests and say which exercises are still to do
   docs         build the book in docs/ (needs mdbook)
+  bench        measure every stage against futures' executors (release build)
   help         this text (also --help or -h)
 
 Stages are named by number (1) or crate name (socket-sim).
@@ -50,6 +52,7 @@ fn main() -> ExitCode {
         Some("fork") => fork::run_fork(args),
         Some("check") => fork::run_check(args),
         Some("docs") => docs::run(args),
+        Some("bench") => bench::run(args),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
             Ok(())

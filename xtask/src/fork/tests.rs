@@ -202,6 +202,7 @@ fn every_stage_forks_into_a_crate_that_fails_with_its_hints_until_the_bodies_are
         .collect();
     insta::assert_snapshot!(tree.join("\n"), @"
     Cargo.toml
+    src/deadlines.rs
     src/delay.rs
     src/demo.rs
     src/lib.rs

@@ -1,0 +1,218 @@
+//! The benchmark behind `cargo xtask bench`: every lesson of the stages as a
+//! number, measured in one run side by side with `futures`' executors.
+//!
+//! Each measurement runs in a process of its own (this binary again, as
+//! `bench case <case> <n> <delay-ms>`), so that peak memory and threads
+//! belong to one case; noisy ones are repeated and the median kept. The
+//! report goes to standard output and, as Markdown with an SVG chart, to a
+//! directory: `docs/src` for the full run, so that the book shows it.
+
+mod cases;
+mod report;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Duration;
+use std::{env, fs, io};
+
+use cases::{Case, Sample};
+
+const USAGE: &str = "\
+Usage: cargo xtask bench [--quick | --tiny] [--out DIR]
+
+Measures, in a release build and one run: N sockets on every stage against
+reading them in turn; polls and CPU share of the busy and waker executors
+and of futures' LocalPool; 1,000 to 100,000 FutSockets on waker-executor,
+LocalPool and block_on(join_all(..)); and 1,000,000 ready futures on each.
+Prints a table with the goals met or missed, and writes bench.md and
+bench.svg.
+
+Options:
+  --quick     smaller sizes, for CI (tens of seconds)
+  --tiny      tiny sizes, for a smoke test (seconds, even in a debug build)
+  --out DIR   where bench.md and bench.svg go (default: docs/src for a full
+              run, target/bench for --quick and --tiny)
+  -h, --help  this text
+";
+
+/// How big a run is.
+#[derive(Clone, Debug)]
+pub struct Sizes {
+    /// `full`, `quick` or `tiny`.
+    pub name: &'static str,
+    /// The delay of sections 1 and 2.
+    pub delay: Duration,
+    /// The numbers of sockets of section 1.
+    pub few: Vec<usize>,
+    /// The numbers of sockets of section 3.
+    pub many: Vec<usize>,
+    /// The delay of section 3.
+    pub many_delay: Duration,
+    /// The number of ready futures of section 4.
+    pub ready: usize,
+    /// How often sections 3 and 4 measure each case; the median is kept.
+    pub repeats: usize,
+}
+
+impl Sizes {
+    fn full() -> Sizes {
+        Sizes {
+            name: "full",
+            delay: Duration::from_millis(200),
+            few: vec![1, 2, 10],
+            many: vec![1_000, 10_000, 100_000],
+            many_delay: Duration::from_millis(500),
+            ready: 1_000_000,
+            repeats: 5,
+        }
+    }
+
+    fn quick() -> Sizes {
+        Sizes {
+            name: "quick",
+            delay: Duration::from_millis(50),
+            few: vec![1, 2, 10],
+            many: vec![1_000, 10_000],
+            many_delay: Duration::from_millis(200),
+            ready: 100_000,
+            repeats: 3,
+        }
+    }
+
+    fn tiny() -> Sizes {
+        Sizes {
+            name: "tiny",
+            delay: Duration::from_millis(10),
+            few: vec![1, 2],
+            many: vec![100],
+            many_delay: Duration::from_millis(30),
+            ready: 1_000,
+            repeats: 1,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    if let Some("case") = args.first().map(String::as_str) {
+        return run_case(&args[1..]);
+    }
+    let (sizes, out) = match parse(&args) {
+        Ok(Some(parsed)) => parsed,
+        Ok(None) => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("error: {message}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match bench(&sizes, &out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Reads the command line; `None` when help was asked for.
+fn parse(args: &[String]) -> Result<Option<(Sizes, PathBuf)>, String> {
+    let (mut sizes, mut out) = (None, None);
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "-h" | "--help" => return Ok(None),
+            "--quick" | "--tiny" if sizes.is_some() => return Err("--quick and --tiny do not go together".to_owned()),
+            "--quick" => sizes = Some(Sizes::quick()),
+            "--tiny" => sizes = Some(Sizes::tiny()),
+            "--out" => out = Some(PathBuf::from(args.next().ok_or("--out needs a directory")?)),
+            _ if arg.starts_with("--out=") => out = Some(PathBuf::from(&arg["--out=".len()..])),
+            other => return Err(format!("unexpected argument {other:?}")),
+        }
+    }
+    let sizes = sizes.unwrap_or_else(Sizes::full);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask is in the workspace").to_owned();
+    let out = out.unwrap_or_else(|| match sizes.name {
+        "full" => root.join("docs/src"),
+        _ => root.join("target/bench"),
+    });
+    Ok(Some((sizes, out)))
+}
+
+/// `bench case CASE N DELAY_MS`: one measurement, printed as one line.
+fn run_case(args: &[String]) -> ExitCode {
+    let [case, n, delay_ms] = args else {
+        eprintln!("usage: bench case CASE N DELAY_MS");
+        return ExitCode::from(2);
+    };
+    let (Some(case), Ok(n), Ok(delay_ms)) = (Case::parse(case), n.parse(), delay_ms.parse()) else {
+        eprintln!("bench case: expected CASE N DELAY_MS, got {case} {n} {delay_ms}");
+        return ExitCode::from(2);
+    };
+    println!("{}", case.run(n, Duration::from_millis(delay_ms)));
+    ExitCode::SUCCESS
+}
+
+/// Runs every section, prints the report, writes it to `out`.
+fn bench(sizes: &Sizes, out: &Path) -> Result<(), String> {
+    let measure = |case: Case, n: usize, delay: Duration, repeats: usize| -> Result<Sample, String> {
+        let mut samples = (0..repeats).map(|_| measure_once(case, n, delay)).collect::<Result<Vec<_>, _>>()?;
+        samples.sort_by_key(|sample| sample.wall);
+        Ok(samples[samples.len() / 2])
+    };
+    eprintln!("measuring ({} sizes); each case runs in a process of its own", sizes.name);
+    let mut results = report::Results::new(sizes.clone());
+    for &n in &sizes.few {
+        for case in [Case::Sync, Case::Busy, Case::Waker, Case::Async] {
+            results.few.push((case, n, measure(case, n, sizes.delay, 1)?));
+        }
+        if n == 2 {
+            results.few.push((Case::Hardcoded, n, measure(Case::Hardcoded, n, sizes.delay, 1)?));
+        }
+    }
+    let largest_few = *sizes.few.iter().max().expect("some sizes");
+    results.polls.push((Case::LocalPool, measure(Case::LocalPool, largest_few, sizes.delay, 1)?));
+    for &n in &sizes.many {
+        for case in [Case::Waker, Case::LocalPool, Case::JoinAll] {
+            results.many.push((case, n, measure(case, n, sizes.many_delay, sizes.repeats)?));
+        }
+    }
+    for case in [Case::ReadyWaker, Case::ReadyLocalPool, Case::ReadyJoinAll] {
+        results.ready.push((case, measure(case, sizes.ready, Duration::ZERO, sizes.repeats)?));
+    }
+
+    let text = results.text();
+    print!("{text}");
+    write_atomically(&out.join("bench.md"), &results.markdown())?;
+    write_atomically(&out.join("bench.svg"), &results.svg())?;
+    eprintln!("wrote {} and bench.svg", out.join("bench.md").display());
+    Ok(())
+}
+
+/// Runs `case` in a process of its own and reads what it measured.
+fn measure_once(case: Case, n: usize, delay: Duration) -> Result<Sample, String> {
+    let me = env::current_exe().map_err(|error| format!("cannot find the bench binary: {error}"))?;
+    let output = Command::new(me)
+        .args(["case", case.name(), &n.to_string(), &delay.as_millis().to_string()])
+        .output()
+        .map_err(|error| format!("cannot run case {}: {error}", case.name()))?;
+    if !output.status.success() {
+        return Err(format!("case {} with {n} failed: {}", case.name(), String::from_utf8_lossy(&output.stderr)));
+    }
+    String::from_utf8_lossy(&output.stdout).trim().parse().map_err(|error| format!("case {}: {error}", case.name()))
+}
+
+/// Writes `text` to `path` through a temporary file beside it, so that a
+/// failure leaves the old file whole.
+fn write_atomically(path: &Path, text: &str) -> Result<(), String> {
+    let write = || -> io::Result<()> {
+        fs::create_dir_all(path.parent().unwrap_or(Path::new(".")))?;
+        let mut temporary = path.as_os_str().to_owned();
+        temporary.push(".tmp");
+        fs::write(&temporary, text)?;
+        fs::rename(&temporary, path)
+    };
+    write().map_err(|error| format!("cannot write {}: {error}", path.display()))
+}

@@ -1,0 +1,73 @@
+//! The bench at tiny sizes, in a debug build: the report has its sections,
+//! its goals, and the poll counts the stages promise. No timing is checked
+//! here; speed is what the bench itself reports.
+
+use std::fs;
+use std::process::{Command, Output};
+
+fn bench(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bench")).args(args).output().expect("cannot run the bench")
+}
+
+#[test]
+fn a_tiny_run_reports_every_section_and_two_polls_per_socket() {
+    let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-smoke");
+    let _ = fs::remove_dir_all(&out);
+    let output = bench(&["--tiny", "--out", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let report = String::from_utf8(output.stdout).unwrap();
+
+    for section in [
+        "\n1. N sockets of 10 ms",
+        "\n2. Polls per future",
+        "\n3. N FutSockets of 30 ms",
+        "\n4. 1,000 ready futures",
+        "\nGoals\n",
+    ] {
+        assert!(report.contains(section), "no {section:?} in:\n{report}");
+    }
+    let goals = report.split("\nGoals\n").nth(1).unwrap();
+    assert_eq!(
+        goals.lines().filter(|line| line.starts_with("  met") || line.starts_with("  MISSED")).count(),
+        7,
+        "{goals}"
+    );
+    assert!(goals.contains("met     waker-executor polls exactly 2 per socket"), "{goals}");
+    assert!(goals.contains("met     threads: the caller and the one timer thread"), "{goals}");
+
+    // Section 3: every executor, two polls per socket, two threads.
+    let scale = report.split("\n3. ").nth(1).unwrap().split("\n4. ").next().unwrap();
+    let rows: Vec<&str> = scale.lines().skip(2).filter(|line| !line.trim().is_empty()).collect();
+    assert_eq!(rows.len(), 3, "{scale}");
+    for row in rows {
+        let cells: Vec<&str> = row.split("  ").map(str::trim).filter(|cell| !cell.is_empty()).collect();
+        assert_eq!(cells.last(), Some(&"2"), "polls per future: {row}");
+        assert_eq!(cells[cells.len() - 2], "2", "threads: {row}");
+    }
+    // Section 2: the waker executor and LocalPool poll twice; the busy one, many times.
+    let polls = report.split("\n2. ").nth(1).unwrap().split("\n3. ").next().unwrap();
+    for executor in ["waker-executor + FutSocket", "futures LocalPool"] {
+        let row = polls.lines().find(|line| line.contains(executor)).unwrap();
+        assert!(row.split_whitespace().rev().nth(1) == Some("2"), "{row}");
+    }
+
+    let page = fs::read_to_string(out.join("bench.md")).unwrap();
+    assert!(page.starts_with("# The numbers\n") && page.contains("![") && page.contains("## Goals"), "{page}");
+    let svg = fs::read_to_string(out.join("bench.svg")).unwrap();
+    assert!(svg.starts_with("<svg ") && svg.trim_end().ends_with("</svg>"));
+    assert_eq!(svg.matches("<polyline").count(), 3, "a line per executor");
+}
+
+#[test]
+fn bad_arguments_exit_2_saying_what_was_wrong() {
+    for (args, message) in [
+        (&["--fast"][..], "error: unexpected argument \"--fast\""),
+        (&["--quick", "--tiny"], "error: --quick and --tiny do not go together"),
+        (&["--out"], "error: --out needs a directory"),
+        (&["case", "nope", "1", "1"], "bench case: expected CASE N DELAY_MS"),
+    ] {
+        let output = bench(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&output.stderr).starts_with(message), "{args:?}");
+    }
+}
