@@ -102,6 +102,26 @@ pub fn help_or_nothing(args: Vec<String>, usage: &'static str) -> Result<bool, F
     }
 }
 
+/// Reads the arguments of a command that takes exactly `N` positional
+/// arguments (`what` names them in the error): `None` when they ask for help.
+pub fn positionals<const N: usize>(
+    args: Vec<String>,
+    what: &str,
+    usage: &'static str,
+) -> Result<Option<[String; N]>, Failure> {
+    let mut args = Args::new(args, usage);
+    let mut given = Vec::new();
+    while let Some(arg) = args.next_arg() {
+        match arg {
+            Arg::Help => return Ok(None),
+            Arg::Positional(value) => given.push(value),
+            other => return Err(args.unexpected(other)),
+        }
+    }
+    let count = given.len();
+    <[String; N]>::try_from(given).map(Some).map_err(|_| args.error(format!("{what}, {count} given")))
+}
+
 /// The root of the workspace, where `Cargo.toml` with `[workspace]` is.
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_owned()

@@ -21,7 +21,7 @@ use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use crate::cli::{self, Arg, Args, Failure};
+use crate::cli::{self, Failure};
 use crate::stages::{self, STAGES, Stage};
 
 const FORK_USAGE: &str = "\
@@ -49,20 +49,10 @@ const CLOSE: &str = "// end exercise";
 const METADATA: &str = "[package.metadata.poll-to-await]";
 
 pub fn run_fork(args: Vec<String>) -> Result<(), Failure> {
-    let mut args = Args::new(args, FORK_USAGE);
-    let mut positional = Vec::new();
-    while let Some(arg) = args.next_arg() {
-        match arg {
-            Arg::Help => {
-                print!("{FORK_USAGE}");
-                return Ok(());
-            }
-            Arg::Positional(value) => positional.push(value),
-            other => return Err(args.unexpected(other)),
-        }
-    }
-    let [stage, name] = <[String; 2]>::try_from(positional)
-        .map_err(|given| args.error(format!("fork takes a STAGE and a NAME, {} given", given.len())))?;
+    let Some([stage, name]) = cli::positionals(args, "fork takes a STAGE and a NAME", FORK_USAGE)? else {
+        print!("{FORK_USAGE}");
+        return Ok(());
+    };
     let stage = stages::find(&stage, FORK_USAGE)?;
     let fork = create(&cli::workspace_root(), stage, &name)?;
     print!("{}", fork.next_steps());
@@ -404,20 +394,10 @@ const KEYWORDS: &[&str] = &[
 ];
 
 pub fn run_check(args: Vec<String>) -> Result<(), Failure> {
-    let mut args = Args::new(args, CHECK_USAGE);
-    let mut positional = Vec::new();
-    while let Some(arg) = args.next_arg() {
-        match arg {
-            Arg::Help => {
-                print!("{CHECK_USAGE}");
-                return Ok(());
-            }
-            Arg::Positional(value) => positional.push(value),
-            other => return Err(args.unexpected(other)),
-        }
-    }
-    let [name] = <[String; 1]>::try_from(positional)
-        .map_err(|given| args.error(format!("check takes the NAME of a fork, {} given", given.len())))?;
+    let Some([name]) = cli::positionals(args, "check takes the NAME of a fork", CHECK_USAGE)? else {
+        print!("{CHECK_USAGE}");
+        return Ok(());
+    };
     let checked = check(&cli::workspace_root(), &name, true)?;
     print!("\n{}", checked.report);
     match checked.failed {

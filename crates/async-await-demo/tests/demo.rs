@@ -1,21 +1,12 @@
 //! The stage 6 demo's transcript, with the times and sizes that vary filtered out.
 
-use std::sync::mpsc;
-use std::thread;
 use std::time::Duration;
 
-use socket_sim::demo::TIME_FILTERS;
+use socket_sim::demo::{TIME_FILTERS, transcript};
 
 #[test]
 fn demo_transcript() {
-    let (done, transcript) = mpsc::channel();
-    thread::spawn(move || {
-        let mut out = Vec::new();
-        let summary = async_await_demo::demo::run(&mut out, Duration::from_millis(100)).unwrap();
-        done.send((String::from_utf8(out).unwrap(), summary)).unwrap();
-    });
-    let (transcript, summary) =
-        transcript.recv_timeout(Duration::from_secs(30)).expect("the demo did not finish in 30 s");
+    let (transcript, summary) = transcript(async_await_demo::demo::run, Duration::from_millis(100));
     let mut filters = TIME_FILTERS.to_vec();
     // Sizes of futures depend on the compiler's layout choices.
     filters.push((r"future \d+ bytes, ReadFile \d+ bytes", "future [n] bytes, ReadFile [n] bytes"));

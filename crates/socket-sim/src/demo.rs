@@ -1,16 +1,18 @@
 //! The stage 1 demo: two numbers read one after the other, then together, timed.
 //!
 //! Also home to what every stage's demo shares: the [`Demo`] type and the
-//! [`Summary`] it returns, [`main`] (the few lines of every demo binary) and
-//! the snapshot filters.
+//! [`Summary`] it returns, [`main`] (the few lines of every demo binary), and
+//! for the demo tests [`transcript`] and the snapshot filters.
 
 use std::io::{self, Write};
 use std::process::ExitCode;
-use std::time::Duration;
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
 
 use crate::measure::{Measurement, measure};
 use crate::trace::Event;
-use crate::{MySocket, default_delay, get_2_num_async_hardcode_with, get_num_sync_with};
+use crate::{MySocket, default_delay, get_2_num_async_hardcode_with, get_num_sync_with, timer_is_running};
 
 /// A stage's demo: writes to `out`, with sockets that take `delay`, and
 /// returns what its main run measured.
@@ -59,6 +61,39 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
     writeln!(out, "But every loop kept a core busy just asking \"ready yet?\", and a third socket,")?;
     writeln!(out, "or a file, would need yet another hand-written function.")?;
     Ok(Summary { took: hardcoded, ..Summary::default() })
+}
+
+/// Runs `demo` with sockets that take `delay` on a thread of its own and
+/// returns its transcript and summary: what the stages' demo tests check.
+///
+/// A demo waits on sockets, so it would wait forever if the timer thread
+/// stopped (say, in a fork whose timer loop is still `todo!()`); this fails
+/// at once then, and after a minute in any case.
+///
+/// # Panics
+///
+/// If the demo panics or fails, the timer thread stops, or a minute passes.
+pub fn transcript(demo: Demo, delay: Duration) -> (String, Summary) {
+    let (done, result) = mpsc::channel();
+    thread::spawn(move || {
+        let mut out = Vec::new();
+        let summary = demo(&mut out, delay).expect("a demo writing to memory cannot fail");
+        let _ = done.send((String::from_utf8(out).expect("demos write UTF-8"), summary));
+    });
+    let start = Instant::now();
+    loop {
+        match result.recv_timeout(Duration::from_millis(50)) {
+            Ok(transcript) => return transcript,
+            Err(mpsc::RecvTimeoutError::Disconnected) => panic!("the demo panicked (its message is above)"),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                assert!(
+                    timer_is_running(),
+                    "the timer thread has stopped (its panic is above): the demo would wait forever"
+                );
+                assert!(start.elapsed() < Duration::from_secs(60), "the demo did not finish within a minute");
+            }
+        }
+    }
 }
 
 /// Insta filters for demo transcripts: they hide what varies from run to run

@@ -3,19 +3,11 @@
 
 use std::time::Duration;
 
-use socket_sim::demo::TIME_FILTERS;
-use support::within_patience;
-
-mod support;
+use socket_sim::demo::{TIME_FILTERS, transcript};
 
 #[test]
 fn demo_transcript() {
-    // A timer thread that never fires would leave the demo spinning forever.
-    let (transcript, summary) = within_patience(|| {
-        let mut out = Vec::new();
-        let summary = socket_sim::demo::run(&mut out, Duration::from_millis(100)).unwrap();
-        (String::from_utf8(out).unwrap(), summary)
-    });
+    let (transcript, summary) = transcript(socket_sim::demo::run, Duration::from_millis(100));
     insta::with_settings!({ filters => TIME_FILTERS.to_vec() }, {
         insta::assert_snapshot!(transcript);
     });

@@ -69,9 +69,10 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
     Ok(Summary { trace: Some(events), ..sockets })
 }
 
-/// A socket as a std `Future`, written inline with `poll_fn`. Stage 5 makes
-/// it a type of its own, `FutSocket`, with the same poll.
-fn readable(socket: MySocket) -> impl Future<Output = i32> {
+/// A socket as a std `Future`, written inline with `poll_fn`: ready with its
+/// number, else it hands the socket the task's waker. The demo and the tests
+/// run it; stage 5 makes it a type of its own, `FutSocket`, with the same poll.
+pub fn readable(socket: MySocket) -> impl Future<Output = i32> {
     future::poll_fn(move |cx| match socket.try_read_data() {
         Some(value) => Poll::Ready(value),
         None => {

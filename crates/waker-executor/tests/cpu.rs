@@ -2,22 +2,15 @@
 //! the CPU stays idle. Alone in its test binary, because CPU time is counted
 //! per process.
 
-use std::future::{self, Future};
-use std::task::Poll;
+use std::future::Future;
 use std::time::Duration;
 
 use socket_sim::MySocket;
+use waker_executor::demo::readable;
 use waker_executor::{Executor, Wakers};
 
 fn socket(delay: Duration, seed: u64) -> impl Future<Output = i32> {
-    let socket = MySocket::builder().delay(delay).seed(seed).build();
-    future::poll_fn(move |cx| match socket.try_read_data() {
-        Some(value) => Poll::Ready(value),
-        None => {
-            socket.set_readable_callback(cx.waker().clone());
-            Poll::Pending
-        }
-    })
+    readable(MySocket::builder().delay(delay).seed(seed).build())
 }
 
 #[test]

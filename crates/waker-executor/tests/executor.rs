@@ -12,6 +12,7 @@ use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
 use socket_sim::MySocket;
+use waker_executor::demo::readable;
 use waker_executor::{EventKind, Executor, Report, Wakers};
 
 /// Every test runs on both: the `Wake` trait's wakers and the hand-built vtable's.
@@ -41,14 +42,7 @@ fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
 
 /// A socket as a std future (stage 5 makes this `FutSocket`).
 fn socket(delay: Duration, value: i32) -> impl Future<Output = i32> {
-    let socket = MySocket::builder().delay(delay).value(value).build();
-    future::poll_fn(move |cx| match socket.try_read_data() {
-        Some(value) => Poll::Ready(value),
-        None => {
-            socket.set_readable_callback(cx.waker().clone());
-            Poll::Pending
-        }
-    })
+    readable(MySocket::builder().delay(delay).value(value).build())
 }
 
 /// Pending at its first poll, after putting a clone of its waker in `slot`
