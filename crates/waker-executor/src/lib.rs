@@ -4,7 +4,7 @@
 //!
 //! Stage 3 polled every future over and over because a bare `fn()` could not
 //! say which future could make progress. Here every task gets a [`Waker`] of
-//! its own (`waker.rs`): waking it puts the task's index in the executor's
+//! its own (`waker.rs`): waking it puts the task in the executor's
 //! inbox and unparks the executor thread. So [`run`] polls each task once at
 //! the start and after that only tasks that were woken, once per batch of
 //! wakes; with nothing woken it parks the thread and uses no CPU at all. Ten
