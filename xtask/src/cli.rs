@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::{fs, io};
 
 /// Why a command did not succeed.
 #[derive(Debug, PartialEq, Eq)]
@@ -120,6 +121,24 @@ pub fn positionals<const N: usize>(
     }
     let count = given.len();
     <[String; N]>::try_from(given).map(Some).map_err(|_| args.error(format!("{what}, {count} given")))
+}
+
+/// Every file under `dir`, sorted, leaving out build output and pending snapshots.
+pub fn files_under(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+        if path.is_dir() {
+            if name != "target" {
+                found.extend(files_under(&path)?);
+            }
+        } else if !name.ends_with(".snap.new") && !name.ends_with(".pending-snap") {
+            found.push(path);
+        }
+    }
+    found.sort();
+    Ok(found)
 }
 
 /// The root of the workspace, where `Cargo.toml` with `[workspace]` is.

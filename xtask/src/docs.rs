@@ -192,7 +192,7 @@ mod tests {
         for stage in STAGES {
             let chapter = words(&fs::read_to_string(book().join(chapter_of(stage))).unwrap());
             let source = cli::workspace_root().join("crates").join(stage.krate).join("src");
-            for file in fs::read_dir(&source).unwrap().map(|entry| entry.unwrap().path()) {
+            for file in cli::files_under(&source).unwrap() {
                 let (_, regions) = empty_regions(&fs::read_to_string(&file).unwrap(), "").unwrap();
                 for region in regions {
                     assert!(
@@ -212,7 +212,7 @@ mod tests {
         let crates = cli::workspace_root().join("crates");
         for stage in STAGES {
             let source = crates.join(stage.krate).join("src");
-            for file in fs::read_dir(&source).unwrap().map(|entry| entry.unwrap().path()) {
+            for file in cli::files_under(&source).unwrap() {
                 let text = fs::read_to_string(&file).unwrap();
                 let relative = file.strip_prefix(&crates).unwrap().display().to_string();
                 for anchor in text.lines().filter_map(|line| line.trim().strip_prefix("// ANCHOR: ")) {

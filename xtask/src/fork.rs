@@ -18,7 +18,7 @@
 
 use std::fs;
 use std::io::{self, BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 
 use crate::cli::{self, Failure};
@@ -140,7 +140,7 @@ fn write_fork(source: &Path, staging: &Path, stage: &Stage, name: &str) -> io::R
         fs::remove_dir_all(staging)?; // left by an earlier fork that was stopped
     }
     let mut regions = Vec::new();
-    for file in files(source)? {
+    for file in cli::files_under(source)? {
         let relative = file.strip_prefix(source).expect("under the source");
         let text = fs::read_to_string(&file)?;
         let text = match relative.to_str() {
@@ -163,24 +163,6 @@ fn write_fork(source: &Path, staging: &Path, stage: &Stage, name: &str) -> io::R
     }
     regions.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     Ok(regions)
-}
-
-/// Every file under `dir`, sorted, leaving out build output and pending snapshots.
-fn files(dir: &Path) -> io::Result<Vec<PathBuf>> {
-    let mut found = Vec::new();
-    for entry in fs::read_dir(dir)? {
-        let path = entry?.path();
-        let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
-        if path.is_dir() {
-            if name != "target" {
-                found.extend(files(&path)?);
-            }
-        } else if !name.ends_with(".snap.new") && !name.ends_with(".pending-snap") {
-            found.push(path);
-        }
-    }
-    found.sort();
-    Ok(found)
 }
 
 /// The stage's manifest, made the fork's: a description that says so and a
@@ -441,7 +423,7 @@ fn forked_from(dir: &Path) -> Option<&'static Stage> {
 /// The regions of the fork in `dir`, as its files are now.
 fn fork_regions(dir: &Path) -> io::Result<Vec<Region>> {
     let mut regions = Vec::new();
-    for file in files(dir)? {
+    for file in cli::files_under(dir)? {
         if file.extension().is_some_and(|ext| ext == "rs") {
             let relative = file.strip_prefix(dir).expect("under the fork").to_string_lossy().into_owned();
             regions.extend(regions_now(&fs::read_to_string(&file)?, &relative));

@@ -5,21 +5,13 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::cli::workspace_root;
+use crate::cli::{files_under, workspace_root};
 use crate::stages::STAGES;
 
 /// Every `.rs` file under `dir`, skipping build output.
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() && path.file_name().is_some_and(|name| name != "target") {
-            files.extend(rust_files(&path));
-        } else if path.extension().is_some_and(|ext| ext == "rs") {
-            files.push(path);
-        }
-    }
-    files
+    let files = files_under(dir).unwrap();
+    files.into_iter().filter(|file| file.extension().is_some_and(|ext| ext == "rs")).collect()
 }
 
 #[test]

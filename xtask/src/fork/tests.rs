@@ -151,12 +151,12 @@ fn sync(from: &Path, to: &Path) {
         }
         return;
     }
-    let wanted: Vec<PathBuf> = files(from).unwrap();
+    let wanted: Vec<PathBuf> = cli::files_under(from).unwrap();
     for file in &wanted {
         sync(file, &to.join(file.strip_prefix(from).unwrap()));
     }
     if to.exists() {
-        for file in files(to).unwrap() {
+        for file in cli::files_under(to).unwrap() {
             if !from.join(file.strip_prefix(to).unwrap()).exists() {
                 fs::remove_file(file).unwrap();
             }
@@ -195,7 +195,7 @@ fn every_stage_forks_into_a_crate_that_fails_with_its_hints_until_the_bodies_are
         STAGES.iter().map(|stage| create(&copy, stage, &format!("fork-of-{}", stage.krate)).expect("a fork")).collect();
     let packages: Vec<&str> = forks.iter().flat_map(|fork| ["-p", fork.name.as_str()]).collect();
 
-    let tree: Vec<String> = files(&copy.join("exercises/fork-of-socket-sim"))
+    let tree: Vec<String> = cli::files_under(&copy.join("exercises/fork-of-socket-sim"))
         .unwrap()
         .iter()
         .map(|file| file.strip_prefix(copy.join("exercises/fork-of-socket-sim")).unwrap().display().to_string())
@@ -236,7 +236,7 @@ fn every_stage_forks_into_a_crate_that_fails_with_its_hints_until_the_bodies_are
     // The solution back in every fork: the stage's own sources, renamed.
     for fork in &forks {
         let source = copy.join("crates").join(fork.stage.krate);
-        for file in files(&source).unwrap() {
+        for file in cli::files_under(&source).unwrap() {
             if file.extension().is_some_and(|ext| ext == "rs") {
                 let solution = rename(&fs::read_to_string(&file).unwrap(), fork.stage.krate, &fork.name);
                 fs::write(copy.join("exercises").join(&fork.name).join(file.strip_prefix(&source).unwrap()), solution)

@@ -408,7 +408,7 @@ fn ns_per(sample: &Sample, tasks: usize) -> f64 {
     sample.wall.as_nanos() as f64 / tasks.max(1) as f64
 }
 
-/// The machine the numbers come from: its parallelism and rustc.
+/// The machine the numbers come from: how many cores it has.
 fn machine() -> String {
     let cores = std::thread::available_parallelism().map_or(0, |cores| cores.get());
     format!("{cores} cores")
