@@ -172,8 +172,9 @@ impl SimpleFuture for SocketFuture {
 ///
 /// fn nothing() {}
 /// let socket = |value| MySocket::builder().delay(Duration::from_millis(10)).value(value);
-/// let mut pair = ReadTwoInTurn::new(socket(1), socket(2));
+/// // The first socket's delay starts when `new` builds it, so start the clock first.
 /// let start = Instant::now();
+/// let mut pair = ReadTwoInTurn::new(socket(1), socket(2));
 /// let numbers = loop {
 ///     if let Poll::Ready(numbers) = pair.poll(nothing) {
 ///         break numbers;
