@@ -86,6 +86,13 @@ impl Stopwatch {
     }
 }
 
+/// The CPU share above which a wait counts as busy, in this workspace's tests.
+///
+/// A busy wait shows about 1.0 on an idle machine, and still more than this
+/// when it shares its core with three other busy threads (a test run beside
+/// a build, say); a wait that sleeps shows under 0.05.
+pub const BUSY: f64 = 0.2;
+
 /// How long something took, on the clock and on the CPU.
 ///
 /// Displays as `"203 ms, CPU busy 99% of it"`.
