@@ -27,7 +27,10 @@ pub const THREAD_NAME: &str = "socket-timer";
 /// The timer holds the socket weakly: a socket dropped before its deadline is
 /// freed at once, and its deadline is skipped when it comes.
 pub(crate) fn schedule(at: Instant, readiness: Weak<Readiness>) {
-    TIMER.timer.add(Deadline { at, readiness });
+    // A loom model plays the timer itself (`sync.rs`): no thread is started.
+    if cfg!(not(loom)) {
+        TIMER.timer.add(Deadline { at, readiness });
+    }
 }
 
 /// The one timer of the process, started by the first socket.

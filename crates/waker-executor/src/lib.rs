@@ -35,21 +35,21 @@
 pub mod demo;
 #[allow(unsafe_code)]
 pub mod raw_waker;
+mod sync;
 mod waker;
 
 use std::fmt;
 use std::future::Future;
 use std::mem;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{self, Ordering};
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, Waker};
-use std::thread;
 
 pub use busy_executor::trace::{Event, EventKind};
 pub use busy_executor::{RunStats, trace};
 use socket_sim::measure::Stopwatch;
 
+use crate::sync::{Arc, fence, park};
 use crate::waker::{Shared, TaskWaker};
 
 /// Runs every future to completion on this thread; returns the outputs in
@@ -299,7 +299,7 @@ impl<F: Future> Run<F> {
                 // Sleep until a wake unparks us. `park` may also return for
                 // no reason at all: the loop then finds the inbox empty and
                 // parks again, without polling anything.
-                thread::park();
+                park();
                 continue;
             }
             for waker in woken.drain(..) {
@@ -318,8 +318,12 @@ impl<F: Future> Run<F> {
         let Some(mut future) = self.tasks[task].take() else {
             return Ok(()); // a late wake of a finished task
         };
-        // Before the poll, not after: a wake from now on queues the task again.
-        waker.queued.store(false, Ordering::Release);
+        // Cleared before the poll, not after: a wake from now on queues the
+        // task again. And with a swap, not a store: a wake that found
+        // `queued` set left its work to this poll, and only a read of its
+        // `swap(true, Release)` (this Acquire) makes that work visible here.
+        // A plain store reads nothing, so the poll could miss the work.
+        waker.queued.swap(false, Ordering::Acquire);
         let cx_waker = self.wakers.make(&waker);
         match self.poll(task, future.as_mut(), &waker, &cx_waker)? {
             Poll::Ready(()) => self.unfinished -= 1,
@@ -372,7 +376,7 @@ fn only_the_executor_holds(waker: &Arc<TaskWaker>) -> bool {
     let unshared = Arc::strong_count(waker) == 2;
     // Pairs with the Release of a clone's drop on another thread, so that
     // whatever that thread did with its clone happened before what we do now.
-    atomic::fence(Ordering::Acquire);
+    fence(Ordering::Acquire);
     unshared
 }
 
@@ -380,7 +384,7 @@ impl Wakers {
     /// A `Waker` for `waker`, built the chosen way.
     fn make(self, waker: &Arc<TaskWaker>) -> Waker {
         match self {
-            Wakers::Wake => Waker::from(Arc::clone(waker)),
+            Wakers::Wake => sync::waker_from(Arc::clone(waker)),
             Wakers::RawVtable => raw_waker::waker(Arc::clone(waker)),
         }
     }

@@ -24,8 +24,11 @@
 #![warn(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
 use std::mem::ManuallyDrop;
-use std::sync::Arc;
-use std::task::{RawWaker, RawWakerVTable, Wake, Waker};
+use std::task::{RawWaker, RawWakerVTable, Waker};
+
+// std's `Arc` and `Wake`, or loom's `Arc` and a twin of `Wake` in a model
+// (`sync.rs`): the vtable is the same for both.
+use crate::sync::{Arc, Wake};
 
 /// A `Waker` that wakes `wake`: the same as `Waker::from(wake)`, by hand.
 ///
@@ -80,7 +83,7 @@ unsafe fn wake<W: Wake + Send + Sync + 'static>(data: *const ()) {
     // SAFETY: takes back the reference the consumed `Waker` owned, exactly
     // once; `Wake::wake` drops it when done.
     let wake = unsafe { Arc::from_raw(data.cast::<W>()) };
-    wake.wake();
+    W::wake(wake);
 }
 
 /// Wakes, leaving the `Waker` as it is.
@@ -92,7 +95,7 @@ unsafe fn wake_by_ref<W: Wake + Send + Sync + 'static>(data: *const ()) {
     // SAFETY: borrows the reference the `Waker` still owns; `ManuallyDrop`
     // keeps us from dropping it, so the count is unchanged.
     let wake = ManuallyDrop::new(unsafe { Arc::from_raw(data.cast::<W>()) });
-    wake.wake_by_ref();
+    W::wake_by_ref(&wake);
 }
 
 /// Drops the `Waker`.

@@ -6,10 +6,11 @@
 //! `fn()` could not carry (stage 2): the executor learns *which* task to
 //! poll, so it polls nothing else.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::task::Wake;
-use std::thread::{self, Thread};
+use std::sync::atomic::Ordering;
+
+#[cfg(not(loom))]
+use crate::sync::Wake;
+use crate::sync::{Arc, AtomicBool, AtomicU64, AtomicUsize, Mutex, Thread};
 
 use busy_executor::trace::{EventKind, Trace};
 
@@ -49,7 +50,7 @@ impl Shared {
     pub(crate) fn new(trace: bool) -> Self {
         Shared {
             inbox: Mutex::default(),
-            executor: thread::current(),
+            executor: crate::sync::current(),
             wakes: AtomicU64::new(0),
             trace: trace.then(Trace::new),
             closed: AtomicBool::new(false),
@@ -103,6 +104,7 @@ impl TaskWaker {
 }
 
 // ANCHOR: wake
+#[cfg(not(loom))]
 impl Wake for TaskWaker {
     fn wake(self: Arc<Self>) {
         TaskWaker::queue(self);
@@ -116,7 +118,7 @@ impl Wake for TaskWaker {
 impl TaskWaker {
     /// A wake: queues the task (with `this`, a reference to its waker) unless
     /// it is queued already or finished.
-    fn queue(this: Arc<TaskWaker>) {
+    pub(crate) fn queue(this: Arc<TaskWaker>) {
         // exercise: count the wake; unless the task is finished or already queued, put it in the inbox and unpark the executor
         let shared = &this.shared;
         shared.wakes.fetch_add(1, Ordering::Relaxed);
@@ -130,7 +132,15 @@ impl TaskWaker {
         if this.queued.swap(true, Ordering::AcqRel) {
             return;
         }
-        shared.inbox.lock().unwrap().woken.push(Arc::clone(&this));
+        let mut inbox = shared.inbox.lock().unwrap();
+        // Checked again under the lock: a run that ended since the check
+        // above has emptied its inbox for the last time, and a waker pushed
+        // now would keep `Shared` alive through itself, for ever.
+        if shared.closed.load(Ordering::Acquire) {
+            return;
+        }
+        inbox.woken.push(Arc::clone(&this));
+        drop(inbox);
         // After the push: if the executor is about to park, the unpark token
         // makes that park return at once, so this wake cannot be missed.
         shared.executor.unpark();
@@ -145,9 +155,11 @@ impl Drop for TaskWaker {
     /// queued, nothing can ever wake it again: tell the executor, which would
     /// otherwise sleep forever.
     fn drop(&mut self) {
-        let idle = !*self.finished.get_mut() && !*self.queued.get_mut();
+        // Relaxed: this is the last reference, and dropping it took the
+        // `Arc`'s Acquire, so every write to the flags happened before this.
+        let idle = !self.finished.load(Ordering::Relaxed) && !self.queued.load(Ordering::Relaxed);
         if idle && !self.shared.closed.load(Ordering::Acquire) {
-            self.shared.inbox.lock().unwrap().orphaned.push(*self.task.get_mut());
+            self.shared.inbox.lock().unwrap().orphaned.push(self.task());
             self.shared.executor.unpark();
         }
     }
