@@ -6,17 +6,25 @@
 //! ready, and the read itself may block. So real runtimes (tokio's
 //! `spawn_blocking`, smol's `blocking` crate) hand file work to a pool of
 //! threads and wake the waiting task when the work is done. This is that, in
-//! small: a few threads, a queue of jobs, and a [`Blocking`] future per job.
+//! small: [`WORKERS`] threads taking jobs from one queue, each running one
+//! job at a time, so up to `WORKERS` jobs run side by side; and a
+//! [`Blocking`] future per job.
 //!
 //! Like every Rust future, a `Blocking` does nothing until it is polled: its
 //! first poll stores the waker, sends the job to the pool and returns
 //! Pending; the pool thread runs the job, stores the result and wakes the
-//! task; the next poll returns it. Always exactly two polls, which makes the
-//! traces of stage 6 the same on every run.
+//! task; the next poll returns it. So a `Blocking` awaited on its own is
+//! polled twice; inside a `join` it is polled again whenever the other
+//! half is woken, and returns Pending until its job is done.
+//!
+//! A job that panics fails its own future only, as a thread's `join` would:
+//! the panic is caught on the helper thread, and resumed in the task that
+//! awaits the job. The helper thread goes on to the next job.
 
 use std::cell::RefCell;
 use std::future::Future;
 use std::mem;
+use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, LazyLock, Mutex};
@@ -34,6 +42,10 @@ type Job = Box<dyn FnOnce() + Send>;
 
 /// Runs `work` on a helper thread once this future is first polled, and
 /// completes with its result. `name` labels the job in [`watch_polls`].
+///
+/// # Panics
+///
+/// Awaiting it panics if `work` panicked, with `work`'s own panic.
 ///
 /// # Examples
 ///
@@ -61,15 +73,19 @@ pub struct Blocking<T> {
     slot: Arc<Mutex<Slot<T>>>,
 }
 
+/// What a job gave: its value, or the payload of its panic.
+type Outcome<T> = thread::Result<T>;
+
 /// A job's progress, as the future and the pool thread see it.
 ///
 /// No code that can panic runs while it is locked (the job runs before, the
-/// waker is woken after), so the lock is never poisoned.
+/// waker is woken after, a panic is resumed after), so the lock is never
+/// poisoned.
 enum Slot<T> {
     /// Sent to the pool; the waker to wake when it is done.
     Running(Option<Waker>),
-    /// Done: the result, waiting for the next poll.
-    Done(T),
+    /// Done: the outcome, waiting for the next poll.
+    Done(Outcome<T>),
     /// The result was returned by `poll`.
     Taken,
 }
@@ -86,12 +102,17 @@ impl<T: Send + 'static> Future for Blocking<T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         let poll = self.poll_job(cx);
         note_poll(self.name, poll.is_ready());
-        poll
+        match poll {
+            Poll::Ready(Ok(value)) => Poll::Ready(value),
+            // The job's own panic, going on in the task that awaits it.
+            Poll::Ready(Err(payload)) => panic::resume_unwind(payload),
+            Poll::Pending => Poll::Pending,
+        }
     }
 }
 
 impl<T: Send + 'static> Blocking<T> {
-    fn poll_job(&mut self, cx: &mut Context<'_>) -> Poll<T> {
+    fn poll_job(&mut self, cx: &mut Context<'_>) -> Poll<Outcome<T>> {
         let mut slot = self.slot.lock().unwrap();
         match mem::replace(&mut *slot, Slot::Taken) {
             Slot::Done(result) => Poll::Ready(result),
@@ -116,8 +137,9 @@ impl<T: Send + 'static> Blocking<T> {
 fn send_to_pool<T: Send + 'static>(work: Box<dyn FnOnce() -> T + Send>, slot: Arc<Mutex<Slot<T>>>) {
     static POOL: LazyLock<Sender<Job>> = LazyLock::new(start_pool);
     let job = move || {
-        let result = work();
-        let waker = match mem::replace(&mut *slot.lock().unwrap(), Slot::Done(result)) {
+        // Caught here, so that it fails this job's future and nothing else.
+        let outcome = panic::catch_unwind(AssertUnwindSafe(work));
+        let waker = match mem::replace(&mut *slot.lock().unwrap(), Slot::Done(outcome)) {
             Slot::Running(waker) => waker,
             Slot::Done(_) | Slot::Taken => unreachable!("a job runs once"),
         };
@@ -138,8 +160,14 @@ fn start_pool() -> Sender<Job> {
         thread::Builder::new()
             .name(WORKER_NAME.to_owned())
             .spawn(move || {
-                // The lock is held only while waiting for the next job.
-                while let Ok(job) = receiver.lock().unwrap().recv() {
+                loop {
+                    // The lock is held while waiting for the next job, and
+                    // let go before running it (a `while let` on the lock
+                    // would hold it through the job, and run one job at a
+                    // time on the whole pool). `recv` cannot panic, so the
+                    // lock is never poisoned.
+                    let next = receiver.lock().unwrap().recv();
+                    let Ok(job) = next else { break };
                     job();
                 }
             })

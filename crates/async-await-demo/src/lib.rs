@@ -14,22 +14,28 @@
 //! - [`read_file`] opens a file, then reads it: two awaits, each on a job
 //!   that a helper thread runs (`blocking.rs`: how runtimes do file I/O).
 //!   [`ReadFile`] is the same future written as the compiler writes it: an
-//!   enum with one state per await point (`read_file.rs`). The demo shows
-//!   both passing the same points in the same order, and their sizes.
+//!   enum with one state per await point, holding a borrow of the future's
+//!   own path (`read_file_by_hand.rs`). That borrow is why futures are
+//!   pinned; the module says how, with the workspace's second and last
+//!   `unsafe`. The demo shows both passing the same points in the same
+//!   order, and their sizes.
 //!
 //! Nothing here knows about executors: the same async fns run on stage 4's
 //! `waker_executor` and on `futures_executor`, single- or multi-threaded.
 //! What async/await cannot do is the leaf: a future that talks to the socket
 //! and registers the waker still has to be written by hand, as in stage 5.
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod blocking;
 pub mod demo;
 mod join;
 mod read_file;
+#[allow(unsafe_code)]
+mod read_file_by_hand;
 
 pub use join::{Join, join};
-pub use read_file::{ReadFile, read_file};
+pub use read_file::read_file;
+pub use read_file_by_hand::ReadFile;
 
 use futsocket::FutSocket;
 use socket_sim::{MySocket, SocketBuilder};

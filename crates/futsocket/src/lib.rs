@@ -10,9 +10,11 @@
 //! Step 2 is safe against the race that loses wake-ups in many hand-written
 //! futures: the socket may become readable between the check and the
 //! registration, and then `set_readable_callback` wakes the waker at once.
-//! The socket keeps only the newest waker, which matters when an executor
-//! polls the same future with a different waker (a task moved to another
-//! thread): the old one is dropped, the new one is woken.
+//! The socket keeps only the newest waker. `Future`'s contract asks for
+//! that: a future may be polled with a different waker than last time (it
+//! was handed to another task, or a combinator such as `FuturesUnordered`
+//! polls it with a waker of its own), and then only the newest one is to be
+//! woken: the old one is dropped, the new one is woken.
 //!
 //! Compared with stage 2's `SimpleFuture`, two things changed. `poll` takes
 //! `self: Pin<&mut Self>`, a promise that the future will not move again;

@@ -15,8 +15,9 @@
 //! This trait is a simplification of [`std::future::Future`], and differs
 //! from it in exactly three places:
 //! - `poll` takes `&mut self`; the real one takes `self: Pin<&mut Self>`, a
-//!   promise that the future will not move between polls, which futures that
-//!   borrow from themselves (as `async fn` makes) rely on (stage 5);
+//!   promise that the future, once pinned (before its first poll), stays
+//!   where it is until it is dropped, which futures that borrow from
+//!   themselves (as `async fn` makes) rely on (stage 6);
 //! - `wake: fn()` becomes `cx: &mut Context`, whose `cx.waker()` is a
 //!   [`Waker`]: a handle that can be cloned, sent to
 //!   another thread, and that knows which task to wake (stage 4);
