@@ -144,7 +144,12 @@ fn table(rows: &[(&Stage, Summary)], style: Style) -> String {
     for (stage, summary) in rows {
         let futures = summary.futures.map_or("-".to_owned(), |futures| futures.to_string());
         let wall = format!("{} ms", summary.took.wall.as_millis());
-        let cpu = Percent(summary.took.cpu_share()).to_string();
+        // Under a millisecond (a delay of 0), a share is clock noise.
+        let cpu = if summary.took.wall.as_millis() == 0 {
+            "-".to_owned()
+        } else {
+            Percent(summary.took.cpu_share()).to_string()
+        };
         let per_future = match (summary.polls, summary.futures) {
             (Some(polls), Some(futures)) if futures > 0 => per_future(polls, futures as u64),
             _ => "-".to_owned(),

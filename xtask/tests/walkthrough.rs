@@ -36,3 +36,23 @@ fn the_whole_walkthrough_transcript() {
         insta::assert_snapshot!(transcript);
     });
 }
+
+#[test]
+fn a_delay_of_zero_runs_every_stage_at_once() {
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["walkthrough", "--delay-ms", "0", "--no-color"])
+        .output()
+        .expect("cannot run xtask");
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "exit {:?}\n{stderr}", output.status);
+    for nonsense in ["inf", "NaN", "panicked"] {
+        assert!(!stdout.contains(nonsense) && !stderr.contains(nonsense), "{nonsense:?} in:\n{stdout}\n{stderr}");
+    }
+    // Every stage's row of the closing table: no share measured in no time.
+    let rows: Vec<&str> = stdout
+        .lines()
+        .filter(|line| line.trim_start().starts_with(char::is_numeric) && line.contains(" 0 ms "))
+        .collect();
+    assert_eq!(rows.len(), 6, "{stdout}");
+    assert!(rows.iter().all(|row| !row.contains('%')), "a CPU share of nothing: {rows:#?}");
+}

@@ -44,6 +44,10 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
     let (mut a, mut b) = (SocketFuture::from(socket(1, 1)), SocketFuture::from(socket(2, 2)));
     let (start, rings) = (Instant::now(), BELL.rings());
     writeln!(out, "    a: {:?}, b: {:?}", a.poll(ring_the_bell), b.poll(ring_the_bell))?;
+    if delay.is_zero() {
+        writeln!(out, "  Both were readable at once (the delay is 0), so no wake() is ever needed.")?;
+        return part_3(out, delay, by_hand);
+    }
     BELL.wait_for(rings + 1);
     writeln!(
         out,
@@ -57,7 +61,11 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
     writeln!(out, "    b: {:?}", b.poll(ring_the_bell))?;
     writeln!(out, "  5 polls instead of millions. Yet every wake() meant polling every unfinished future,")?;
     writeln!(out, "  and all a fn() can reach is global state, shared by everything in the process.")?;
+    part_3(out, delay, by_hand)
+}
 
+/// Part 3 of the demo: one future that waits twice. Returns `summary`.
+fn part_3(out: &mut dyn Write, delay: Duration, summary: Summary) -> io::Result<Summary> {
     writeln!(out)?;
     writeln!(out, "3. One future, two waits: ReadTwoInTurn")?;
     writeln!(out, "  It reads one socket, then builds a second and reads that, keeping its place between polls.")?;
@@ -75,7 +83,7 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
         writeln!(out, "    wake() after {}", about_delays(start.elapsed(), delay))?;
     }
     writeln!(out, "  Pending once per wait, then Ready: its state carried it from one socket to the next.")?;
-    Ok(by_hand)
+    Ok(summary)
 }
 
 /// The wake function of part 1: nobody is listening.

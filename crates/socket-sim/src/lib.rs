@@ -226,7 +226,8 @@ pub struct SocketBuilder {
 
 impl SocketBuilder {
     /// How long after it is built the socket becomes readable. Without it,
-    /// the default delay of [`MySocket::new`].
+    /// the default delay of [`MySocket::new`]. Zero makes a socket that is
+    /// readable at once.
     pub fn delay(mut self, delay: Duration) -> Self {
         self.delay = Some(delay);
         self
@@ -262,7 +263,13 @@ impl SocketBuilder {
             (None, None) => rand::random(),
         };
         let readiness = Arc::new(Readiness::default());
-        timer::schedule(Instant::now() + delay, Arc::downgrade(&readiness));
+        if delay.is_zero() {
+            // Readable from the start, so Ready at the first poll. Marked
+            // here, not by the timer thread, which would race that poll.
+            readiness.readable.store(true, Ordering::Release);
+        } else {
+            timer::schedule(Instant::now() + delay, Arc::downgrade(&readiness));
+        }
         MySocket { value, readiness }
     }
 }

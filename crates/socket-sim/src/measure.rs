@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
-use std::{fmt, fs, io};
+use std::{fmt, fs, io, thread};
 
 use cpu_time::ProcessTime;
 
@@ -86,12 +86,40 @@ impl Stopwatch {
     }
 }
 
-/// The CPU share above which a wait counts as busy, in this workspace's tests.
+/// How many times the CPU share of a sleeping wait a busy wait must show,
+/// at the least, to count as busy in this workspace's tests.
 ///
-/// A busy wait shows about 1.0 on an idle machine, and still more than this
-/// when it shares its core with three other busy threads (a test run beside
-/// a build, say); a wait that sleeps shows under 0.05.
-pub const BUSY: f64 = 0.2;
+/// No absolute share works on every machine: a busy wait shows about 100 %
+/// on an idle machine, but about 10 % when the tests run niced below two
+/// busy processes on two cores. A sleeping wait shows well under 1 % either
+/// way, so the ratio of the two, measured in the same test, tells them
+/// apart wherever the tests run.
+pub const BUSIER: f64 = 10.0;
+
+/// Whether `busy` kept the CPU clearly busier than `sleeping` did, two
+/// waits measured in the same test: [`BUSIER`] times the share at least.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use socket_sim::measure::{clearly_busier, measure, sleeping_for};
+///
+/// let delay = Duration::from_millis(20);
+/// let ((), spinning) = measure(|| {
+///     let start = Instant::now();
+///     while start.elapsed() < delay {}
+/// });
+/// assert!(clearly_busier(spinning, sleeping_for(delay)));
+/// ```
+pub fn clearly_busier(busy: Measurement, sleeping: Measurement) -> bool {
+    busy.cpu_share() > BUSIER * sleeping.cpu_share()
+}
+
+/// A wait of `delay` that sleeps, measured: what a busy wait is set against.
+pub fn sleeping_for(delay: Duration) -> Measurement {
+    measure(|| thread::sleep(delay)).1
+}
 
 /// How long something took, on the clock and on the CPU.
 ///
@@ -117,6 +145,10 @@ impl Measurement {
 
 impl fmt::Display for Measurement {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Under a millisecond, the clocks' granularity makes a share noise.
+        if self.wall < Duration::from_millis(1) {
+            return write!(f, "under 1 ms");
+        }
         write!(f, "{} ms, CPU busy {} of it", self.wall.as_millis(), Percent(self.cpu_share()))
     }
 }

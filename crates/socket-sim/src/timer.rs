@@ -11,7 +11,9 @@
 //! A thread per socket would be simpler, and 100,000 sockets would mean 100,000
 //! threads. Real runtimes do the same as this, with a timer wheel for a list.
 
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, LazyLock, Mutex, Weak};
+use std::task::Waker;
 use std::thread::{self, JoinHandle};
 use std::time::Instant;
 
@@ -42,9 +44,10 @@ struct Started {
     thread: JoinHandle<()>,
 }
 
-/// Whether the timer thread is running. It never returns, so `false` means
-/// it panicked (a waker that panics in `wake`, say): from then on no socket
-/// becomes readable, and tests that wait for one can stop waiting.
+/// Whether the timer thread is running. It never returns and it survives a
+/// waker that panics, so `false` means something that should never happen
+/// did: from then on no socket becomes readable, and tests that wait for one
+/// can stop waiting.
 pub fn timer_is_running() -> bool {
     !TIMER.thread.is_finished()
 }
@@ -123,7 +126,7 @@ impl Timer {
             for readiness in due.drain(..) {
                 // A socket dropped before its deadline is gone: nothing to do.
                 if let Some(waker) = readiness.upgrade().and_then(|r| r.mark_readable()) {
-                    waker.wake();
+                    wake(waker);
                 }
             }
             deadlines = self.deadlines.lock().unwrap();
@@ -131,4 +134,14 @@ impl Timer {
         // end exercise
     }
     // ANCHOR_END: timer_loop
+}
+
+/// Wakes `waker`. A waker is an executor's code, and may panic: that is
+/// its bug, and must not stop every other socket of the process, so the
+/// panic is caught here (the panic hook has already printed it) and the
+/// timer goes on.
+fn wake(waker: Waker) {
+    if panic::catch_unwind(AssertUnwindSafe(|| waker.wake())).is_err() {
+        eprintln!("socket-sim: a waker panicked in wake() (see above); the timer goes on with the other sockets");
+    }
 }

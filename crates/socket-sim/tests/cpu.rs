@@ -6,7 +6,7 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use socket_sim::measure::{BUSY, WakeCounter, measure};
+use socket_sim::measure::{WakeCounter, clearly_busier, measure, sleeping_for};
 use socket_sim::{MySocket, get_2_num_async_hardcode_with, get_num_sync_with};
 use support::{within_patience, woken};
 
@@ -25,7 +25,8 @@ fn a_sync_read_takes_one_delay_with_a_core_busy() {
     let _turn = SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let (_, took) = within_patience(|| measure(|| get_num_sync_with(socket(1))));
     assert!(took.wall >= DELAY && took.wall < DELAY + SLACK, "{took}");
-    assert!(took.cpu_share() > BUSY, "a busy wait should keep a core busy: {took}");
+    let sleeping = sleeping_for(DELAY);
+    assert!(clearly_busier(took, sleeping), "a busy wait should keep a core busy: {took}, against {sleeping} asleep");
 }
 
 #[test]
@@ -37,7 +38,11 @@ fn two_sync_reads_take_two_delays_and_the_hardcoded_pair_one() {
     assert_eq!(pair, (first, second), "same seeds, same numbers");
     assert!(sync.wall >= 2 * DELAY && sync.wall < 2 * DELAY + SLACK, "{sync}");
     assert!(together.wall >= DELAY && together.wall < DELAY + SLACK, "{together}");
-    assert!(together.cpu_share() > BUSY, "the hardcoded pair busy-waits too: {together}");
+    let sleeping = sleeping_for(DELAY);
+    assert!(
+        clearly_busier(together, sleeping),
+        "the hardcoded pair busy-waits too: {together}, against {sleeping} asleep"
+    );
 }
 
 #[test]

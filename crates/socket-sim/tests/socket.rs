@@ -152,3 +152,14 @@ fn wakers_may_be_registered_from_any_thread() {
     thread::sleep(DELAY);
     assert_eq!(counter.wakes(), 1, "only the newest of the four is kept and woken");
 }
+
+#[test]
+fn a_delay_of_zero_is_readable_at_once_and_wakes_a_registration_at_once() {
+    let socket = socket(Duration::ZERO);
+    // No timer involved: readable from the moment it is built.
+    assert!(socket.has_data_to_read());
+    assert_eq!(socket.read_data(), 7);
+    let counter = WakeCounter::new();
+    socket.set_readable_callback(counter.waker());
+    assert_eq!(counter.wakes(), 1, "woken inside the registration, not later");
+}

@@ -115,7 +115,8 @@ impl Future for WakeOften {
 /// One task's events, in order, each at its time in whole delays:
 /// `Pending @0, woken @1, Ready @1`.
 fn story(events: &[Event], task: usize, delay: Duration) -> String {
-    let at = |event: &Event| (event.at.as_secs_f64() / delay.as_secs_f64()).round();
+    // With a delay of 0 everything happens at once: at 0.
+    let at = |event: &Event| if delay.is_zero() { 0.0 } else { (event.at.as_secs_f64() / delay.as_secs_f64()).round() };
     let told: Vec<String> = events
         .iter()
         .filter(|event| event.task == task)

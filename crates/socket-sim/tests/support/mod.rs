@@ -10,7 +10,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use socket_sim::measure::WakeCounter;
-use socket_sim::timer_is_running;
+use socket_sim::{MySocket, timer_is_running};
 
 /// The longest any test waits for something that should happen.
 pub const PATIENCE: Duration = Duration::from_secs(20);
@@ -61,4 +61,17 @@ pub fn within_patience<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static
             Err(error) => panic!("no result after {:?}: {error}", start.elapsed()),
         }
     }
+}
+
+/// Waits until `socket` is readable; false if it is not within `PATIENCE`.
+pub fn wait_for_readable(socket: &MySocket) -> bool {
+    let start = Instant::now();
+    while !socket.has_data_to_read() {
+        timer_must_run();
+        if start.elapsed() > PATIENCE {
+            return false;
+        }
+        thread::sleep(Duration::from_millis(1));
+    }
+    true
 }

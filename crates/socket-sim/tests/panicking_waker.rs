@@ -1,0 +1,66 @@
+//! A waker that panics in `wake()` stops nothing but itself: the one timer
+//! thread catches the panic, says so, and goes on with every other socket.
+//!
+//! A test binary of its own, since the timer is process-wide. What the
+//! timer prints is checked in a child process (this same binary, run again
+//! with `PANICKING_WAKER_CHILD` set): the timer thread was started by a
+//! test thread and writes into that test's captured output, not ours.
+
+use std::process::Command;
+use std::sync::Arc;
+use std::task::{Wake, Waker};
+use std::time::{Duration, Instant};
+
+use socket_sim::MySocket;
+use socket_sim::measure::WakeCounter;
+use support::woken;
+
+mod support;
+
+const CHILD: &str = "PANICKING_WAKER_CHILD";
+
+struct Panics;
+
+impl Wake for Panics {
+    fn wake(self: Arc<Self>) {
+        panic!("this waker is broken on purpose");
+    }
+}
+
+#[test]
+fn a_waker_that_panics_does_not_stop_the_other_sockets() {
+    let broken = MySocket::builder().delay(Duration::from_millis(10)).value(1).build();
+    broken.set_readable_callback(Waker::from(Arc::new(Panics)));
+    assert!(support::wait_for_readable(&broken), "the broken waker's own socket never became readable");
+
+    // Sockets built after the panic, and one built before it that is due after.
+    let delay = Duration::from_millis(50);
+    let built = Instant::now();
+    let later = MySocket::builder().delay(delay).value(2).build();
+    let counter = WakeCounter::new();
+    later.set_readable_callback(counter.waker());
+    assert!(woken(&counter, 1), "a socket built after the panic was never woken");
+    let took = built.elapsed();
+    assert!(took >= delay, "woken after {took:?}, before its delay");
+    assert_eq!(later.read_data(), 2);
+    if std::env::var_os(CHILD).is_some() {
+        eprintln!("child: all sockets served");
+    }
+}
+
+#[test]
+fn the_panic_is_reported_and_the_timer_says_it_goes_on() {
+    if std::env::var_os(CHILD).is_some() {
+        return; // the child runs the test above only
+    }
+    let output = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "a_waker_that_panics_does_not_stop_the_other_sockets", "--nocapture", "--test-threads=1"])
+        .env(CHILD, "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "the child failed:\n{stderr}");
+    assert!(stderr.contains("this waker is broken on purpose"), "the panic hook's line is missing:\n{stderr}");
+    assert!(stderr.contains("the timer goes on with the other sockets"), "the timer said nothing:\n{stderr}");
+    assert!(stderr.contains("child: all sockets served"), "the child did not get to the end:\n{stderr}");
+}
