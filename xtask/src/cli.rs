@@ -146,10 +146,66 @@ pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_owned()
 }
 
-/// The cargo that runs this xtask (from `CARGO`), for subcommands.
+/// The cargo that runs this xtask (from `CARGO`), for subcommands in this
+/// workspace.
 pub fn cargo() -> std::process::Command {
+    cargo_in(&workspace_root())
+}
+
+/// The cargo that runs this xtask, for subcommands in the workspace at `root`.
+///
+/// A workspace other than this one (a copy of it, as the fork tests make)
+/// always builds into its own `target/`, whatever `CARGO_TARGET_DIR` says:
+/// its crates have the same names and relative paths as ours, so in a
+/// shared target directory they would overwrite ours and leave fingerprints
+/// pointing at the copy's files, and later builds of ours would go stale.
+pub fn cargo_in(root: &Path) -> std::process::Command {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = std::process::Command::new(cargo);
-    command.current_dir(workspace_root());
+    command.current_dir(root);
+    if !same_dir(root, &workspace_root()) {
+        command.env("CARGO_TARGET_DIR", root.join("target"));
+    }
     command
+}
+
+/// Whether `a` and `b` name the same directory.
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsStr;
+
+    use super::*;
+
+    #[test]
+    fn cargo_for_another_workspace_builds_into_that_workspaces_target() {
+        let copy = workspace_root().join("target").join("some-copy");
+        let command = cargo_in(&copy);
+        let target = command.get_envs().find(|(key, _)| *key == OsStr::new("CARGO_TARGET_DIR"));
+        assert_eq!(target, Some((OsStr::new("CARGO_TARGET_DIR"), Some(copy.join("target").as_os_str()))));
+        assert_eq!(command.get_current_dir(), Some(copy.as_path()));
+    }
+
+    #[test]
+    fn cargo_for_this_workspace_keeps_the_users_target_dir() {
+        assert!(cargo().get_envs().all(|(key, _)| key != OsStr::new("CARGO_TARGET_DIR")));
+    }
+
+    #[test]
+    fn every_cargo_for_another_directory_goes_through_cargo_in() {
+        // A `current_dir` set on a command by hand would skip the target dir.
+        for file in files_under(&workspace_root().join("xtask/src")).unwrap() {
+            if file.ends_with("cli.rs") || file.extension().is_none_or(|ext| ext != "rs") {
+                continue;
+            }
+            let code = fs::read_to_string(&file).unwrap();
+            assert!(!code.contains(".current_dir("), "{}: use cli::cargo_in(root) instead", file.display());
+        }
+    }
 }

@@ -445,8 +445,8 @@ enum Failed {
 /// Runs the fork's tests, showing their output as it comes if asked to, and
 /// collects the names of the tests that failed.
 fn run_tests(root: &Path, name: &str, show: bool) -> io::Result<Failed> {
-    let mut command = cli::cargo();
-    command.current_dir(root).args(["test", "-p", name, "--no-fail-fast"]).stdout(Stdio::piped());
+    let mut command = cli::cargo_in(root);
+    command.args(["test", "-p", name, "--no-fail-fast"]).stdout(Stdio::piped());
     if !show {
         command.stderr(Stdio::null());
     }

@@ -164,14 +164,9 @@ fn sync(from: &Path, to: &Path) {
     }
 }
 
-/// Cargo, in the copy `root`, building into the scratch target directory.
+/// Cargo, in the copy `root`, building into the copy's own target directory.
 fn cargo_in(root: &Path, args: &[&str]) -> std::process::Output {
-    cli::cargo()
-        .current_dir(root)
-        .env("CARGO_TARGET_DIR", scratch().join("target"))
-        .args(args)
-        .output()
-        .expect("cannot run cargo")
+    cli::cargo_in(root).args(args).output().expect("cannot run cargo")
 }
 
 /// For each stage, a test of its own suite that reaches an emptied region at
