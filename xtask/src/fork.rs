@@ -307,12 +307,39 @@ fn check_name(root: &Path, name: &str) -> Result<(), Failure> {
     if let Some(stage) = STAGES.iter().find(|stage| same(stage.krate)) {
         return refuse(format!("stage {} is called that", stage.number));
     }
+    if let Some(dir) = CARGO_DIRS.iter().find(|dir| same(dir)) {
+        return refuse(format!("cargo keeps {dir:?} for a directory of target/, so no binary may be called that"));
+    }
+    // Cargo.lock, and every member's manifest: a fork made a moment ago is
+    // not in Cargo.lock until the next build.
     let lock = fs::read_to_string(root.join("Cargo.lock")).unwrap_or_default();
-    let packages = lock.lines().filter_map(|line| line.strip_prefix("name = \"")?.strip_suffix('"'));
+    let mut packages: Vec<String> =
+        lock.lines().filter_map(|line| Some(line.strip_prefix("name = \"")?.strip_suffix('"')?.to_owned())).collect();
+    packages.extend(member_packages(root));
     if let Some(package) = packages.into_iter().find(|package| same(package)) {
-        return refuse(format!("the workspace already has a crate called {package:?}"));
+        return refuse(format!(
+            "the workspace already has a crate called {package:?} (names that differ only in case or '-' against '_' collide)"
+        ));
     }
     Ok(())
+}
+
+/// Directories cargo makes in a target directory: binaries may not take their names.
+const CARGO_DIRS: [&str; 4] = ["build", "deps", "examples", "incremental"];
+
+/// The package names of the members under `crates/` and `exercises/`, from their manifests.
+fn member_packages(root: &Path) -> Vec<String> {
+    let manifests = ["crates", "exercises"]
+        .iter()
+        .filter_map(|dir| fs::read_dir(root.join(dir)).ok())
+        .flatten()
+        .filter_map(|entry| fs::read_to_string(entry.ok()?.path().join("Cargo.toml")).ok());
+    manifests
+        .filter_map(|manifest| {
+            let name = manifest.lines().find_map(|line| line.strip_prefix("name = \"")?.strip_suffix('"'))?;
+            Some(name.to_owned())
+        })
+        .collect()
 }
 
 /// Names a library cannot have: Rust's keywords and the crates every program sees.

@@ -94,9 +94,22 @@ fn names_that_are_not_crate_names_or_are_taken_are_refused() {
         ("std", "that is a name Rust keeps for itself"),
         ("socket_sim", "stage 1 is called that"),
         ("Busy-Executor", "stage 3 is called that"),
-        ("xtask", "the workspace already has a crate called \"xtask\""),
-        ("rand", "the workspace already has a crate called \"rand\""),
-        ("futures_util", "the workspace already has a crate called \"futures-util\""),
+        (
+            "xtask",
+            "the workspace already has a crate called \"xtask\" (names that differ only in case or '-' against '_' collide)",
+        ),
+        (
+            "rand",
+            "the workspace already has a crate called \"rand\" (names that differ only in case or '-' against '_' collide)",
+        ),
+        (
+            "futures_util",
+            "the workspace already has a crate called \"futures-util\" (names that differ only in case or '-' against '_' collide)",
+        ),
+        ("build", "cargo keeps \"build\" for a directory of target/, so no binary may be called that"),
+        ("Deps", "cargo keeps \"deps\" for a directory of target/, so no binary may be called that"),
+        ("examples", "cargo keeps \"examples\" for a directory of target/, so no binary may be called that"),
+        ("incremental", "cargo keeps \"incremental\" for a directory of target/, so no binary may be called that"),
     ] {
         match check_name(&root, name) {
             Err(Failure::Usage { message, .. }) => assert_eq!(message, format!("cannot fork into {name:?}: {why}")),
@@ -105,6 +118,20 @@ fn names_that_are_not_crate_names_or_are_taken_are_refused() {
     }
     assert_eq!(check_name(&root, "my-socket_2"), Ok(()));
     assert!(check_name(&root, &"a".repeat(65)).is_err());
+}
+
+#[test]
+fn a_fork_not_yet_in_cargo_lock_still_takes_its_name_in_every_spelling() {
+    let root = bare_root("taken-names");
+    fs::create_dir_all(root.join("exercises/my-loop")).unwrap();
+    fs::write(root.join("exercises/my-loop/Cargo.toml"), "[package]\nname = \"my-loop\"\n").unwrap();
+    for name in ["my-loop", "my_loop", "MY-LOOP", "My_Loop"] {
+        match check_name(&root, name) {
+            Err(Failure::Usage { message, .. }) => assert!(message.contains("\"my-loop\""), "{name}: {message}"),
+            other => panic!("{name:?} gave {other:?}"),
+        }
+    }
+    assert_eq!(check_name(&root, "my-loop-2"), Ok(()));
 }
 
 #[test]
@@ -203,11 +230,14 @@ fn every_stage_forks_into_a_crate_that_fails_with_its_hints_until_the_bodies_are
     src/lib.rs
     src/main.rs
     src/measure.rs
+    src/sync.rs
     src/timer.rs
     src/trace.rs
     tests/cpu.rs
     tests/demo.rs
     tests/env.rs
+    tests/loom.rs
+    tests/panicking_waker.rs
     tests/snapshots/demo__demo_transcript.snap
     tests/socket.rs
     tests/support/mod.rs
