@@ -124,7 +124,7 @@ pub fn create(root: &Path, stage: &'static Stage, name: &str) -> Result<Fork, Fa
     }
     let staging = root.join("target").join("xtask-fork").join(name);
     let result = write_fork(&root.join("crates").join(stage.krate), &staging, stage, name)
-        .and_then(|regions| fs::rename(&staging, &target).map(|()| regions));
+        .and_then(|regions| move_dir(&staging, &target, |from, to| fs::rename(from, to)).map(|()| regions));
     match result {
         Ok(regions) => Ok(Fork { name: name.to_owned(), stage, regions }),
         Err(error) => {
@@ -132,6 +132,32 @@ pub fn create(root: &Path, stage: &'static Stage, name: &str) -> Result<Fork, Fa
             Err(Failure::Failed(format!("cannot write the fork exercises/{name}: {error}")))
         }
     }
+}
+
+/// Moves the directory `from` to `to` with `rename`, or, when they are on
+/// different filesystems (`target/` may be a link to another disk), copies
+/// it: into a hidden sibling of `to` first, renamed into place once whole,
+/// so that `to` never exists half-written. `from` is removed after.
+fn move_dir(from: &Path, to: &Path, rename: impl Fn(&Path, &Path) -> io::Result<()>) -> io::Result<()> {
+    match rename(from, to) {
+        Err(error) if error.kind() == io::ErrorKind::CrossesDevices => {}
+        done => return done,
+    }
+    let name = to.file_name().expect("a fork has a name").to_string_lossy();
+    let partial = to.with_file_name(format!(".{name}.partial"));
+    let copied = (|| {
+        for file in cli::files_under(from)? {
+            let destination = partial.join(file.strip_prefix(from).expect("under from"));
+            fs::create_dir_all(destination.parent().expect("a file has a directory"))?;
+            fs::copy(&file, destination)?;
+        }
+        rename(&partial, to)
+    })();
+    if copied.is_err() {
+        let _ = fs::remove_dir_all(&partial);
+    }
+    copied?;
+    fs::remove_dir_all(from)
 }
 
 /// Writes the fork of `source` into `staging`; returns its regions.

@@ -47,8 +47,11 @@ pub fn run(args: Vec<String>) -> Result<(), Failure> {
         return Ok(());
     };
     let look = Look { style: Style::new(terminal::wants_color(options.no_color)), live: terminal::is_terminal() };
-    walk(&mut io::stdout(), &options, look)
-        .map_err(|error| Failure::Failed(format!("cannot write the walkthrough: {error}")))
+    match walk(&mut io::stdout(), &options, look) {
+        // The reader stopped reading (`| head`, say): nothing is wrong.
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        result => result.map_err(|error| Failure::Failed(format!("cannot write the walkthrough: {error}"))),
+    }
 }
 
 /// Reads the command line; `None` when help was asked for.

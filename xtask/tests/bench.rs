@@ -64,6 +64,7 @@ fn bad_arguments_exit_2_saying_what_was_wrong() {
         (&["--fast"][..], "error: unexpected argument \"--fast\""),
         (&["--quick", "--tiny"], "error: --quick and --tiny do not go together"),
         (&["--out"], "error: --out needs a directory"),
+        (&["--tiny", "--out", "Cargo.toml"], "error: --out Cargo.toml: not a directory"),
         (&["case", "nope", "1", "1"], "bench case: expected CASE N DELAY_MS"),
     ] {
         let output = bench(args);

@@ -56,3 +56,24 @@ fn a_delay_of_zero_runs_every_stage_at_once() {
     assert_eq!(rows.len(), 6, "{stdout}");
     assert!(rows.iter().all(|row| !row.contains('%')), "a CPU share of nothing: {rows:#?}");
 }
+
+#[test]
+fn a_reader_that_stops_early_is_no_error() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    // As `cargo xtask walkthrough | head -1`: the pipe closes after one line,
+    // while the walkthrough still has seconds of stages to write.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["walkthrough", "--delay-ms", "50"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot run xtask");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    assert!(first.starts_with("poll-to-await"), "{first:?}");
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "exit {:?}", output.status);
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "", "a closed pipe is not worth a message");
+}

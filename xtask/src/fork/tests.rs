@@ -135,6 +135,33 @@ fn a_fork_not_yet_in_cargo_lock_still_takes_its_name_in_every_spelling() {
 }
 
 #[test]
+fn a_fork_moves_across_filesystems_by_copying_and_never_shows_half_a_copy() {
+    let root = bare_root("cross-device");
+    let (from, to) = (root.join("staging/mine"), root.join("exercises/mine"));
+    fs::create_dir_all(from.join("src")).unwrap();
+    fs::write(from.join("Cargo.toml"), "[package]").unwrap();
+    fs::write(from.join("src/lib.rs"), "//! mine").unwrap();
+    // A rename that fails across devices, as from a target/ on another disk,
+    // but works within the same directory (the final step of the copy).
+    let renamed = std::cell::Cell::new(0);
+    let rename = |a: &Path, b: &Path| {
+        renamed.set(renamed.get() + 1);
+        if a.parent() == b.parent() { fs::rename(a, b) } else { Err(io::Error::from(io::ErrorKind::CrossesDevices)) }
+    };
+    move_dir(&from, &to, rename).unwrap();
+    assert_eq!(renamed.get(), 2, "a try, then the copy renamed into place");
+    assert_eq!(fs::read_to_string(to.join("src/lib.rs")).unwrap(), "//! mine");
+    assert!(!from.exists(), "the staging copy is removed");
+    assert!(!root.join("exercises/.mine.partial").exists());
+
+    // Other errors are not papered over.
+    fs::create_dir_all(&from).unwrap();
+    let denied =
+        move_dir(&from, &root.join("exercises/other"), |_, _| Err(io::Error::from(io::ErrorKind::PermissionDenied)));
+    assert_eq!(denied.unwrap_err().kind(), io::ErrorKind::PermissionDenied);
+}
+
+#[test]
 fn failed_tests_are_read_from_test_output() {
     let lines = [
         "running 2 tests",

@@ -134,11 +134,31 @@ fn parse(args: &[String]) -> Result<Option<(Sizes, PathBuf)>, String> {
     }
     let sizes = sizes.unwrap_or_else(Sizes::full);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask is in the workspace").to_owned();
-    let out = out.unwrap_or_else(|| match sizes.name {
-        "full" => root.join("docs/src"),
-        _ => root.join("target/bench"),
-    });
+    let out = match out {
+        Some(out) => {
+            check_out_dir(&out)?;
+            out
+        }
+        None => match sizes.name {
+            "full" => root.join("docs/src"),
+            _ => root.join("target/bench"),
+        },
+    };
     Ok(Some((sizes, out)))
+}
+
+/// Says, before minutes of measuring, whether the report can go to `dir`:
+/// a directory (made if missing) that we may write in.
+fn check_out_dir(dir: &Path) -> Result<(), String> {
+    let shown = dir.display();
+    if dir.exists() && !dir.is_dir() {
+        return Err(format!("--out {shown}: not a directory"));
+    }
+    fs::create_dir_all(dir).map_err(|error| format!("--out {shown}: cannot make the directory: {error}"))?;
+    let probe = dir.join(format!(".bench-probe-{}", std::process::id()));
+    fs::write(&probe, "").map_err(|error| format!("--out {shown}: cannot write there: {error}"))?;
+    let _ = fs::remove_file(probe);
+    Ok(())
 }
 
 /// `bench case CASE N DELAY_MS`: one measurement, printed as one line.
