@@ -7,6 +7,11 @@
 //! and every transcript an include of a demo's snapshot. The tests below
 //! fail when an include names a file or an anchor that is not there, when a
 //! stage has no chapter, or when a chapter forgets its stage's exercises.
+//!
+//! mdbook is given a copy of the book with every include already expanded
+//! ([`expand`]), so that listings read as plain code: without the
+//! `// exercise:` markers the forks need, and without the doc comments'
+//! examples, which the API docs show.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -43,9 +48,14 @@ pub fn run(args: Vec<String>) -> Result<(), Failure> {
         ));
     }
     let root = cli::workspace_root();
+    let expanded = root.join("target/book-src");
+    write_expanded(&root.join("docs"), &expanded)
+        .map_err(|error| Failure::Failed(format!("cannot expand the book into {}: {error}", expanded.display())))?;
     let status = Command::new("mdbook")
         .arg("build")
-        .arg(root.join("docs"))
+        .arg(&expanded)
+        .arg("--dest-dir")
+        .arg(root.join("target/book"))
         .status()
         .map_err(|error| Failure::Failed(format!("cannot run mdbook: {error}")))?;
     if !status.success() {
@@ -118,6 +128,102 @@ fn check_include(include: &Include) -> Result<(), String> {
     Ok(())
 }
 
+/// Copies the book at `docs` (its `book.toml` and `src/`) to `to`, with every
+/// `{{#include}}` of a chapter replaced by what it includes, cleaned for
+/// reading ([`listing`]).
+fn write_expanded(docs: &Path, to: &Path) -> io::Result<()> {
+    if to.exists() {
+        fs::remove_dir_all(to)?;
+    }
+    for file in cli::files_under(docs)? {
+        let destination = to.join(file.strip_prefix(docs).expect("under docs"));
+        fs::create_dir_all(destination.parent().expect("a file has a directory"))?;
+        match file.extension().and_then(|ext| ext.to_str()) {
+            Some("md") => fs::write(destination, expand(&fs::read_to_string(&file)?, &file)?)?,
+            _ => drop(fs::copy(&file, destination)?),
+        }
+    }
+    Ok(())
+}
+
+/// `text`, the chapter at `chapter`, with each `{{#include}}` replaced by
+/// the lines it names.
+fn expand(text: &str, chapter: &Path) -> io::Result<String> {
+    let mut out = String::new();
+    for (index, line) in text.lines().enumerate() {
+        let found = includes(line, chapter);
+        match found.as_slice() {
+            [] => out.push_str(line),
+            [include] if line.trim().starts_with("{{#include ") && line.trim().ends_with("}}") => {
+                out.push_str(&listing(&fs::read_to_string(&include.file)?, include.selector.as_deref()))
+            }
+            _ => {
+                let at = format!("{}:{}", chapter.display(), index + 1);
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("{at}: an include must be alone on its line"),
+                ));
+            }
+        }
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// The lines of `source` that `selector` names (an anchor, a `first:` or
+/// `first:last` line range, or all), made to read as plain code: anchor
+/// and exercise markers go, and so do doc comments' `# Examples`.
+fn listing(source: &str, selector: Option<&str>) -> String {
+    let lines: Vec<&str> = source.lines().collect();
+    let chosen: Vec<&str> = match selector {
+        None => lines,
+        Some(range) if range.starts_with(|c: char| c.is_ascii_digit()) => {
+            let mut bounds = range.split(':').map(|part| part.parse::<usize>().ok());
+            let first = bounds.next().flatten().unwrap_or(1).max(1);
+            let last = bounds.next().flatten().unwrap_or(lines.len()).min(lines.len());
+            lines.get(first - 1..last).unwrap_or_default().to_vec()
+        }
+        Some(anchor) => {
+            let start = lines.iter().position(|line| line.trim() == format!("// ANCHOR: {anchor}"));
+            let start = start.map_or(lines.len(), |start| start + 1);
+            lines[start..]
+                .iter()
+                .take_while(|line| line.trim() != format!("// ANCHOR_END: {anchor}"))
+                .copied()
+                .collect()
+        }
+    };
+    let mut kept = Vec::new();
+    let mut in_examples = false;
+    for line in chosen {
+        let trimmed = line.trim();
+        let doc = trimmed.strip_prefix("///").map(str::trim);
+        if doc == Some("# Examples") {
+            in_examples = true;
+            // The blank doc line before the section goes with it.
+            if kept.last().is_some_and(|last: &&str| last.trim() == "///") {
+                kept.pop();
+            }
+            continue;
+        }
+        if in_examples {
+            // The section runs to the end of the doc comment, or the next heading.
+            if doc.is_some_and(|doc| !doc.starts_with("# ")) {
+                continue;
+            }
+            in_examples = false;
+        }
+        let marker = ["// ANCHOR", "// exercise:", "// end exercise"].iter().any(|marker| trimmed.starts_with(marker));
+        if !marker {
+            kept.push(line);
+        }
+    }
+    let indent =
+        kept.iter().filter(|line| !line.trim().is_empty()).map(|line| line.len() - line.trim_start().len()).min();
+    let indent = indent.unwrap_or(0);
+    kept.iter().map(|line| line.get(indent..).unwrap_or_default()).collect::<Vec<_>>().join("\n")
+}
+
 /// The book's source directory.
 fn book() -> PathBuf {
     cli::workspace_root().join("docs/src")
@@ -174,6 +280,44 @@ mod tests {
         let fine =
             includes(&format!("a {{{{#include {source}:readiness}}}} b {{{{#include {snapshot}:5:}}}}"), &chapter);
         assert_eq!(fine.iter().map(check_include).collect::<Vec<_>>(), [Ok(()), Ok(())]);
+    }
+
+    #[test]
+    fn listings_read_as_plain_code_without_markers_or_doc_examples() {
+        let source = "\
+impl X {
+    // ANCHOR: poll
+    /// Polls.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(true);
+    /// ```
+    fn poll(&mut self) -> u8 {
+        // exercise: return 1
+        1
+        // end exercise
+    }
+    // ANCHOR_END: poll
+}";
+        assert_eq!(listing(source, Some("poll")), "/// Polls.\nfn poll(&mut self) -> u8 {\n    1\n}");
+        assert_eq!(listing(source, Some("2:3")), "/// Polls.");
+        assert_eq!(listing("a\nb\nc", Some("2:")), "b\nc");
+    }
+
+    #[test]
+    fn the_expanded_book_has_every_listing_and_no_marker_or_doc_example() {
+        let mut listings = 0;
+        for (path, text) in chapters().unwrap() {
+            let expanded = expand(&text, &path).unwrap();
+            assert!(!expanded.contains("{{#include"), "{}: an include was left", path.display());
+            for marker in ["// exercise:", "// end exercise", "// ANCHOR", "/// # Examples"] {
+                assert!(!expanded.contains(marker), "{}: {marker:?} in a listing", path.display());
+            }
+            listings += includes(&text, &path).len();
+        }
+        assert!(listings > 20, "only {listings} listings");
     }
 
     #[test]

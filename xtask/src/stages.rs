@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use socket_sim::demo::Demo;
+use lab::demo::Demo;
 
 use crate::cli::Failure;
 
@@ -58,8 +58,8 @@ pub const STAGES: &[Stage] = &[
         krate: "waker-executor",
         idea: "an executor that sleeps until a waker says which task to poll",
         section: "Defining an executor",
-        watch: "two polls per socket instead of millions, the CPU near 0 % while it waits, and a task that can never be woken named instead of a hang",
-        flaw: "the futures are written inline with poll_fn; the socket deserves a Future type of its own that any executor can run",
+        watch: "two polls per wait instead of millions, the CPU near 0 % while it waits, and a task that can never be woken named instead of a hang",
+        flaw: "the waits here are stand-ins made ready by another thread; the socket still has no Future of its own that any executor can run",
         demo: waker_executor::demo::run,
     },
     Stage {

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use socket_sim::measure::{SocketCounts, socket_counts};
+use socket_sim::{SocketCounts, socket_counts};
 
 /// Whether standard output is a terminal a person watches.
 pub fn is_terminal() -> bool {

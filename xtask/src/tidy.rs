@@ -25,11 +25,15 @@ fn every_rust_file_opens_with_a_doc_comment() {
     assert!(missing.is_empty(), "files without a `//!` first line: {missing:?}");
 }
 
+/// The crates under `crates/` that are not stages.
+const NOT_STAGES: [&str; 1] = ["lab"];
+
 #[test]
 fn every_crate_under_crates_is_a_stage_in_the_table_and_back() {
     let mut on_disk: Vec<String> = fs::read_dir(workspace_root().join("crates"))
         .unwrap()
         .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter(|name| !NOT_STAGES.contains(&name.as_str()))
         .collect();
     on_disk.sort();
     let mut in_table: Vec<String> = STAGES.iter().map(|stage| stage.krate.to_owned()).collect();
@@ -110,5 +114,30 @@ fn the_readme_maps_every_stage() {
         let row = format!("| {} | {} |", stage.number, stage.idea);
         assert!(readme.contains(&row), "README's stage map has no row starting {row:?}");
         assert!(readme.contains(&format!("`{}`", stage.krate)), "README does not name `{}`", stage.krate);
+    }
+}
+
+#[test]
+fn the_lab_depends_on_no_stage() {
+    let manifest = fs::read_to_string(workspace_root().join("crates/lab/Cargo.toml")).unwrap();
+    for stage in STAGES {
+        assert!(
+            !manifest.contains(stage.krate),
+            "the lab depends on {}: it must observe stages, not use them",
+            stage.krate
+        );
+    }
+}
+
+#[test]
+fn every_stage_shows_its_lesson_on_the_first_screen() {
+    for stage in STAGES {
+        let lib = fs::read_to_string(workspace_root().join("crates").join(stage.krate).join("src/lib.rs")).unwrap();
+        let header = lib.lines().take_while(|line| line.starts_with("//!")).count();
+        assert!(header <= 30, "{}: a //! header of {header} lines (at most 30)", stage.krate);
+        let items = ["pub fn ", "pub async fn ", "pub struct ", "pub enum ", "pub trait ", "impl"];
+        let first = lib.lines().position(|line| items.iter().any(|item| line.starts_with(item)));
+        let first = first.map(|index| index + 1).unwrap_or(usize::MAX);
+        assert!(first <= 80, "{}: the first item is at line {first} (at most 80)", stage.krate);
     }
 }

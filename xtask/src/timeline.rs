@@ -12,7 +12,7 @@
 
 use std::time::Duration;
 
-use socket_sim::trace::{Event, EventKind};
+use lab::trace::{Event, EventKind};
 
 /// Columns per delay, unless the run is too long to fit in [`MAX_COLUMNS`].
 pub const COLUMNS_PER_DELAY: u32 = 16;

@@ -9,8 +9,8 @@
 use std::io::{self, Write};
 use std::time::Duration;
 
-use socket_sim::demo::Summary;
-use socket_sim::measure::{Percent, Thousands};
+use lab::demo::Summary;
+use lab::measure::{Percent, Thousands};
 
 use crate::cli::{Arg, Args, Failure};
 use crate::stages::{self, STAGES, Stage};
@@ -222,7 +222,7 @@ mod tests {
     fn the_table_has_a_row_per_stage_with_polls_per_future() {
         let summary = |futures, wall_ms, cpu_ms, polls| Summary {
             futures,
-            took: socket_sim::measure::Measurement {
+            took: lab::measure::Measurement {
                 wall: Duration::from_millis(wall_ms),
                 cpu: Duration::from_millis(cpu_ms),
             },

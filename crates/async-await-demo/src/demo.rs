@@ -14,9 +14,9 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_executor::ThreadPool;
+use lab::demo::{Summary, about_delays};
+use lab::measure::{Stopwatch, WakeCounter};
 use socket_sim::MySocket;
-use socket_sim::demo::{Summary, about_delays};
-use socket_sim::measure::{Stopwatch, WakeCounter};
 use waker_executor::EventKind;
 
 use crate::blocking::{JobPoll, watch_polls};

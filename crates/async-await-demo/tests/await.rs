@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use async_await_demo::{get_num, get_num_with, get_two_concurrent_with, get_two_sequential_with, join};
 use futures_executor::ThreadPool;
-use socket_sim::measure::PollCounter;
+use lab::measure::PollCounter;
 use socket_sim::{MySocket, SocketBuilder};
 use waker_executor::{Executor, Wakers};
 

@@ -2,7 +2,7 @@
 //! its own future only.
 
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::mpsc;
+use std::sync::{Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -14,6 +14,11 @@ fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
         Err(payload) => payload.downcast::<&str>().map(|message| message.to_string()).unwrap_or_default(),
     }
 }
+
+/// The tests here take turns: both use the one pool, and a worker busy
+/// with another test's job (printing a panic's backtrace can take a while
+/// on a loaded machine) would leave fewer workers for the timed test.
+static SERIAL: Mutex<()> = Mutex::new(());
 
 /// Runs `f` on a thread of its own and gives its result, or fails the test
 /// if it takes over a minute: a pool that lost its threads hangs, and a
@@ -27,6 +32,7 @@ fn within_a_minute<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) ->
 #[test]
 fn as_many_jobs_as_workers_run_side_by_side() {
     const { assert!(WORKERS >= 4, "the design asks for at least 4 jobs at once") };
+    let _turn = SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let job = Duration::from_millis(400);
     let start = Instant::now();
     let jobs = (0..WORKERS).map(|_| spawn_blocking("sleep", move || thread::sleep(job))).collect();
@@ -40,6 +46,7 @@ fn as_many_jobs_as_workers_run_side_by_side() {
 
 #[test]
 fn a_panicking_job_fails_its_own_future_with_its_own_panic_and_the_pool_goes_on() {
+    let _turn = SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     // More panics than workers: a pool that lost a thread to each would be
     // empty by the end, and the last jobs would never run.
     for round in 0..2 * WORKERS {

@@ -183,7 +183,7 @@ fn a_pinned_read_file_polled_then_dropped_midway_frees_everything() {
     for stop_after in 1..=2 {
         let mut future = Box::pin(ReadFile::new(&path));
         let mut polls = 0;
-        let woken = socket_sim::measure::WakeCounter::new();
+        let woken = lab::measure::WakeCounter::new();
         let waker = woken.waker();
         while polls < stop_after {
             assert!(future.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());

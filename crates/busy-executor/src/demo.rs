@@ -4,10 +4,10 @@
 use std::io::{self, Write};
 use std::time::Duration;
 
+use lab::demo::{Summary, about_delays};
+use lab::measure::Thousands;
 use simple_future::SocketFuture;
 use socket_sim::MySocket;
-use socket_sim::demo::{Summary, about_delays};
-use socket_sim::measure::Thousands;
 
 use crate::{run_traced, run_with_stats};
 

@@ -19,14 +19,13 @@
 #![forbid(unsafe_code)]
 
 pub mod demo;
-pub mod trace;
 
 use std::time::Duration;
 
+use lab::measure::Measurement;
+use lab::probe::Probe;
+use lab::trace::Event;
 use simple_future::{Poll, SimpleFuture};
-use socket_sim::measure::Measurement;
-
-use crate::trace::{Event, Probe, Trace};
 
 // ANCHOR: run
 /// Runs every future until it is ready; returns the outputs in the order the
@@ -75,6 +74,9 @@ fn ignore_wake() {}
 
 /// [`run`], also counting polls and measuring wall and CPU time.
 ///
+/// The counting is done from outside `run`: each future is wrapped in a
+/// probe that reports its polls.
+///
 /// # Examples
 ///
 /// ```
@@ -99,39 +101,33 @@ fn ignore_wake() {}
 /// assert_eq!(stats.wakes, 0, "nobody listens for wakes here");
 /// ```
 pub fn run_with_stats<F: SimpleFuture>(futures: Vec<F>) -> (Vec<F::Output>, RunStats) {
-    let (outputs, stats, _) = run_probed(futures, false);
+    let (outputs, stats, _) = observe(futures, false);
     (outputs, stats)
 }
 
-/// [`run_with_stats`], also recording every poll as an [`Event`] of a [`Trace`].
+/// [`run_with_stats`], also recording every poll as an [`Event`].
 pub fn run_traced<F: SimpleFuture>(futures: Vec<F>) -> (Vec<F::Output>, RunStats, Vec<Event>) {
-    let (outputs, stats, trace) = run_probed(futures, true);
-    (outputs, stats, trace.expect("a trace was asked for").events())
+    let (outputs, stats, trace) = observe(futures, true);
+    (outputs, stats, trace.expect("a trace was asked for"))
 }
 
-/// Runs `futures` on [`run`], each wrapped so that its polls reach a probe.
-fn run_probed<F: SimpleFuture>(futures: Vec<F>, trace: bool) -> (Vec<F::Output>, RunStats, Option<Trace>) {
-    let probe = Probe::new(trace);
-    let probed = futures.into_iter().enumerate().map(|(task, future)| Probed { future, task, probe: &probe });
-    let outputs = run(probed.collect());
-    let (stats, trace) = probe.finish();
-    (outputs, stats, trace)
+/// [`run`] over `futures`, each wrapped so that its polls reach a probe.
+fn observe<F: SimpleFuture>(futures: Vec<F>, trace: bool) -> (Vec<F::Output>, RunStats, Option<Vec<Event>>) {
+    let (outputs, seen) = lab::probe::observe(trace, |probe| {
+        run(futures.into_iter().enumerate().map(|(task, future)| Probed(future, task, probe)).collect())
+    });
+    (outputs, RunStats { polls: seen.polls, wakes: seen.wakes, wall: seen.took.wall, cpu: seen.took.cpu }, seen.trace)
 }
 
-/// A future that tells a [`Probe`] about each of its polls, so that [`run`]
-/// itself stays free of counting.
-struct Probed<'a, F> {
-    future: F,
-    task: usize,
-    probe: &'a Probe,
-}
+/// A `SimpleFuture` (`.0`, task `.1`) that tells a probe (`.2`) about each poll.
+struct Probed<'a, F>(F, usize, &'a Probe);
 
 impl<F: SimpleFuture> SimpleFuture for Probed<'_, F> {
     type Output = F::Output;
 
     fn poll(&mut self, wake: fn()) -> Poll<F::Output> {
-        let poll = self.future.poll(wake);
-        self.probe.polled(self.task, matches!(poll, Poll::Ready(_)));
+        let poll = self.0.poll(wake);
+        self.2.polled(self.1, matches!(poll, Poll::Ready(_)));
         poll
     }
 }
@@ -141,7 +137,8 @@ impl<F: SimpleFuture> SimpleFuture for Probed<'_, F> {
 pub struct RunStats {
     /// Calls to `poll`, over all futures.
     pub polls: u64,
-    /// Calls of a waker (always 0 here: this executor does not listen).
+    /// Calls of a waker handed out by the run (always 0 for this executor:
+    /// it does not listen).
     pub wakes: u64,
     /// Time on the clock, from start to the last output.
     pub wall: Duration,

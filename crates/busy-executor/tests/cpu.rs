@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use busy_executor::run_with_stats;
+use lab::measure::{clearly_busier, sleeping_for};
 use simple_future::SocketFuture;
 use socket_sim::MySocket;
-use socket_sim::measure::{clearly_busier, sleeping_for};
 
 #[test]
 fn waiting_for_sockets_keeps_a_core_busy_the_whole_time() {

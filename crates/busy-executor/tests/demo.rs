@@ -2,8 +2,9 @@
 
 use std::time::Duration;
 
-use socket_sim::demo::{TIME_FILTERS, transcript};
-use socket_sim::measure::{clearly_busier, sleeping_for};
+use lab::demo::TIME_FILTERS;
+use lab::measure::{clearly_busier, sleeping_for};
+use socket_sim::demo::transcript;
 
 #[test]
 fn demo_transcript() {

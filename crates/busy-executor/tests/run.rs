@@ -3,8 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use busy_executor::trace::EventKind;
 use busy_executor::{run, run_traced, run_with_stats};
+use lab::trace::EventKind;
 use simple_future::{Poll, SimpleFuture, SocketFuture};
 use socket_sim::MySocket;
 

@@ -9,9 +9,9 @@ use std::time::Duration;
 use futures_executor::LocalPool;
 use futures_util::FutureExt;
 use futures_util::task::LocalSpawnExt;
+use lab::demo::{Summary, about_delays};
+use lab::measure::{PollCounter, Stopwatch};
 use socket_sim::MySocket;
-use socket_sim::demo::{Summary, about_delays};
-use socket_sim::measure::{PollCounter, Stopwatch};
 
 use crate::FutSocket;
 

@@ -7,8 +7,8 @@ use futsocket::FutSocket;
 use futures_executor::LocalPool;
 use futures_util::FutureExt;
 use futures_util::task::LocalSpawnExt;
+use lab::measure::measure;
 use socket_sim::MySocket;
-use socket_sim::measure::measure;
 
 fn sockets(n: u64) -> impl Iterator<Item = FutSocket> {
     (0..n).map(|seed| FutSocket::from(MySocket::builder().delay(Duration::from_millis(400)).seed(seed)))

@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use socket_sim::demo::{TIME_FILTERS, transcript};
+use lab::demo::TIME_FILTERS;
+use socket_sim::demo::transcript;
 
 #[test]
 fn demo_transcript() {

@@ -15,8 +15,8 @@ use futsocket::FutSocket;
 use futures_executor::LocalPool;
 use futures_util::FutureExt;
 use futures_util::task::LocalSpawnExt;
+use lab::measure::{PollCounter, WakeCounter};
 use socket_sim::MySocket;
-use socket_sim::measure::{PollCounter, WakeCounter};
 use waker_executor::{Executor, Wakers};
 
 const DELAY: Duration = Duration::from_millis(50);

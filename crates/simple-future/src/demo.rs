@@ -5,9 +5,9 @@ use std::io::{self, Write};
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+use lab::demo::{Summary, about_delays};
+use lab::measure::{Stopwatch, Thousands};
 use socket_sim::MySocket;
-use socket_sim::demo::{Summary, about_delays};
-use socket_sim::measure::{Stopwatch, Thousands};
 
 use crate::{Poll, ReadTwoInTurn, SimpleFuture, SocketFuture};
 

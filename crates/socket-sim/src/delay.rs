@@ -22,11 +22,7 @@ pub fn default_delay() -> Result<Duration, DelayError> {
     match env::var(DELAY_ENV) {
         Ok(text) => parse_delay_ms(DELAY_ENV, &text),
         Err(VarError::NotPresent) => Ok(DEFAULT_DELAY),
-        Err(VarError::NotUnicode(text)) => Err(DelayError {
-            origin: DELAY_ENV,
-            value: text.to_string_lossy().into_owned(),
-            problem: Problem::NotANumber,
-        }),
+        Err(VarError::NotUnicode(text)) => Err(not_a_number(DELAY_ENV, &text.to_string_lossy())),
     }
 }
 
@@ -45,44 +41,28 @@ pub fn default_delay() -> Result<Duration, DelayError> {
 /// assert_eq!(error.to_string(), r#"--delay-ms: "2s" is not a whole number of milliseconds"#);
 /// ```
 pub fn parse_delay_ms(origin: &'static str, text: &str) -> Result<Duration, DelayError> {
-    let error = |problem| DelayError { origin, value: text.to_owned(), problem };
     // Digits only: u64's parser would also take "+5", which is not what anyone means.
     if text.is_empty() || !text.bytes().all(|byte| byte.is_ascii_digit()) {
-        return Err(error(Problem::NotANumber));
+        return Err(not_a_number(origin, text));
     }
     match text.parse::<u64>() {
         Ok(ms) if ms <= MAX_DELAY_MS => Ok(Duration::from_millis(ms)),
-        _ => Err(error(Problem::TooLong)),
+        _ => Err(DelayError(format!("{origin}: {text} ms is longer than the limit of {MAX_DELAY_MS} ms (one hour)"))),
     }
 }
 
-/// A delay that is not a whole number of milliseconds up to one hour.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DelayError {
-    /// Where the text came from: `SOCKET_SIM_DELAY_MS`, `--delay-ms`, ...
-    origin: &'static str,
-    /// The text as given.
-    value: String,
-    problem: Problem,
+fn not_a_number(origin: &str, text: &str) -> DelayError {
+    DelayError(format!("{origin}: {text:?} is not a whole number of milliseconds"))
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Problem {
-    NotANumber,
-    TooLong,
-}
+/// A delay that is not a whole number of milliseconds up to one hour: says
+/// where it came from (`SOCKET_SIM_DELAY_MS`, `--delay-ms`, ...) and what it was.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DelayError(String);
 
 impl fmt::Display for DelayError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Self { origin, value, problem } = self;
-        match problem {
-            Problem::NotANumber => {
-                write!(f, "{origin}: {value:?} is not a whole number of milliseconds")
-            }
-            Problem::TooLong => {
-                write!(f, "{origin}: {value} ms is longer than the limit of {MAX_DELAY_MS} ms (one hour)")
-            }
-        }
+        f.write_str(&self.0)
     }
 }
 

@@ -13,7 +13,7 @@
 //! attempts at reading numbers: one socket after another (two delays for two
 //! numbers), or both sockets built first and waited for together (one delay).
 //! Both wait by asking "ready yet?" in a loop, so a core is busy the whole
-//! time; the [`measure`] module puts a number on that and the [`demo`] shows it.
+//! time; the demo puts a number on that, measured from outside by the `lab` crate.
 //!
 //! What this stage leaves out: a way to wait for any number of sockets, or for
 //! a socket and a file, without writing a new function each time. Stage 2
@@ -21,13 +21,10 @@
 //! is polled.
 #![forbid(unsafe_code)]
 
-mod deadlines;
 mod delay;
 pub mod demo;
-pub mod measure;
 mod sync;
 mod timer;
-pub mod trace;
 
 use std::hint;
 use std::sync::Arc;
@@ -41,7 +38,45 @@ use rand::{RngExt, SeedableRng};
 use crate::sync::{AtomicBool, Mutex};
 
 pub use delay::{DEFAULT_DELAY, DELAY_ENV, DelayError, MAX_DELAY_MS, default_delay, parse_delay_ms};
+pub use demo::{SocketCounts, socket_counts};
 pub use timer::{THREAD_NAME as TIMER_THREAD_NAME, timer_is_running};
+
+/// Reads one number from a new socket, asking "ready yet?" until it is:
+/// the article's synchronous read. Takes one delay and keeps a core busy.
+pub fn get_num_sync() -> i32 {
+    get_num_sync_with(MySocket::builder())
+}
+
+// ANCHOR: get_num_sync
+/// [`get_num_sync`] on a socket built by `builder`.
+pub fn get_num_sync_with(builder: SocketBuilder) -> i32 {
+    let socket = builder.build();
+    // Busy wait: nothing else can run on this core until the socket is ready.
+    while !socket.has_data_to_read() {
+        hint::spin_loop();
+    }
+    socket.read_data()
+}
+// ANCHOR_END: get_num_sync
+
+/// Reads two numbers from two sockets built together, waiting for both in
+/// one loop: one delay for two numbers, but still a busy core, and a new
+/// function would be needed for three.
+pub fn get_2_num_async_hardcode() -> (i32, i32) {
+    get_2_num_async_hardcode_with(MySocket::builder(), MySocket::builder())
+}
+
+// ANCHOR: get_2_num_async_hardcode
+/// [`get_2_num_async_hardcode`] on sockets built by `first` and `second`.
+pub fn get_2_num_async_hardcode_with(first: SocketBuilder, second: SocketBuilder) -> (i32, i32) {
+    let (s1, s2) = (first.build(), second.build());
+    // Both delays run at the same time, so this waits for the longer one only.
+    while !(s1.has_data_to_read() && s2.has_data_to_read()) {
+        hint::spin_loop();
+    }
+    (s1.read_data(), s2.read_data())
+}
+// ANCHOR_END: get_2_num_async_hardcode
 
 /// A fake socket: readable a fixed delay after it was built, then holding one `i32`.
 ///
@@ -206,7 +241,7 @@ impl MySocket {
 /// ```
 /// use std::time::Duration;
 /// use socket_sim::MySocket;
-/// use socket_sim::measure::WakeCounter;
+/// use lab::measure::WakeCounter;
 ///
 /// let builder = MySocket::builder().delay(Duration::from_millis(5)).seed(42);
 /// let (a, b) = (builder.build(), builder.build());
@@ -273,40 +308,3 @@ impl SocketBuilder {
         MySocket { value, readiness }
     }
 }
-
-/// Reads one number from a new socket, asking "ready yet?" until it is:
-/// the article's synchronous read. Takes one delay and keeps a core busy.
-pub fn get_num_sync() -> i32 {
-    get_num_sync_with(MySocket::builder())
-}
-
-// ANCHOR: get_num_sync
-/// [`get_num_sync`] on a socket built by `builder`.
-pub fn get_num_sync_with(builder: SocketBuilder) -> i32 {
-    let socket = builder.build();
-    // Busy wait: nothing else can run on this core until the socket is ready.
-    while !socket.has_data_to_read() {
-        hint::spin_loop();
-    }
-    socket.read_data()
-}
-// ANCHOR_END: get_num_sync
-
-/// Reads two numbers from two sockets built together, waiting for both in
-/// one loop: one delay for two numbers, but still a busy core, and a new
-/// function would be needed for three.
-pub fn get_2_num_async_hardcode() -> (i32, i32) {
-    get_2_num_async_hardcode_with(MySocket::builder(), MySocket::builder())
-}
-
-// ANCHOR: get_2_num_async_hardcode
-/// [`get_2_num_async_hardcode`] on sockets built by `first` and `second`.
-pub fn get_2_num_async_hardcode_with(first: SocketBuilder, second: SocketBuilder) -> (i32, i32) {
-    let (s1, s2) = (first.build(), second.build());
-    // Both delays run at the same time, so this waits for the longer one only.
-    while !(s1.has_data_to_read() && s2.has_data_to_read()) {
-        hint::spin_loop();
-    }
-    (s1.read_data(), s2.read_data())
-}
-// ANCHOR_END: get_2_num_async_hardcode

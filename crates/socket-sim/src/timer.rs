@@ -1,16 +1,18 @@
 //! The one background thread that makes every socket of the process readable on time.
 //!
 //! Each socket hands its deadline to [`schedule`] when it is built. The thread,
-//! started by the first socket, keeps the deadlines earliest first
-//! (`deadlines.rs`) and sleeps on a condition variable until the earliest one
-//! (or until an even earlier one arrives). When it wakes it pops every deadline that has
+//! started by the first socket, keeps the deadlines in a binary heap, earliest
+//! on top, and sleeps on a condition variable until the earliest one (or
+//! until an even earlier one arrives). When it wakes it pops every deadline that has
 //! passed in one go, releases the lock, and only then marks those sockets
 //! readable and calls their wakers: a waker runs an executor's code, which may
 //! build new sockets, and must never wait for a lock we hold.
 //!
 //! A thread per socket would be simpler, and 100,000 sockets would mean 100,000
-//! threads. Real runtimes do the same as this, with a timer wheel for a list.
+//! threads. Real runtimes do the same as this, with a timer wheel for a heap.
 
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, LazyLock, Mutex, Weak};
 use std::task::Waker;
@@ -18,7 +20,6 @@ use std::thread::{self, JoinHandle};
 use std::time::Instant;
 
 use crate::Readiness;
-use crate::deadlines::{Deadline, Deadlines};
 
 /// The name of the timer thread, as `top -H` and `/proc/self/task/*/comm` show it
 /// (Linux keeps 15 bytes of a thread name).
@@ -52,20 +53,10 @@ pub fn timer_is_running() -> bool {
     !TIMER.thread.is_finished()
 }
 
-/// How many sockets this process has built, and how many of their deadlines
-/// have not come yet: what the walkthrough's progress line shows.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SocketCounts {
-    /// Sockets built so far.
-    pub built: u64,
-    /// Sockets whose deadline has not passed yet (dropped ones included).
-    pub waiting: u64,
-}
-
-/// The sockets of this process so far: [`SocketCounts`].
-pub fn socket_counts() -> SocketCounts {
+/// Sockets built so far, and deadlines not reached yet: for the demo's counts.
+pub(crate) fn counts() -> (u64, usize) {
     let deadlines = TIMER.timer.deadlines.lock().unwrap();
-    SocketCounts { built: deadlines.added(), waiting: deadlines.len() as u64 }
+    (deadlines.added, deadlines.heap.len())
 }
 
 /// The deadlines not yet reached, and the thread that waits for them.
@@ -96,7 +87,9 @@ impl Timer {
 
     fn add(&self, deadline: Deadline) {
         let mut deadlines = self.deadlines.lock().unwrap();
-        let earliest = deadlines.push(deadline);
+        let earliest = deadlines.heap.peek().is_none_or(|first| deadline.at < first.at);
+        deadlines.heap.push(deadline);
+        deadlines.added += 1;
         drop(deadlines);
         if earliest {
             self.earlier.notify_one();
@@ -111,13 +104,15 @@ impl Timer {
         let mut deadlines = self.deadlines.lock().unwrap();
         loop {
             let now = Instant::now();
-            deadlines.pop_due(now, &mut due);
+            while deadlines.heap.peek().is_some_and(|first| first.at <= now) {
+                due.extend(deadlines.heap.pop().map(|deadline| deadline.readiness));
+            }
             if due.is_empty() {
                 // Nothing due: sleep until the earliest deadline, or until
                 // `add` brings an earlier one. A spurious wake-up only costs
                 // one more turn of the loop.
-                deadlines = match deadlines.earliest() {
-                    Some(earliest) => self.earlier.wait_timeout(deadlines, earliest - now).unwrap().0,
+                deadlines = match deadlines.heap.peek().map(|first| first.at - now) {
+                    Some(until_first) => self.earlier.wait_timeout(deadlines, until_first).unwrap().0,
                     None => self.earlier.wait(deadlines).unwrap(),
                 };
                 continue;
@@ -145,3 +140,38 @@ fn wake(waker: Waker) {
         eprintln!("socket-sim: a waker panicked in wake() (see above); the timer goes on with the other sockets");
     }
 }
+
+/// The deadlines not reached yet, earliest on top, and a count of all.
+#[derive(Default)]
+struct Deadlines {
+    heap: BinaryHeap<Deadline>,
+    /// Deadlines added so far, reached or not.
+    added: u64,
+}
+
+/// A socket's deadline.
+pub(crate) struct Deadline {
+    at: Instant,
+    readiness: Weak<Readiness>,
+}
+
+// `BinaryHeap` keeps the greatest on top, so the earlier deadline is the greater.
+impl Ord for Deadline {
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.at.cmp(&self.at)
+    }
+}
+
+impl PartialOrd for Deadline {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Deadline {
+    fn eq(&self, other: &Self) -> bool {
+        self.at == other.at
+    }
+}
+
+impl Eq for Deadline {}

@@ -6,7 +6,7 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use socket_sim::measure::{WakeCounter, clearly_busier, measure, sleeping_for};
+use lab::measure::{WakeCounter, clearly_busier, measure, sleeping_for};
 use socket_sim::{MySocket, get_2_num_async_hardcode_with, get_num_sync_with};
 use support::{within_patience, woken};
 

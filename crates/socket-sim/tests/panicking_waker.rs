@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::task::{Wake, Waker};
 use std::time::{Duration, Instant};
 
+use lab::measure::WakeCounter;
 use socket_sim::MySocket;
-use socket_sim::measure::WakeCounter;
 use support::woken;
 
 mod support;

@@ -4,8 +4,8 @@ use std::panic::{self, AssertUnwindSafe};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use lab::measure::WakeCounter;
 use socket_sim::MySocket;
-use socket_sim::measure::WakeCounter;
 use support::{PATIENCE, wait_until, woken};
 
 mod support;

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use socket_sim::measure::{WakeCounter, thread_names};
+use lab::measure::{WakeCounter, thread_names};
 use socket_sim::{MySocket, TIMER_THREAD_NAME};
 use support::woken;
 

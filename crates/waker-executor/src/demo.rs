@@ -1,18 +1,28 @@
-//! The stage 4 demo: sockets on the waker executor, traced and set beside
-//! stage 3's busy executor; a thousand wakes that give one poll; and a task
-//! that can never be woken.
+//! The stage 4 demo: two waits on the waker executor, traced and set beside
+//! stage 3's busy executor on sockets with the same delays; a thousand wakes
+//! that give one poll; and a task that can never be woken. Also the observed
+//! runs it is built on ([`Executor`], [`run_with_stats`], [`run_traced`]):
+//! the executor, watched from outside by the `lab` crate's probes.
+//!
+//! The waits are [`Later`]s: futures that another thread makes ready. They
+//! stand in for any source of events, so that this stage is about the
+//! executor alone; stage 5 writes the socket's own future.
 
 use std::future::{self, Future};
 use std::io::{self, Write};
-use std::task::Poll;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+use std::thread;
 use std::time::Duration;
 
+use lab::demo::{Summary, about_delays};
+use lab::measure::Thousands;
 use simple_future::SocketFuture;
 use socket_sim::MySocket;
-use socket_sim::demo::{Summary, about_delays};
-use socket_sim::measure::Thousands;
 
-use crate::{Event, EventKind, Executor, run_traced, run_with_stats};
+use crate::{Event, EventKind, RunStats, Stuck, Wakers, run_with};
 
 /// Writes the stage 4 demo to `out`, with sockets that take `delay`; its
 /// main run, traced, is the first: two sockets, ready after 1 and 2 delays.
@@ -24,8 +34,8 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
     writeln!(out, "run() polls each task once, then only when one of its wakers is woken; in between it sleeps.")?;
 
     writeln!(out)?;
-    writeln!(out, "1. Two sockets, ready after 1 and 2 delays; the socket's timer thread wakes them")?;
-    let (outputs, stats, events) = run_traced(vec![readable(socket(1, 1)), readable(socket(2, 2))]);
+    writeln!(out, "1. Two waits, ready after 1 and 2 delays; another thread makes each ready and wakes it")?;
+    let (outputs, stats, events) = run_traced(vec![Later::new(1, delay), Later::new(2, delay * 2)]);
     let sockets = Summary { futures: Some(2), took: stats.measurement(), polls: Some(stats.polls), trace: None };
     writeln!(out, "  outputs: {outputs:?}")?;
     for task in 0..outputs.len() {
@@ -44,7 +54,7 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
     let (_, busy) = busy_executor::run_with_stats(busy);
     writeln!(
         out,
-        "  busy executor:  {} polls, for the same sockets, {}: {}",
+        "  busy executor:  {} polls, for two sockets with the same delays, {}: {}",
         Thousands(busy.polls),
         about_delays(busy.wall, delay),
         busy.measurement()
@@ -60,34 +70,55 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
     )?;
 
     writeln!(out)?;
-    writeln!(out, "3. A future that forgets to register its waker")?;
+    writeln!(out, "3. A future that forgets to hand its waker on")?;
     writeln!(out, "  It returns Pending, and nothing will ever wake it: an executor would sleep forever.")?;
-    match Executor::new().try_run(vec![forgetful(socket(1, 1))]) {
+    let forgetful = future::poll_fn(|_cx| Poll::<i32>::Pending);
+    match Executor::new().try_run(vec![forgetful]) {
         Err(stuck) => writeln!(out, "  This one sees that nothing holds the task's waker, and says so:\n    {stuck}")?,
-        Ok(_) => writeln!(out, "  ...yet it finished: the socket was ready at the first poll.")?,
+        Ok(_) => unreachable!("a future that is always Pending cannot finish"),
     }
     Ok(Summary { trace: Some(events), ..sockets })
 }
 
-/// A socket as a std `Future`, written inline with `poll_fn`: ready with its
-/// number, else it hands the socket the task's waker. The demo and the tests
-/// run it; stage 5 makes it a type of its own, `FutSocket`, with the same poll.
-pub fn readable(socket: MySocket) -> impl Future<Output = i32> {
-    future::poll_fn(move |cx| match socket.try_read_data() {
-        Some(value) => Poll::Ready(value),
-        None => {
-            socket.set_readable_callback(cx.waker().clone());
-            Poll::Pending
-        }
-    })
+/// A future that another thread makes ready with `value`, `after` its first
+/// poll: a stand-in for any source of events. At its first poll it hands
+/// that thread a clone of the task's waker and says Pending; the thread
+/// sets the flag and wakes it. (A thread per wait is wasteful: stage 1's
+/// timer does the same for every socket with one thread.)
+pub struct Later {
+    value: i32,
+    after: Duration,
+    /// Set by the other thread, with Release, before it wakes the task.
+    ready: Option<Arc<AtomicBool>>,
 }
 
-/// The usual mistake: Pending, but the waker was never handed to the socket.
-fn forgetful(socket: MySocket) -> impl Future<Output = i32> {
-    future::poll_fn(move |_cx| match socket.try_read_data() {
-        Some(value) => Poll::Ready(value),
-        None => Poll::Pending,
-    })
+impl Later {
+    /// Ready with `value`, `after` its first poll.
+    pub fn new(value: i32, after: Duration) -> Self {
+        Later { value, after, ready: None }
+    }
+}
+
+impl Future for Later {
+    type Output = i32;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<i32> {
+        match &self.ready {
+            Some(ready) if ready.load(Ordering::Acquire) => Poll::Ready(self.value),
+            Some(_) => Poll::Pending, // polled early: the thread still has the waker
+            None => {
+                let (ready, waker, after) = (Arc::new(AtomicBool::new(false)), cx.waker().clone(), self.after);
+                let flag = Arc::clone(&ready);
+                thread::spawn(move || {
+                    thread::sleep(after);
+                    flag.store(true, Ordering::Release);
+                    waker.wake();
+                });
+                self.ready = Some(ready);
+                Poll::Pending
+            }
+        }
+    }
 }
 
 /// Wakes itself `wakes` times in its first poll and returns Pending; Ready at
@@ -100,7 +131,7 @@ struct WakeOften {
 impl Future for WakeOften {
     type Output = ();
 
-    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<()> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if self.polled {
             return Poll::Ready(());
         }
@@ -127,4 +158,119 @@ fn story(events: &[Event], task: usize, delay: Duration) -> String {
         })
         .collect();
     told.join(", ")
+}
+
+// ---------------------------------------------------------------------------
+// Observed runs, which the demo, the walkthrough, the tests and the bench
+// use: the same `run`, over futures wrapped in the lab's probes. Nothing
+// here is part of the executor; it only watches it.
+// ---------------------------------------------------------------------------
+
+/// [`run`], also counting polls and wakes and measuring wall and CPU time.
+///
+/// # Examples
+///
+/// ```
+/// use std::future::{Future, poll_fn};
+/// use std::task::Poll;
+///
+/// // Pending once, having woken itself; then Ready.
+/// let mut yielded = false;
+/// let yield_once = poll_fn(move |cx| {
+///     if std::mem::replace(&mut yielded, true) {
+///         return Poll::Ready("done");
+///     }
+///     cx.waker().wake_by_ref();
+///     Poll::Pending
+/// });
+/// let (outputs, stats) = waker_executor::run_with_stats(vec![yield_once]);
+/// assert_eq!(outputs, ["done"]);
+/// assert_eq!((stats.polls, stats.wakes), (2, 1));
+/// ```
+pub fn run_with_stats<F: Future>(futures: Vec<F>) -> (Vec<F::Output>, RunStats) {
+    let report = Executor::new().run(futures);
+    (report.outputs, report.stats)
+}
+
+/// [`run_with_stats`], also recording every poll and wake as an [`Event`].
+pub fn run_traced<F: Future>(futures: Vec<F>) -> (Vec<F::Output>, RunStats, Vec<Event>) {
+    let report = Executor::new().traced().run(futures);
+    (report.outputs, report.stats, report.trace.expect("a trace was asked for"))
+}
+
+/// An observed run: which wakers it hands out, and whether it traces.
+/// Its runs count polls and wakes through probes; [`run`] counts nothing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Executor {
+    wakers: Wakers,
+    trace: bool,
+}
+
+/// What an observed run produced.
+#[derive(Debug)]
+pub struct Report<T> {
+    /// The outputs, in the order the futures were given.
+    pub outputs: Vec<T>,
+    /// Polls, wakes, wall and CPU time.
+    pub stats: RunStats,
+    /// Every poll and wake, if the run was traced.
+    pub trace: Option<Vec<Event>>,
+}
+
+impl Executor {
+    /// `Wake` wakers, no trace.
+    pub const fn new() -> Self {
+        Executor { wakers: Wakers::Wake, trace: false }
+    }
+
+    /// Hands out wakers built as `wakers` says.
+    pub const fn wakers(self, wakers: Wakers) -> Self {
+        Executor { wakers, ..self }
+    }
+
+    /// Records every poll and wake in [`Report::trace`].
+    pub const fn traced(self) -> Self {
+        Executor { trace: true, ..self }
+    }
+
+    /// [`run`] with this set-up.
+    ///
+    /// # Panics
+    ///
+    /// As [`run`].
+    pub fn run<F: Future>(self, futures: Vec<F>) -> Report<F::Output> {
+        self.try_run(futures).unwrap_or_else(|stuck| panic!("{stuck}"))
+    }
+
+    /// [`block_on`] as a run of one task with this set-up.
+    pub fn block_on<F: Future>(self, future: F) -> F::Output {
+        self.run(vec![future]).outputs.pop().expect("one future, one output")
+    }
+
+    /// [`run`] with this set-up, but a task that can never be woken is an
+    /// error, not a panic. The futures are all dropped when it returns.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future;
+    /// use std::task::Poll;
+    /// use waker_executor::Executor;
+    ///
+    /// // Pending, without handing its waker to anyone: nothing will ever wake it.
+    /// let forgetful = future::poll_fn(|_cx| Poll::<()>::Pending);
+    /// let stuck = Executor::new().try_run(vec![forgetful]).unwrap_err();
+    /// assert_eq!(stuck.task, 0);
+    /// assert!(stuck.to_string().contains("can never be woken"));
+    /// ```
+    pub fn try_run<F: Future>(self, futures: Vec<F>) -> Result<Report<F::Output>, Stuck> {
+        let (outputs, seen) = lab::probe::observe(self.trace, |probe| {
+            run_with(
+                futures.into_iter().enumerate().map(|(task, future)| probe.watch(task, future)).collect(),
+                self.wakers,
+            )
+        });
+        let stats = RunStats { polls: seen.polls, wakes: seen.wakes, wall: seen.took.wall, cpu: seen.took.cpu };
+        Ok(Report { outputs: outputs?, stats, trace: seen.trace })
+    }
 }

@@ -28,7 +28,9 @@ use std::task::{RawWaker, RawWakerVTable, Waker};
 
 // std's `Arc` and `Wake`, or loom's `Arc` and a twin of `Wake` in a model
 // (`sync.rs`): the vtable is the same for both.
-use crate::sync::{Arc, Wake};
+use crate::sync::Arc;
+#[cfg(not(loom))]
+use crate::sync::Wake;
 
 /// A `Waker` that wakes `wake`: the same as `Waker::from(wake)`, by hand.
 ///
@@ -36,7 +38,7 @@ use crate::sync::{Arc, Wake};
 ///
 /// ```
 /// use std::sync::Arc;
-/// use socket_sim::measure::WakeCounter;
+/// use lab::measure::WakeCounter;
 /// use waker_executor::raw_waker;
 ///
 /// let counter = WakeCounter::new();
@@ -107,4 +109,50 @@ unsafe fn drop<W: Wake + Send + Sync + 'static>(data: *const ()) {
     // SAFETY: gives back the reference the dropped `Waker` owned, exactly
     // once; the `Arc` is freed if it was the last.
     unsafe { Arc::decrement_strong_count(data.cast::<W>()) };
+}
+
+/// How an executor builds its wakers. Both behave the same; the tests run
+/// everything with both.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Wakers {
+    /// With the safe [`std::task::Wake`] trait: `Waker::from(Arc<TaskWaker>)`.
+    #[default]
+    Wake,
+    /// By hand, from this module's `RawWakerVTable`: [`waker`].
+    RawVtable,
+}
+
+impl Wakers {
+    /// A `Waker` for a task's `TaskWaker`, built the chosen way.
+    pub(crate) fn make(self, task_waker: &Arc<crate::waker::TaskWaker>) -> Waker {
+        match self {
+            // `Waker::from` needs std's `Arc`: a loom build uses the vtable.
+            #[cfg(not(loom))]
+            Wakers::Wake => Waker::from(Arc::clone(task_waker)),
+            #[cfg(loom)]
+            Wakers::Wake => waker(Arc::clone(task_waker)),
+            Wakers::RawVtable => waker(Arc::clone(task_waker)),
+        }
+    }
+}
+
+/// std's `Wake`, for loom's `Arc`: the same two methods, called as
+/// `W::wake(arc)`, since only std's `Arc` can be a `self` type.
+#[cfg(loom)]
+pub trait Wake {
+    /// Wakes, consuming the reference.
+    fn wake(this: Arc<Self>);
+    /// Wakes, borrowing the reference.
+    fn wake_by_ref(this: &Arc<Self>);
+}
+
+#[cfg(loom)]
+impl Wake for crate::waker::TaskWaker {
+    fn wake(this: Arc<Self>) {
+        crate::waker::TaskWaker::queue(this);
+    }
+
+    fn wake_by_ref(this: &Arc<Self>) {
+        crate::waker::TaskWaker::queue(Arc::clone(this));
+    }
 }

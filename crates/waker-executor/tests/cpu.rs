@@ -6,7 +6,9 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use socket_sim::MySocket;
-use waker_executor::demo::readable;
+use support::readable;
+
+mod support;
 use waker_executor::{Executor, Wakers};
 
 fn socket(delay: Duration, seed: u64) -> impl Future<Output = i32> {

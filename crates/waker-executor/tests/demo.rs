@@ -2,19 +2,20 @@
 
 use std::time::Duration;
 
-use socket_sim::demo::{TIME_FILTERS, transcript};
+use lab::demo::TIME_FILTERS;
+use socket_sim::demo::transcript;
 
 #[test]
 fn demo_transcript() {
     let (transcript, summary) = transcript(waker_executor::demo::run, Duration::from_millis(100));
     let mut filters = TIME_FILTERS.to_vec();
-    filters.push((r"[\d,]+ polls, for the same sockets", "[many] polls, for the same sockets"));
+    filters.push((r"[\d,]+ polls, for two sockets", "[many] polls, for two sockets"));
     insta::with_settings!({ filters => filters }, {
         insta::assert_snapshot!(transcript);
     });
 
-    // Two sockets on the waker executor, traced: two polls each, a CPU at rest.
+    // Two waits on the waker executor, traced: two polls each, a CPU at rest.
     assert_eq!((summary.futures, summary.polls), (Some(2), Some(4)));
     assert!(summary.took.cpu_share() < 0.05, "the executor should sleep: {}", summary.took);
-    assert_eq!(summary.trace.unwrap().len(), 6, "Pending, wake and Ready for each socket");
+    assert_eq!(summary.trace.unwrap().len(), 6, "Pending, wake and Ready for each wait");
 }

@@ -12,7 +12,9 @@ use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
 use socket_sim::MySocket;
-use waker_executor::demo::readable;
+use support::readable;
+
+mod support;
 use waker_executor::{EventKind, Executor, Report, Wakers};
 
 /// Every test runs on both: the `Wake` trait's wakers and the hand-built vtable's.
@@ -450,4 +452,61 @@ fn no_futures_finish_at_once_and_block_on_gives_the_one_output() {
         }),
         7
     );
+}
+
+#[test]
+fn block_on_sleeps_until_a_wake_from_another_thread() {
+    let delay = Duration::from_millis(30);
+    let start = Instant::now();
+    let value = within_patience(move || waker_executor::block_on(socket(delay, 7)));
+    assert_eq!(value, 7);
+    assert!(start.elapsed() >= delay, "ready before its socket: {:?}", start.elapsed());
+}
+
+#[test]
+fn block_on_names_a_future_that_can_never_be_woken() {
+    // Keeps no waker at all.
+    let payload = panic::catch_unwind(|| waker_executor::block_on(future::pending::<()>())).unwrap_err();
+    let message = panic_message(payload);
+    assert!(message.starts_with("task 0 ") && message.contains("can never be woken"), "{message}");
+
+    // Hands its waker to a thread that drops it later, unwoken: a panic, not a hang.
+    let dropped_later = future::poll_fn(|cx| {
+        let waker = cx.waker().clone();
+        thread::spawn(move || {
+            thread::sleep(Duration::from_millis(20));
+            drop(waker);
+        });
+        Poll::<()>::Pending
+    });
+    let outcome =
+        within_patience(move || panic::catch_unwind(AssertUnwindSafe(|| waker_executor::block_on(dropped_later))));
+    assert!(panic_message(outcome.unwrap_err()).contains("can never be woken"));
+}
+
+#[test]
+fn block_on_polls_once_more_for_many_wakes_and_wakes_kept_from_earlier_polls_still_count() {
+    let polls = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&polls);
+    let mut kept: Option<Waker> = None;
+    let future = future::poll_fn(move |cx| {
+        match counted.fetch_add(1, Ordering::Relaxed) {
+            0 => {
+                for _ in 0..1000 {
+                    cx.waker().wake_by_ref();
+                }
+                kept = Some(cx.waker().clone());
+                Poll::Pending
+            }
+            1 => {
+                // Wake with the waker kept from the first poll, from another thread.
+                let waker = kept.take().unwrap();
+                thread::spawn(move || waker.wake());
+                Poll::Pending
+            }
+            _ => Poll::Ready(()),
+        }
+    });
+    within_patience(move || waker_executor::block_on(future));
+    assert_eq!(polls.load(Ordering::Relaxed), 3);
 }

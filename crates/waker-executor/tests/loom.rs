@@ -113,3 +113,37 @@ fn a_waker_held_by_another_thread_is_never_taken_for_stuck() {
         }
     });
 }
+
+#[test]
+fn block_on_never_loses_a_wake_during_the_poll() {
+    check(|| {
+        let future = SetByAnotherThread { flag: Arc::new(AtomicBool::new(false)), registered: false };
+        assert_eq!(waker_executor::block_on(future), "set");
+    });
+}
+
+/// Pending once, dropping its waker on another thread without waking it.
+struct DropsItsWakerElsewhere {
+    sent: bool,
+}
+
+impl Future for DropsItsWakerElsewhere {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        assert!(!self.sent, "polled again, though nobody woke it");
+        self.sent = true;
+        let waker = cx.waker().clone();
+        thread::spawn(move || drop(waker));
+        Poll::Pending
+    }
+}
+
+#[test]
+fn block_on_reports_a_waker_dropped_unwoken_elsewhere_instead_of_sleeping_forever() {
+    check(|| {
+        let outcome = std::panic::catch_unwind(|| waker_executor::block_on(DropsItsWakerElsewhere { sent: false }));
+        let message = *outcome.expect_err("block_on returned").downcast::<String>().unwrap();
+        assert!(message.contains("can never be woken"), "{message}");
+    });
+}

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::task::Waker;
 
-use socket_sim::measure::WakeCounter;
+use lab::measure::WakeCounter;
 use waker_executor::raw_waker;
 
 #[derive(Clone, Copy, Debug)]

@@ -251,15 +251,12 @@ fn every_stage_forks_into_a_crate_that_fails_with_its_hints_until_the_bodies_are
         .collect();
     insta::assert_snapshot!(tree.join("\n"), @"
     Cargo.toml
-    src/deadlines.rs
     src/delay.rs
     src/demo.rs
     src/lib.rs
     src/main.rs
-    src/measure.rs
     src/sync.rs
     src/timer.rs
-    src/trace.rs
     tests/cpu.rs
     tests/demo.rs
     tests/env.rs

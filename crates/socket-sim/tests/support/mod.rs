@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use socket_sim::measure::WakeCounter;
+use lab::measure::WakeCounter;
 use socket_sim::{MySocket, timer_is_running};
 
 /// The longest any test waits for something that should happen.

@@ -13,8 +13,8 @@ use futures_executor::LocalPool;
 use futures_util::FutureExt;
 use futures_util::future::join_all;
 use futures_util::task::LocalSpawnExt;
+use lab::measure::{PollCounter, Stopwatch};
 use simple_future::SocketFuture;
-use socket_sim::measure::{PollCounter, Stopwatch};
 use socket_sim::{MySocket, SocketBuilder, get_2_num_async_hardcode_with, get_num_sync_with};
 
 /// A way of waiting, measured on `n` things.
@@ -115,8 +115,17 @@ impl Case {
                 let futures = sockets().map(|socket| SocketFuture::from(socket.build())).collect();
                 Some(busy_executor::run_with_stats(futures).1.polls)
             }
-            Case::Waker => Some(waker_executor::run_with_stats(futsockets()).1.polls),
-            Case::Async => Some(waker_executor::run_with_stats(sockets().map(get_num_with).collect()).1.polls),
+            // Plain `run`, counted the way the other executors are: probes
+            // (`run_with_stats`) allocate a waker per poll, which is the
+            // lab's cost, not the executor's.
+            Case::Waker => {
+                waker_executor::run(futsockets().into_iter().map(|socket| counter.count(socket)).collect());
+                Some(counter.polls())
+            }
+            Case::Async => {
+                waker_executor::run(sockets().map(|socket| counter.count(Box::pin(get_num_with(socket)))).collect());
+                Some(counter.polls())
+            }
             Case::LocalPool => {
                 let mut pool = LocalPool::new();
                 let spawner = pool.spawner();

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use socket_sim::measure::{Percent, Thousands};
+use lab::measure::{Percent, Thousands};
 
 use crate::Sizes;
 use crate::cases::{Case, Sample};

@@ -1,9 +1,8 @@
 //! A record of what an executor did and when: each poll (and what it
 //! answered) and each wake, per task.
 //!
-//! The executors of stages 3 and 4 record into a [`Trace`] when asked to,
-//! and the walkthrough draws the events as a timeline. It lives here, in the
-//! kit every stage shares, so that every demo can hand its events on.
+//! Probes ([`crate::probe`]) record into a [`Trace`] when asked to, and the
+//! walkthrough draws the events as a timeline.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};

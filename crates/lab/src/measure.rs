@@ -21,8 +21,6 @@ use std::{fmt, fs, io, thread};
 
 use cpu_time::ProcessTime;
 
-pub use crate::timer::{SocketCounts, socket_counts};
-
 /// This process's CPU time so far: user plus system time, all threads.
 pub fn process_cpu_time() -> Duration {
     ProcessTime::now().as_duration()
@@ -31,8 +29,7 @@ pub fn process_cpu_time() -> Duration {
 /// The names of this process's threads, from `/proc/self/task` (Linux only;
 /// elsewhere an error of kind `Unsupported`).
 ///
-/// Linux keeps the first 15 bytes of a name: see
-/// [`TIMER_THREAD_NAME`](crate::TIMER_THREAD_NAME), which fits.
+/// Linux keeps the first 15 bytes of a name.
 pub fn thread_names() -> io::Result<Vec<String>> {
     if !cfg!(target_os = "linux") {
         return Err(io::Error::new(io::ErrorKind::Unsupported, "thread names are read from /proc"));
@@ -55,7 +52,7 @@ pub fn thread_names() -> io::Result<Vec<String>> {
 ///
 /// ```
 /// use std::time::Duration;
-/// use socket_sim::measure::measure;
+/// use lab::measure::measure;
 ///
 /// let ((), sleeping) = measure(|| std::thread::sleep(Duration::from_millis(20)));
 /// assert!(sleeping.wall >= Duration::from_millis(20));
@@ -103,7 +100,7 @@ pub const BUSIER: f64 = 10.0;
 ///
 /// ```
 /// use std::time::{Duration, Instant};
-/// use socket_sim::measure::{clearly_busier, measure, sleeping_for};
+/// use lab::measure::{clearly_busier, measure, sleeping_for};
 ///
 /// let delay = Duration::from_millis(20);
 /// let ((), spinning) = measure(|| {
@@ -199,7 +196,7 @@ impl fmt::Display for Thousands {
 /// ```
 /// use std::thread;
 /// use std::time::Duration;
-/// use socket_sim::measure::WakeCounter;
+/// use lab::measure::WakeCounter;
 ///
 /// let counter = WakeCounter::new();
 /// let waker = counter.waker();
@@ -269,7 +266,7 @@ impl Wake for WakeCounter {
 /// use std::future::{self, Future};
 /// use std::pin::Pin;
 /// use std::task::{Context, Poll, Waker};
-/// use socket_sim::measure::PollCounter;
+/// use lab::measure::PollCounter;
 ///
 /// let counter = PollCounter::new();
 /// let mut future = counter.count(future::ready(7));

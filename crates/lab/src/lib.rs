@@ -1,0 +1,21 @@
+//! The lab: what the stages use to be measured and shown, kept out of the
+//! lessons themselves. Not a stage, and it depends on none.
+//!
+//! A stage's `src/` holds its idea and what makes that idea correct. Every
+//! number the workspace shows (polls, wakes, wall and CPU time, traces of
+//! who was polled when) is taken from outside, by wrapping the futures and
+//! their wakers, the way an instrument is clipped onto a circuit:
+//!
+//! - [`measure`]: wall and CPU time, CPU shares, wake and poll counters;
+//! - [`trace`]: the record of polls and wakes per task that the walkthrough
+//!   draws as a timeline;
+//! - [`probe`]: a future wrapper that counts and traces each poll, with a
+//!   fresh waker wrapper per poll that counts and traces each wake;
+//! - [`demo`]: what every stage's demo shares: the [`demo::Summary`] it
+//!   returns, the transcript helpers its tests snapshot, and `main`.
+#![forbid(unsafe_code)]
+
+pub mod demo;
+pub mod measure;
+pub mod probe;
+pub mod trace;
