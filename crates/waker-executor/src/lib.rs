@@ -105,16 +105,20 @@ pub fn run<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
 /// [`run`], with the wakers built as `wakers` says; a stuck task is an error.
 pub(crate) fn run_with<F: Future>(futures: Vec<F>, wakers: Wakers) -> Result<Vec<F::Output>, Stuck> {
     let shared = Arc::new(Shared { inbox: Mutex::default(), executor: current(), closed: AtomicBool::new(false) });
-    // Every task can make progress at the start: all are queued, once.
-    let queued = |task| Arc::new(TaskWaker { task, queued: AtomicBool::new(true), shared: Arc::clone(&shared) });
-    shared.inbox.lock().unwrap().woken = (0..futures.len()).map(queued).collect();
     let mut run = Run {
+        tasks: Vec::with_capacity(futures.len()),
         outputs: futures.iter().map(|_| None).collect(),
         unfinished: futures.len(),
-        tasks: futures.into_iter().map(|future| Some(Box::pin(future))).collect(),
         wakers,
         shared,
     };
+    // Every task can make progress at the start: each is polled once, in
+    // order, as if it had been woken.
+    for (task, future) in futures.into_iter().enumerate() {
+        run.tasks.push(Some(Box::pin(future)));
+        let shared = Arc::clone(&run.shared);
+        run.poll_woken(Arc::new(TaskWaker { task, queued: AtomicBool::new(true), shared }))?;
+    }
     run.until_finished()?;
     Ok(mem::take(&mut run.outputs).into_iter().map(|output| output.expect("every task finished")).collect())
 }
