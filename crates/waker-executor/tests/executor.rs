@@ -510,3 +510,31 @@ fn block_on_polls_once_more_for_many_wakes_and_wakes_kept_from_earlier_polls_sti
     within_patience(move || waker_executor::block_on(future));
     assert_eq!(polls.load(Ordering::Relaxed), 3);
 }
+
+#[test]
+fn the_stuck_task_is_named_alike_with_and_without_probes() {
+    // Task 1 keeps no waker; task 0 keeps one (on another thread) and is woken.
+    let futures = || -> Vec<Pin<Box<dyn Future<Output = ()> + Send>>> {
+        vec![Box::pin(socket(Duration::from_millis(20), 0).map_output()), Box::pin(future::pending())]
+    };
+    let plain = panic::catch_unwind(|| waker_executor::run(futures())).unwrap_err();
+    let probed = panic::catch_unwind(|| waker_executor::run_with_stats(futures())).unwrap_err();
+    let (plain, probed) = (panic_message(plain), panic_message(probed));
+    assert!(plain.starts_with("task 1 ") && plain.contains("can never be woken"), "{plain}");
+    assert_eq!(probed, plain, "a probe must neither hide nor invent a stuck task");
+
+    // A task whose waker is kept is never taken for stuck, probed or not.
+    let (outputs, stats) =
+        within_patience(move || waker_executor::run_with_stats(vec![socket(Duration::from_millis(20), 5)]));
+    assert_eq!((outputs, stats.polls), (vec![5], 2));
+}
+
+trait MapOutput: Future + Sized {
+    fn map_output(self) -> impl Future<Output = ()> {
+        async move {
+            self.await;
+        }
+    }
+}
+
+impl<F: Future> MapOutput for F {}
