@@ -1,4 +1,4 @@
-//! `cargo xtask bench`: builds the benchmark (`src/bin/bench`) in release
+//! `cargo xtask bench`: builds the benchmark (the `bench` package) in release
 //! mode and runs it with the arguments given; it says what is wrong itself.
 
 use std::path::Path;
@@ -12,7 +12,7 @@ pub fn run(args: Vec<String>) -> Result<(), Failure> {
         .map_err(|error| Failure::Failed(format!("cannot read the current directory: {error}")))?;
     let args = absolute_out(args, &here);
     let status = cli::cargo()
-        .args(["run", "--release", "--package", "xtask", "--bin", "bench", "--"])
+        .args(["run", "--release", "--package", "bench", "--"])
         .args(args)
         .status()
         .map_err(|error| Failure::Failed(format!("cannot run cargo: {error}")))?;

@@ -77,8 +77,17 @@ pub const STAGES: &[Stage] = &[
         idea: "async fn and .await, and the state machine behind them",
         section: "Async/Await",
         watch: "two awaits in turn take two delays, join takes one; read_file and the hand-written ReadFile stop at the same await points",
-        flaw: "real runtimes add an I/O reactor (epoll, io_uring), timer wheels and work-stealing threads",
+        flaw: "the sockets are still simulated; real ones need a reactor that asks the operating system which are ready",
         demo: async_await_demo::demo::run,
+    },
+    Stage {
+        number: 7,
+        krate: "mini-runtime",
+        idea: "the same ideas on real TCP sockets: a mio reactor, timers and spawned tasks",
+        section: "How is it used in production",
+        watch: "two real sockets read together in one delay with a few polls, and a thousand connections served at once, all on one thread that sleeps in the reactor",
+        flaw: "production runtimes add several threads with work stealing, fairness budgets, timer wheels and io_uring",
+        demo: mini_runtime::demo::run,
     },
 ];
 

@@ -53,7 +53,7 @@ fn a_delay_of_zero_runs_every_stage_at_once() {
         .lines()
         .filter(|line| line.trim_start().starts_with(char::is_numeric) && line.contains(" ms "))
         .collect();
-    assert_eq!(rows.len(), 6, "{stdout}");
+    assert_eq!(rows.len(), 7, "{stdout}");
     let instant: Vec<&&str> = rows.iter().filter(|row| row.contains(" 0 ms ")).collect();
     assert!(!instant.is_empty(), "{rows:#?}");
     assert!(instant.iter().all(|row| !row.contains('%')), "a CPU share of nothing: {instant:#?}");

@@ -225,13 +225,14 @@ fn cargo_in(root: &Path, args: &[&str]) -> std::process::Output {
 
 /// For each stage, a test of its own suite that reaches an emptied region at
 /// once: the quickest proof that a fresh fork fails.
-const QUICK_JUDGES: [(&str, &str); 6] = [
+const QUICK_JUDGES: [(&str, &str); 7] = [
     ("socket", "the_newest_waker_is_woken_once"),
     ("futures", "a_socket_future_is_pending_until_its_socket_is_readable"),
     ("run", "no_futures_no_polls"),
     ("executor", "no_futures_finish_at_once"),
     ("futsocket", "a_readable_socket_is_ready_at_the_first_poll"),
     ("await", "join_polled_after_ready"),
+    ("runtime", "spawned_tasks_run_and_their_handles_give_their_outputs"),
 ];
 
 /// Every stage, forked in a copy of the workspace: the fork builds, its

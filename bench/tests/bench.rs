@@ -22,6 +22,7 @@ fn a_tiny_run_reports_every_section_and_two_polls_per_socket() {
         "\n2. Polls per future",
         "\n3. N FutSockets of 30 ms",
         "\n4. 1,000 ready futures",
+        "\n5. Stage 7 against tokio",
         "\nGoals\n",
     ] {
         assert!(report.contains(section), "no {section:?} in:\n{report}");
@@ -29,10 +30,11 @@ fn a_tiny_run_reports_every_section_and_two_polls_per_socket() {
     let goals = report.split("\nGoals\n").nth(1).unwrap();
     assert_eq!(
         goals.lines().filter(|line| line.starts_with("  met") || line.starts_with("  MISSED")).count(),
-        7,
+        11,
         "{goals}"
     );
     assert!(goals.contains("met     waker-executor polls exactly 2 per socket"), "{goals}");
+    assert!(goals.contains("met     stage 7 runs the echo on 1 thread at 10 connections"), "{goals}");
     assert!(goals.contains("met     threads: the caller and the one timer thread"), "{goals}");
 
     // Section 3: every executor, two polls per socket, two threads.
@@ -43,6 +45,12 @@ fn a_tiny_run_reports_every_section_and_two_polls_per_socket() {
         let cells: Vec<&str> = row.split("  ").map(str::trim).filter(|cell| !cell.is_empty()).collect();
         assert_eq!(cells.last(), Some(&"2"), "polls per future: {row}");
         assert_eq!(cells[cells.len() - 2], "2", "threads: {row}");
+    }
+    // Section 5: both runtimes, on the echo and idle; one thread each.
+    let echo = report.split("\n5. ").nth(1).unwrap().split("\nGoals\n").next().unwrap();
+    for runtime in ["mini-runtime", "tokio", "mini-runtime, idle", "tokio, idle"] {
+        let row = echo.lines().find(|line| line.trim_start().starts_with(&format!("{runtime} "))).unwrap_or_default();
+        assert!(row.trim_end().ends_with(" 1"), "{runtime}: {row:?} in\n{echo}");
     }
     // Section 2: the waker executor and LocalPool poll twice; the busy one, many times.
     let polls = report.split("\n2. ").nth(1).unwrap().split("\n3. ").next().unwrap();

@@ -8,6 +8,7 @@ use lab::measure::{Percent, Thousands};
 
 use crate::Sizes;
 use crate::cases::{Case, Sample};
+use crate::echo::{EchoSample, Runtime};
 
 /// Every measurement of one run.
 pub struct Results {
@@ -20,6 +21,10 @@ pub struct Results {
     pub many: Vec<(Case, usize, Sample)>,
     /// Section 4: ready futures on three executors.
     pub ready: Vec<(Case, Sample)>,
+    /// Section 5: echo runs, by runtime and connections.
+    pub echo: Vec<(Runtime, usize, EchoSample)>,
+    /// Section 5: idle connections held open, by runtime.
+    pub idle: Vec<(Runtime, EchoSample)>,
 }
 
 /// A table: a header and rows of cells, the first column a label.
@@ -38,7 +43,15 @@ struct Goal {
 
 impl Results {
     pub fn new(sizes: Sizes) -> Results {
-        Results { sizes, few: Vec::new(), polls: Vec::new(), many: Vec::new(), ready: Vec::new() }
+        Results {
+            sizes,
+            few: Vec::new(),
+            polls: Vec::new(),
+            many: Vec::new(),
+            ready: Vec::new(),
+            echo: Vec::new(),
+            idle: Vec::new(),
+        }
     }
 
     /// The report for a terminal.
@@ -157,7 +170,57 @@ impl Results {
             .collect();
         let title = format!("4. {} ready futures (median of {})", Thousands(*ready as u64), self.sizes.repeats);
         tables.push(Table { title, header: strings(&["executor", "ns per task"]), rows });
+
+        let mut rows = Vec::new();
+        for &connections in &self.sizes.echo {
+            for runtime in Runtime::ALL {
+                let Some(stats) = self.echo_stats(runtime, connections) else { continue };
+                rows.push(vec![
+                    runtime.name().to_owned(),
+                    Thousands(connections as u64).to_string(),
+                    format!("{:.0} ({:.0} to {:.0})", stats.median, stats.low, stats.high),
+                    format!("{:.2} µs", stats.cpu_per_round_trip.as_secs_f64() * 1e6),
+                    stats.threads.to_string(),
+                ]);
+            }
+        }
+        for (runtime, sample) in &self.idle {
+            rows.push(vec![
+                format!("{}, idle", runtime.name()),
+                Thousands(self.sizes.idle as u64).to_string(),
+                format!("peak RSS {:.1} MB", sample.peak_rss_kb as f64 / 1024.0),
+                "-".to_owned(),
+                sample.threads.to_string(),
+            ]);
+        }
+        let title = format!(
+            "5. Stage 7 against tokio: loopback echo on one thread, {} round trips of 64 bytes per connection (median of {}, alternated; range)",
+            self.sizes.round_trips, self.sizes.echo_runs
+        );
+        let header = strings(&["runtime", "connections", "round trips per second", "CPU per round trip", "threads"]);
+        tables.push(Table { title, header, rows });
         tables
+    }
+
+    /// The median and range of round trips per second over the runs of
+    /// `runtime` at `connections`, with the median run's CPU per round trip.
+    fn echo_stats(&self, runtime: Runtime, connections: usize) -> Option<EchoStats> {
+        let mut runs: Vec<&EchoSample> =
+            self.echo.iter().filter(|(r, c, _)| *r == runtime && *c == connections).map(|(_, _, s)| s).collect();
+        if runs.is_empty() {
+            return None;
+        }
+        runs.sort_by(|a, b| a.per_second().total_cmp(&b.per_second()));
+        let median = runs[runs.len() / 2];
+        let mut cpu: Vec<_> = runs.iter().map(|run| run.cpu_per_round_trip()).collect();
+        cpu.sort();
+        Some(EchoStats {
+            median: median.per_second(),
+            low: runs[0].per_second(),
+            high: runs[runs.len() - 1].per_second(),
+            cpu_per_round_trip: cpu[cpu.len() / 2],
+            threads: median.threads,
+        })
     }
 
     fn goals(&self) -> Vec<Goal> {
@@ -220,6 +283,53 @@ impl Results {
             met: threads.iter().all(|&threads| threads == 2),
             measured: format!("{threads:?}"),
         });
+        for &connections in &self.sizes.echo {
+            let (Some(ours), Some(theirs)) =
+                (self.echo_stats(Runtime::Mini, connections), self.echo_stats(Runtime::Tokio, connections))
+            else {
+                continue;
+            };
+            // Higher is better here: at least 1.0 x tokio's, within the noise
+            // the runs show (their range).
+            let ratio = ours.median / theirs.median;
+            let noise = ((theirs.high - theirs.low) / theirs.median).max((ours.high - ours.low) / ours.median);
+            let met = ratio >= 1.0 - noise;
+            goals.push(Goal {
+                what: format!(
+                    "echo round trips per second at {} connections at least tokio's, within the noise",
+                    Thousands(connections as u64)
+                ),
+                met,
+                measured: format!(
+                    "{:.0} against {:.0}: {ratio:.2} x (noise {:.0} %)",
+                    ours.median,
+                    theirs.median,
+                    noise * 100.0
+                ),
+            });
+            goals.push(ratio_goal(
+                &format!("echo CPU per round trip at {} connections at most tokio's", Thousands(connections as u64)),
+                ours.cpu_per_round_trip.as_secs_f64() * 1e6,
+                theirs.cpu_per_round_trip.as_secs_f64() * 1e6,
+                1.0,
+                |us| format!("{us:.2} µs"),
+            ));
+            goals.push(Goal {
+                what: format!("stage 7 runs the echo on 1 thread at {} connections", Thousands(connections as u64)),
+                met: ours.threads == 1,
+                measured: format!("{} (tokio: {})", ours.threads, theirs.threads),
+            });
+        }
+        let idle = |runtime| self.idle.iter().find(|(r, _)| *r == runtime).map(|(_, sample)| sample.peak_rss_kb);
+        if let (Some(ours), Some(theirs)) = (idle(Runtime::Mini), idle(Runtime::Tokio)) {
+            goals.push(ratio_goal(
+                &format!("peak RSS with {} idle connections at most tokio's", Thousands(self.sizes.idle as u64)),
+                ours as f64 / 1024.0,
+                theirs as f64 / 1024.0,
+                1.0,
+                |mb| format!("{mb:.1} MB"),
+            ));
+        }
         goals
     }
 
@@ -412,4 +522,13 @@ fn ns_per(sample: &Sample, tasks: usize) -> f64 {
 fn machine() -> String {
     let cores = std::thread::available_parallelism().map_or(0, |cores| cores.get());
     format!("{cores} cores")
+}
+
+/// Round trips per second over the runs of one runtime at one size.
+struct EchoStats {
+    median: f64,
+    low: f64,
+    high: f64,
+    cpu_per_round_trip: Duration,
+    threads: u64,
 }

@@ -181,7 +181,7 @@ pub struct Sample {
 ///
 /// `VmHWM` is this process's own peak, unlike `getrusage`'s `ru_maxrss`,
 /// which a process started by `exec` inherits from the one before it.
-fn process_status() -> (u64, u64) {
+pub fn process_status() -> (u64, u64) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let field = |name: &str| {
         status

@@ -8,6 +8,7 @@
 //! directory: `docs/src` for the full run, so that the book shows it.
 
 mod cases;
+mod echo;
 mod report;
 
 use std::path::{Path, PathBuf};
@@ -23,7 +24,8 @@ Usage: cargo xtask bench [--quick | --tiny] [--out DIR]
 Measures, in a release build and one run: N sockets on every stage against
 reading them in turn; polls and CPU share of the busy and waker executors
 and of futures' LocalPool; 1,000 to 100,000 FutSockets on waker-executor,
-LocalPool and block_on(join_all(..)); and 1,000,000 ready futures on each.
+LocalPool and block_on(join_all(..)); 1,000,000 ready futures on each; and a
+loopback echo on stage 7's runtime against tokio's current-thread runtime.
 Prints a table with the goals met or missed, and writes bench.md and
 bench.svg.
 
@@ -52,6 +54,14 @@ pub struct Sizes {
     pub ready: usize,
     /// How often sections 3 and 4 measure each case; the median is kept.
     pub repeats: usize,
+    /// Section 5: connections of the echo against tokio.
+    pub echo: Vec<usize>,
+    /// Round trips per connection.
+    pub round_trips: usize,
+    /// Runs of each runtime, alternated; the median is kept, with the spread.
+    pub echo_runs: usize,
+    /// Idle connections whose memory is measured.
+    pub idle: usize,
 }
 
 impl Sizes {
@@ -64,6 +74,10 @@ impl Sizes {
             many_delay: Duration::from_millis(500),
             ready: 1_000_000,
             repeats: 5,
+            echo: vec![100, 1_000],
+            round_trips: 200,
+            echo_runs: 5,
+            idle: 10_000,
         }
     }
 
@@ -76,6 +90,10 @@ impl Sizes {
             many_delay: Duration::from_millis(200),
             ready: 100_000,
             repeats: 3,
+            echo: vec![100],
+            round_trips: 100,
+            echo_runs: 3,
+            idle: 1_000,
         }
     }
 
@@ -88,6 +106,10 @@ impl Sizes {
             many_delay: Duration::from_millis(30),
             ready: 1_000,
             repeats: 1,
+            echo: vec![10],
+            round_trips: 10,
+            echo_runs: 1,
+            idle: 10,
         }
     }
 }
@@ -96,6 +118,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     if let Some("case") = args.first().map(String::as_str) {
         return run_case(&args[1..]);
+    }
+    if let Some("echo") = args.first().map(String::as_str) {
+        return run_echo(&args[1..]);
     }
     let (sizes, out) = match parse(&args) {
         Ok(Some(parsed)) => parsed,
@@ -133,7 +158,7 @@ fn parse(args: &[String]) -> Result<Option<(Sizes, PathBuf)>, String> {
         }
     }
     let sizes = sizes.unwrap_or_else(Sizes::full);
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask is in the workspace").to_owned();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the bench is in the workspace").to_owned();
     let out = match out {
         Some(out) => {
             check_out_dir(&out)?;
@@ -175,6 +200,43 @@ fn run_case(args: &[String]) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// `bench echo RUNTIME CONNECTIONS ROUND_TRIPS`: one echo run, printed as one line.
+fn run_echo(args: &[String]) -> ExitCode {
+    let [runtime, connections, round_trips] = args else {
+        eprintln!("usage: bench echo RUNTIME CONNECTIONS ROUND_TRIPS");
+        return ExitCode::from(2);
+    };
+    let (Some(runtime), Ok(connections), Ok(round_trips)) =
+        (echo::Runtime::parse(runtime), connections.parse(), round_trips.parse())
+    else {
+        eprintln!("bench echo: expected RUNTIME CONNECTIONS ROUND_TRIPS, got {runtime} {connections} {round_trips}");
+        return ExitCode::from(2);
+    };
+    match echo::run(runtime, connections, round_trips) {
+        Ok(sample) => {
+            println!("{}", sample.to_line());
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("bench echo {}: {error}", runtime.name());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs an echo in a process of its own and reads what it measured.
+fn echo_once(runtime: echo::Runtime, connections: usize, round_trips: usize) -> Result<echo::EchoSample, String> {
+    let me = env::current_exe().map_err(|error| format!("cannot find the bench binary: {error}"))?;
+    let output = Command::new(me)
+        .args(["echo", runtime.name(), &connections.to_string(), &round_trips.to_string()])
+        .output()
+        .map_err(|error| format!("cannot run the echo on {}: {error}", runtime.name()))?;
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).trim().to_owned());
+    }
+    echo::EchoSample::from_line(String::from_utf8_lossy(&output.stdout).trim())
+}
+
 /// Runs every section, prints the report, writes it to `out`.
 fn bench(sizes: &Sizes, out: &Path) -> Result<(), String> {
     let measure = |case: Case, n: usize, delay: Duration, repeats: usize| -> Result<Sample, String> {
@@ -201,6 +263,18 @@ fn bench(sizes: &Sizes, out: &Path) -> Result<(), String> {
     }
     for case in [Case::ReadyWaker, Case::ReadyLocalPool, Case::ReadyJoinAll] {
         results.ready.push((case, measure(case, sizes.ready, Duration::ZERO, sizes.repeats)?));
+    }
+
+    for &connections in &sizes.echo {
+        // Alternated, so that a slow moment of the machine hits both alike.
+        for _ in 0..sizes.echo_runs {
+            for runtime in echo::Runtime::ALL {
+                results.echo.push((runtime, connections, echo_once(runtime, connections, sizes.round_trips)?));
+            }
+        }
+    }
+    for runtime in echo::Runtime::ALL {
+        results.idle.push((runtime, echo_once(runtime, sizes.idle, 0)?));
     }
 
     let text = results.text();

@@ -1,0 +1,254 @@
+//! Stage 7 against tokio: a loopback echo on one thread, server and clients
+//! in the runtime under test, each run in a process of its own.
+//!
+//! Both runtimes get the same work: a listener with a backlog of 128,
+//! `TCP_NODELAY` on both ends, `connections` connections made (and accepted)
+//! before the clock starts, then every client does `round_trips` round
+//! trips of 64 bytes at once. tokio runs with its defaults for a
+//! current-thread runtime (`Builder::new_current_thread`, I/O and time
+//! enabled), and its listener is made with `TcpSocket` to get the same
+//! backlog (`TcpListener::bind` would ask for 1,024).
+
+use std::cell::Cell;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::rc::Rc;
+use std::time::Duration;
+
+use lab::measure::Stopwatch;
+
+use crate::cases::process_status;
+
+/// Bytes per message.
+const MESSAGE: usize = 64;
+
+/// The runtimes compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Runtime {
+    Mini,
+    Tokio,
+}
+
+impl Runtime {
+    pub const ALL: [Runtime; 2] = [Runtime::Mini, Runtime::Tokio];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Runtime::Mini => "mini-runtime",
+            Runtime::Tokio => "tokio",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Runtime> {
+        Runtime::ALL.into_iter().find(|runtime| runtime.name() == name)
+    }
+}
+
+/// What one echo run measured.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EchoSample {
+    /// Wall and CPU time of the round trips (connections made before).
+    pub wall: Duration,
+    pub cpu: Duration,
+    /// Round trips done.
+    pub round_trips: u64,
+    /// The process's peak resident memory, in kB, and its threads.
+    pub peak_rss_kb: u64,
+    pub threads: u64,
+}
+
+impl EchoSample {
+    pub fn per_second(&self) -> f64 {
+        self.round_trips as f64 / self.wall.as_secs_f64()
+    }
+
+    pub fn cpu_per_round_trip(&self) -> Duration {
+        self.cpu / self.round_trips.max(1) as u32
+    }
+
+    pub fn to_line(self) -> String {
+        format!(
+            "wall_ns={} cpu_ns={} round_trips={} rss_kb={} threads={}",
+            self.wall.as_nanos(),
+            self.cpu.as_nanos(),
+            self.round_trips,
+            self.peak_rss_kb,
+            self.threads
+        )
+    }
+
+    pub fn from_line(line: &str) -> Result<EchoSample, String> {
+        let mut sample = EchoSample::default();
+        for pair in line.split_whitespace() {
+            let (key, value) = pair.split_once('=').ok_or_else(|| format!("not key=value: {pair:?}"))?;
+            let value: u64 = value.parse().map_err(|_| format!("{key}: not a number: {value:?}"))?;
+            match key {
+                "wall_ns" => sample.wall = Duration::from_nanos(value),
+                "cpu_ns" => sample.cpu = Duration::from_nanos(value),
+                "round_trips" => sample.round_trips = value,
+                "rss_kb" => sample.peak_rss_kb = value,
+                "threads" => sample.threads = value,
+                other => return Err(format!("unknown field {other:?}")),
+            }
+        }
+        Ok(sample)
+    }
+}
+
+/// Raises this process's open-file limit to fit `connections` connections
+/// (two descriptors each, both ends being here) and some spare.
+pub fn raise_file_limit(connections: usize) -> io::Result<()> {
+    let wanted = 2 * connections as u64 + 256;
+    let raised = rlimit::increase_nofile_limit(wanted)?;
+    if raised < wanted {
+        return Err(io::Error::other(format!(
+            "{connections} connections need {wanted} open files; this system allows {raised}"
+        )));
+    }
+    Ok(())
+}
+
+/// Runs the echo on `runtime`: `connections` clients, `round_trips` each;
+/// with `round_trips` 0, the connections are only held open (idle) and the
+/// sample is about their memory.
+pub fn run(runtime: Runtime, connections: usize, round_trips: usize) -> io::Result<EchoSample> {
+    raise_file_limit(connections)?;
+    let (wall, cpu) = match runtime {
+        Runtime::Mini => mini_runtime::block_on(mini(connections, round_trips))?,
+        Runtime::Tokio => {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_io().enable_time().build()?;
+            runtime.block_on(tokio_echo(connections, round_trips))?
+        }
+    };
+    let (peak_rss_kb, threads) = process_status();
+    let round_trips = (connections * round_trips) as u64;
+    Ok(EchoSample { wall, cpu, round_trips, peak_rss_kb, threads })
+}
+
+fn loopback() -> SocketAddr {
+    SocketAddr::from((Ipv4Addr::LOCALHOST, 0))
+}
+
+/// Connections made per wave before the server gets a turn: under the
+/// listen backlog (128), so that no connection waits for a retry.
+const WAVE: usize = 100;
+
+async fn mini(connections: usize, round_trips: usize) -> io::Result<(Duration, Duration)> {
+    use mini_runtime::net::{TcpListener, TcpStream};
+    use mini_runtime::{spawn, time::sleep};
+
+    let listener = TcpListener::bind(loopback())?;
+    let addr = listener.local_addr()?;
+    let accepted = Rc::new(Cell::new(0));
+    let counted = Rc::clone(&accepted);
+    drop(spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            counted.set(counted.get() + 1);
+            stream.set_nodelay(true).expect("TCP_NODELAY");
+            drop(spawn(async move {
+                let mut buf = [0; MESSAGE];
+                while let Ok(n @ 1..) = stream.read(&mut buf).await {
+                    if stream.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            }));
+        }
+    }));
+    let mut streams = Vec::with_capacity(connections);
+    while streams.len() < connections {
+        for _ in 0..WAVE.min(connections - streams.len()) {
+            let stream = TcpStream::connect(addr).await?;
+            stream.set_nodelay(true)?;
+            streams.push(stream);
+        }
+        while accepted.get() < streams.len() {
+            sleep(Duration::from_millis(1)).await;
+        }
+    }
+    let stopwatch = Stopwatch::start();
+    let clients: Vec<_> = streams
+        .into_iter()
+        .map(|mut stream| {
+            spawn(async move {
+                let (sent, mut back) = ([7; MESSAGE], [0; MESSAGE]);
+                for _ in 0..round_trips {
+                    stream.write_all(&sent).await?;
+                    let mut filled = 0;
+                    while filled < MESSAGE {
+                        match stream.read(&mut back[filled..]).await? {
+                            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+                            n => filled += n,
+                        }
+                    }
+                }
+                io::Result::Ok(stream)
+            })
+        })
+        .collect();
+    let mut kept = Vec::with_capacity(connections);
+    for client in clients {
+        kept.push(client.await?);
+    }
+    let took = stopwatch.elapsed();
+    drop(kept);
+    Ok((took.wall, took.cpu))
+}
+
+async fn tokio_echo(connections: usize, round_trips: usize) -> io::Result<(Duration, Duration)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpSocket, TcpStream};
+
+    let socket = TcpSocket::new_v4()?;
+    socket.bind(loopback())?;
+    let listener = socket.listen(128)?;
+    let addr = listener.local_addr()?;
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = std::sync::Arc::clone(&accepted);
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            stream.set_nodelay(true).expect("TCP_NODELAY");
+            tokio::spawn(async move {
+                let mut buf = [0; MESSAGE];
+                while let Ok(n @ 1..) = stream.read(&mut buf).await {
+                    if stream.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    let mut streams = Vec::with_capacity(connections);
+    while streams.len() < connections {
+        for _ in 0..WAVE.min(connections - streams.len()) {
+            let stream = TcpStream::connect(addr).await?;
+            stream.set_nodelay(true)?;
+            streams.push(stream);
+        }
+        while accepted.load(std::sync::atomic::Ordering::Relaxed) < streams.len() {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+    let stopwatch = Stopwatch::start();
+    let clients: Vec<_> = streams
+        .into_iter()
+        .map(|mut stream| {
+            tokio::spawn(async move {
+                let (sent, mut back) = ([7; MESSAGE], [0; MESSAGE]);
+                for _ in 0..round_trips {
+                    stream.write_all(&sent).await?;
+                    stream.read_exact(&mut back).await?;
+                }
+                io::Result::Ok(stream)
+            })
+        })
+        .collect();
+    let mut kept = Vec::with_capacity(connections);
+    for client in clients {
+        kept.push(client.await.map_err(io::Error::other)??);
+    }
+    let took = stopwatch.elapsed();
+    drop(kept);
+    Ok((took.wall, took.cpu))
+}

@@ -1,0 +1,152 @@
+//! The stage 7 demo: the article's socket for real, over TCP, then an echo
+//! server serving many connections at once, all on one thread.
+
+use std::io::{self, Write};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use async_await_demo::join;
+use lab::demo::{Summary, about_delays};
+use lab::probe::Probe;
+use socket_sim::MySocket;
+
+use crate::net::{TcpListener, TcpStream};
+use crate::time::sleep;
+use crate::{block_on, spawn};
+
+/// Connections the echo server serves at once in the demo.
+pub const ECHO_CONNECTIONS: usize = 1_000;
+
+/// Writes the stage 7 demo to `out`, with sockets that take `delay`; its
+/// main run, traced, is two reads of real sockets with `join`.
+pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
+    writeln!(out, "The reactor: every socket registered with the operating system (epoll, kqueue);")?;
+    writeln!(out, "the one thread sleeps in it until a socket is ready or a timer is due.")?;
+
+    writeln!(out)?;
+    writeln!(out, "1. The article's socket, for real: a server that answers each connection with")?;
+    writeln!(out, "   one i32, one delay after the first connection and two after the second")?;
+    let (pair, summary) = block_on(two_reads(delay))?;
+    writeln!(
+        out,
+        "  join(read, read) on two TCP streams: {pair:?}, {}: {}",
+        about_delays(summary.took.wall, delay),
+        summary.took
+    )?;
+    writeln!(
+        out,
+        "  {} polls of the two reads: Pending, then Ready once its bytes came (join polls both)",
+        summary.polls.unwrap_or(0)
+    )?;
+
+    writeln!(out)?;
+    writeln!(out, "2. An echo server and {ECHO_CONNECTIONS} clients, each connection one round trip of 64 bytes")?;
+    let echoed = block_on(echo(ECHO_CONNECTIONS))?;
+    writeln!(
+        out,
+        "  {echoed} of {ECHO_CONNECTIONS} echoes came back whole, every connection open at once, one thread"
+    )?;
+
+    writeln!(out)?;
+    writeln!(out, "Same futures, same wakers, same poll: the reactor is just the thing that wakes them.")?;
+    Ok(summary)
+}
+
+/// The number a socket seeded with `seed` holds, as stage 1 would draw it.
+fn number(seed: u64) -> i32 {
+    MySocket::builder().delay(Duration::ZERO).seed(seed).build().read_data()
+}
+
+/// A server that writes `number(n)` to its n-th connection, n delays after
+/// it came; two clients that read one number each, together.
+async fn two_reads(delay: Duration) -> io::Result<((i32, i32), Summary)> {
+    let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))?;
+    let addr = listener.local_addr()?;
+    let server = spawn(async move {
+        for n in 1..=2u32 {
+            let (mut stream, _) = listener.accept().await?;
+            drop(spawn(async move {
+                sleep(delay * n).await;
+                // The client reads 4 bytes; a failure shows there as an error.
+                let _ = stream.write_all(&number(u64::from(n)).to_be_bytes()).await;
+            }));
+        }
+        io::Result::Ok(())
+    });
+    // Connected first, in order, so that the first stream is the first accepted.
+    let first = TcpStream::connect(addr).await?;
+    let second = TcpStream::connect(addr).await?;
+    server.await?;
+    let probe = Probe::new(true);
+    let reads = join(probe.watch(0, read_number(first)), probe.watch(1, read_number(second)));
+    let (a, b) = reads.await;
+    let seen = probe.observed();
+    let summary = Summary { futures: Some(2), took: seen.took, polls: Some(seen.polls), trace: seen.trace };
+    Ok(((a?, b?), summary))
+}
+
+/// Reads one big-endian `i32` from `stream`.
+async fn read_number(mut stream: TcpStream) -> io::Result<i32> {
+    let mut bytes = [0; 4];
+    let mut filled = 0;
+    while filled < 4 {
+        match stream.read(&mut bytes[filled..]).await? {
+            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+            n => filled += n,
+        }
+    }
+    Ok(i32::from_be_bytes(bytes))
+}
+
+/// An echo server and `connections` clients, each one round trip of 64
+/// bytes, all connected at once; how many echoes came back whole.
+async fn echo(connections: usize) -> io::Result<usize> {
+    let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))?;
+    let addr = listener.local_addr()?;
+    drop(spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            drop(spawn(async move {
+                let mut buf = [0; 64];
+                while let Ok(n @ 1..) = stream.read(&mut buf).await {
+                    if stream.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            }));
+        }
+    }));
+    let mut streams = Vec::with_capacity(connections);
+    for _ in 0..connections {
+        streams.push(TcpStream::connect(addr).await?);
+        // A connect on loopback completes at once, without yielding: wait a
+        // moment every 100, so that the server accepts them before its
+        // backlog (128) is full and the system drops new ones for a second.
+        if streams.len() % 100 == 0 {
+            sleep(Duration::from_millis(1)).await;
+        }
+    }
+    let clients: Vec<_> = streams
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut stream)| {
+            spawn(async move {
+                let sent = [(i % 251) as u8; 64];
+                stream.write_all(&sent).await?;
+                let mut back = [0; 64];
+                let mut filled = 0;
+                while filled < back.len() {
+                    match stream.read(&mut back[filled..]).await? {
+                        0 => break,
+                        n => filled += n,
+                    }
+                }
+                io::Result::Ok(back == sent)
+            })
+        })
+        .collect();
+    let mut echoed = 0;
+    for client in clients {
+        echoed += usize::from(client.await?);
+    }
+    Ok(echoed)
+}

@@ -1,0 +1,29 @@
+//! The stage 7 demo's transcript, with the times that vary filtered out, and
+//! what its main run measured.
+
+use std::time::Duration;
+
+use lab::demo::TIME_FILTERS;
+use socket_sim::demo::transcript;
+
+#[test]
+fn demo_transcript() {
+    let delay = Duration::from_millis(100);
+    let (transcript, summary) = transcript(mini_runtime::demo::run, delay);
+    insta::with_settings!({ filters => TIME_FILTERS.to_vec() }, {
+        insta::assert_snapshot!(transcript);
+    });
+
+    // Two real sockets read with join: the later answers two delays in.
+    assert_eq!((summary.futures, summary.polls), (Some(2), Some(5)));
+    assert!(summary.took.wall >= 2 * delay, "{}", summary.took);
+    assert!(summary.took.cpu_share() < 0.2, "the thread should sleep in the reactor: {}", summary.took);
+    let trace = summary.trace.unwrap();
+    let kinds: Vec<_> = trace.iter().map(|event| (event.task, event.kind)).collect();
+    use lab::trace::EventKind::{Pending, Ready, Wake};
+    assert_eq!(
+        kinds,
+        [(0, Pending), (1, Pending), (0, Wake), (0, Ready), (1, Pending), (1, Wake), (1, Ready)],
+        "each read: Pending, woken by the reactor, Ready"
+    );
+}
