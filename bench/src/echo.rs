@@ -95,24 +95,22 @@ impl EchoSample {
     }
 }
 
-/// Raises this process's open-file limit to fit `connections` connections
-/// (two descriptors each, both ends being here) and some spare.
-pub fn raise_file_limit(connections: usize) -> io::Result<()> {
-    let wanted = 2 * connections as u64 + 256;
+/// Raises this process's open-file limit (up to the hard limit) to fit
+/// `sockets` sockets and some spare.
+pub fn raise_file_limit(sockets: usize) -> io::Result<()> {
+    let wanted = sockets as u64 + 64;
     let raised = rlimit::increase_nofile_limit(wanted)?;
     if raised < wanted {
         return Err(io::Error::other(format!(
-            "{connections} connections need {wanted} open files; this system allows {raised}"
+            "{sockets} sockets need {wanted} open files; this system allows {raised}"
         )));
     }
     Ok(())
 }
 
-/// Runs the echo on `runtime`: `connections` clients, `round_trips` each;
-/// with `round_trips` 0, the connections are only held open (idle) and the
-/// sample is about their memory.
+/// Runs the echo on `runtime`: `connections` clients, `round_trips` each.
 pub fn run(runtime: Runtime, connections: usize, round_trips: usize) -> io::Result<EchoSample> {
-    raise_file_limit(connections)?;
+    raise_file_limit(2 * connections)?;
     let (wall, cpu) = match runtime {
         Runtime::Mini => mini_runtime::block_on(mini(connections, round_trips))?,
         Runtime::Tokio => {
@@ -251,4 +249,54 @@ async fn tokio_echo(connections: usize, round_trips: usize) -> io::Result<(Durat
     let took = stopwatch.elapsed();
     drop(kept);
     Ok((took.wall, took.cpu))
+}
+
+/// Serves `connections` idle connections on `runtime`: a listener whose
+/// address goes to standard output (`listening=ADDR`) for the connecting
+/// process, a task per accepted connection waiting to read, and once all
+/// are accepted, the process's peak memory. The clients are another
+/// process's, so that the runtime's process holds its own sockets only.
+pub fn idle(runtime: Runtime, connections: usize) -> io::Result<EchoSample> {
+    raise_file_limit(connections)?;
+    match runtime {
+        Runtime::Mini => mini_runtime::block_on(async {
+            use mini_runtime::{net::TcpListener, spawn, time::sleep};
+            let listener = TcpListener::bind(loopback())?;
+            announce(listener.local_addr()?)?;
+            let mut waiting = Vec::with_capacity(connections);
+            while waiting.len() < connections {
+                let (mut stream, _) = listener.accept().await?;
+                waiting.push(spawn(async move { stream.read(&mut [0; MESSAGE]).await.map(drop) }));
+            }
+            sleep(Duration::from_millis(20)).await;
+            io::Result::Ok(())
+        })?,
+        Runtime::Tokio => {
+            let tokio = tokio::runtime::Builder::new_current_thread().enable_io().enable_time().build()?;
+            tokio.block_on(async {
+                use tokio::io::AsyncReadExt;
+                let socket = tokio::net::TcpSocket::new_v4()?;
+                socket.bind(loopback())?;
+                let listener = socket.listen(128)?;
+                announce(listener.local_addr()?)?;
+                let mut waiting = Vec::with_capacity(connections);
+                while waiting.len() < connections {
+                    let (mut stream, _) = listener.accept().await?;
+                    waiting.push(tokio::spawn(async move { stream.read(&mut [0; MESSAGE]).await.map(drop) }));
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                io::Result::Ok(())
+            })?
+        }
+    }
+    let (peak_rss_kb, threads) = process_status();
+    Ok(EchoSample { peak_rss_kb, threads, ..EchoSample::default() })
+}
+
+/// Tells the connecting process where to connect.
+fn announce(addr: SocketAddr) -> io::Result<()> {
+    use std::io::Write;
+    let mut stdout = io::stdout().lock();
+    writeln!(stdout, "listening={addr}")?;
+    stdout.flush()
 }

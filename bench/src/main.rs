@@ -122,6 +122,9 @@ fn main() -> ExitCode {
     if let Some("echo") = args.first().map(String::as_str) {
         return run_echo(&args[1..]);
     }
+    if let Some("idle") = args.first().map(String::as_str) {
+        return run_idle(&args[1..]);
+    }
     let (sizes, out) = match parse(&args) {
         Ok(Some(parsed)) => parsed,
         Ok(None) => {
@@ -224,6 +227,58 @@ fn run_echo(args: &[String]) -> ExitCode {
     }
 }
 
+/// `bench idle RUNTIME CONNECTIONS`: serves that many idle connections,
+/// made by the process that started it, and prints its peak memory.
+fn run_idle(args: &[String]) -> ExitCode {
+    let (Some(runtime), Some(Ok(connections))) =
+        (args.first().and_then(|name| echo::Runtime::parse(name)), args.get(1).map(|n| n.parse()))
+    else {
+        eprintln!("usage: bench idle RUNTIME CONNECTIONS");
+        return ExitCode::from(2);
+    };
+    match echo::idle(runtime, connections) {
+        Ok(sample) => {
+            println!("{}", sample.to_line());
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("bench idle {}: {error}", runtime.name());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Starts `bench idle` on `runtime` in a process of its own, makes its
+/// `connections` connections from here, and reads its peak memory.
+fn idle_once(runtime: echo::Runtime, connections: usize) -> Result<echo::EchoSample, String> {
+    use std::io::BufRead;
+    let failed = |error: io::Error| format!("idle connections on {}: {error}", runtime.name());
+    echo::raise_file_limit(connections).map_err(failed)?;
+    let me = env::current_exe().map_err(failed)?;
+    let mut child = Command::new(me)
+        .args(["idle", runtime.name(), &connections.to_string()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(failed)?;
+    let mut lines = io::BufReader::new(child.stdout.take().expect("piped")).lines();
+    let first = lines.next().transpose().map_err(failed)?.unwrap_or_default();
+    let addr: std::net::SocketAddr = first
+        .strip_prefix("listening=")
+        .and_then(|addr| addr.parse().ok())
+        .ok_or_else(|| format!("idle connections on {}: the server said {first:?}", runtime.name()))?;
+    let mut clients = Vec::with_capacity(connections);
+    for _ in 0..connections {
+        clients.push(std::net::TcpStream::connect(addr).map_err(failed)?);
+    }
+    let line = lines.next().transpose().map_err(failed)?.unwrap_or_default();
+    let status = child.wait().map_err(failed)?;
+    drop(clients);
+    if !status.success() {
+        return Err(format!("idle connections on {}: the server failed ({status})", runtime.name()));
+    }
+    echo::EchoSample::from_line(line.trim())
+}
+
 /// Runs an echo in a process of its own and reads what it measured.
 fn echo_once(runtime: echo::Runtime, connections: usize, round_trips: usize) -> Result<echo::EchoSample, String> {
     let me = env::current_exe().map_err(|error| format!("cannot find the bench binary: {error}"))?;
@@ -274,7 +329,7 @@ fn bench(sizes: &Sizes, out: &Path) -> Result<(), String> {
         }
     }
     for runtime in echo::Runtime::ALL {
-        results.idle.push((runtime, echo_once(runtime, sizes.idle, 0)?));
+        results.idle.push((runtime, idle_once(runtime, sizes.idle)?));
     }
 
     let text = results.text();

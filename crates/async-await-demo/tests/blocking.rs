@@ -2,32 +2,17 @@
 //! its own future only.
 
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::{Mutex, mpsc};
+use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use async_await_demo::blocking::{WORKERS, spawn_blocking};
-
-fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
-    match payload.downcast::<String>() {
-        Ok(message) => *message,
-        Err(payload) => payload.downcast::<&str>().map(|message| message.to_string()).unwrap_or_default(),
-    }
-}
+use lab::patience::{panic_message, within_patience};
 
 /// The tests here take turns: both use the one pool, and a worker busy
 /// with another test's job (printing a panic's backtrace can take a while
 /// on a loaded machine) would leave fewer workers for the timed test.
 static SERIAL: Mutex<()> = Mutex::new(());
-
-/// Runs `f` on a thread of its own and gives its result, or fails the test
-/// if it takes over a minute: a pool that lost its threads hangs, and a
-/// hang must not be the way a test fails.
-fn within_a_minute<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (sender, receiver) = mpsc::channel();
-    thread::spawn(move || sender.send(f()));
-    receiver.recv_timeout(Duration::from_secs(60)).expect("still waiting after a minute: a job was lost")
-}
 
 #[test]
 fn as_many_jobs_as_workers_run_side_by_side() {
@@ -50,7 +35,7 @@ fn a_panicking_job_fails_its_own_future_with_its_own_panic_and_the_pool_goes_on(
     // More panics than workers: a pool that lost a thread to each would be
     // empty by the end, and the last jobs would never run.
     for round in 0..2 * WORKERS {
-        let outcome = within_a_minute(move || {
+        let outcome = within_patience(move || {
             panic::catch_unwind(|| {
                 waker_executor::block_on(spawn_blocking("boom", move || -> u32 { panic!("job {round} gave up") }))
             })
@@ -62,9 +47,9 @@ fn a_panicking_job_fails_its_own_future_with_its_own_panic_and_the_pool_goes_on(
     // The others, beside a failing one, still finish.
     let ok = spawn_blocking("ok", || 7);
     let failing = spawn_blocking("boom", || -> i32 { panic!("only me") });
-    let outcome = within_a_minute(|| panic::catch_unwind(AssertUnwindSafe(|| waker_executor::run(vec![failing]))));
+    let outcome = within_patience(|| panic::catch_unwind(AssertUnwindSafe(|| waker_executor::run(vec![failing]))));
     assert!(outcome.is_err());
-    assert_eq!(within_a_minute(|| waker_executor::block_on(ok)), 7);
-    let text = within_a_minute(|| waker_executor::block_on(async_await_demo::read_file("Cargo.toml"))).unwrap();
+    assert_eq!(within_patience(|| waker_executor::block_on(ok)), 7);
+    let text = within_patience(|| waker_executor::block_on(async_await_demo::read_file("Cargo.toml"))).unwrap();
     assert!(text.contains("async-await-demo"), "read_file works after panicking jobs");
 }

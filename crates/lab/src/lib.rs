@@ -12,10 +12,12 @@
 //! - [`probe`]: a future wrapper that counts and traces each poll, with a
 //!   fresh waker wrapper per poll that counts and traces each wake;
 //! - [`demo`]: what every stage's demo shares: the [`demo::Summary`] it
-//!   returns, the transcript helpers its tests snapshot, and `main`.
+//!   returns, the transcript helpers its tests snapshot, and `main`;
+//! - [`patience`]: for tests whose failure could be a hang.
 #![forbid(unsafe_code)]
 
 pub mod demo;
 pub mod measure;
+pub mod patience;
 pub mod probe;
 pub mod trace;

@@ -70,7 +70,7 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
     let main_waker = runtime.task_waker(MAIN);
     let mut ready: Vec<Waker> = Vec::new();
     loop {
-        // exercise: poll every woken task once (the main future first); when none is woken, wait in the reactor
+        // exercise: poll every woken task once, in the order they were woken; when none is woken, wait in the reactor
         let woken = mem::take(&mut *runtime.shared.woken.lock().unwrap());
         for task in woken {
             if task == MAIN {

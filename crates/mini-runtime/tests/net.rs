@@ -2,31 +2,15 @@
 //! connection fails giving the `io::Error` std would give, never a panic or
 //! a hang. Every loop here is bounded.
 
+use lab::patience::within_patience;
 use std::future::{Future, poll_fn};
 use std::io::ErrorKind;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::panic;
-use std::sync::mpsc;
 use std::task::Poll;
-use std::thread;
 use std::time::Duration;
 
 use mini_runtime::net::{TcpListener, TcpStream};
 use mini_runtime::{block_on, io_registrations, spawn};
-
-const PATIENCE: Duration = Duration::from_secs(30);
-
-/// Runs `f` (which calls `block_on`) on a thread of its own, failing the
-/// test instead of hanging it.
-fn within_patience<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (done, result) = mpsc::channel();
-    let worker = thread::spawn(move || done.send(f()).unwrap());
-    match result.recv_timeout(PATIENCE) {
-        Ok(value) => value,
-        Err(mpsc::RecvTimeoutError::Disconnected) => panic::resume_unwind(worker.join().unwrap_err()),
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("hung: no result after {PATIENCE:?}"),
-    }
-}
 
 fn loopback() -> SocketAddr {
     SocketAddr::from((Ipv4Addr::LOCALHOST, 0))

@@ -1,6 +1,7 @@
 //! The runtime: tasks, their handles, timers, wakes from other threads,
 //! and stage 4's guarantees (one poll per batch of wakes, stuck tasks named).
 
+use lab::patience::{panic_message, within_patience};
 use std::future::{Future, poll_fn};
 use std::panic;
 use std::process::Command;
@@ -10,26 +11,6 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use mini_runtime::{block_on, spawn, time::sleep};
-
-/// A run that would hang fails after this long instead.
-const PATIENCE: Duration = Duration::from_secs(30);
-
-fn within_patience<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (done, result) = mpsc::channel();
-    let worker = thread::spawn(move || done.send(f()).unwrap());
-    match result.recv_timeout(PATIENCE) {
-        Ok(value) => value,
-        Err(mpsc::RecvTimeoutError::Disconnected) => panic::resume_unwind(worker.join().unwrap_err()),
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("hung: no result after {PATIENCE:?}"),
-    }
-}
-
-fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
-    match payload.downcast::<String>() {
-        Ok(message) => *message,
-        Err(payload) => payload.downcast::<&str>().map(|message| message.to_string()).unwrap_or_default(),
-    }
-}
 
 #[test]
 fn spawned_tasks_run_and_their_handles_give_their_outputs() {

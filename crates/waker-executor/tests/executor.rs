@@ -2,6 +2,7 @@
 //! wake, one poll for many wakes, wakes from any thread, no lost wake-up,
 //! no hang on a task nothing can wake, and panics that reach the caller.
 
+use lab::patience::{PATIENCE, panic_message, within_patience};
 use std::future::{self, Future};
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
@@ -19,28 +20,6 @@ use waker_executor::{EventKind, Executor, Report, Wakers};
 
 /// Every test runs on both: the `Wake` trait's wakers and the hand-built vtable's.
 const EXECUTORS: [Executor; 2] = [Executor::new().wakers(Wakers::Wake), Executor::new().wakers(Wakers::RawVtable)];
-
-/// A run that would hang fails after this long instead.
-const PATIENCE: Duration = Duration::from_secs(30);
-
-/// Runs `f` on a thread of its own, failing if it takes longer than
-/// `PATIENCE`; a panic in `f` goes on to the caller.
-fn within_patience<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (done, result) = mpsc::channel();
-    let worker = thread::spawn(move || done.send(f()).unwrap());
-    match result.recv_timeout(PATIENCE) {
-        Ok(value) => value,
-        Err(mpsc::RecvTimeoutError::Disconnected) => panic::resume_unwind(worker.join().unwrap_err()),
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("hung: no result after {PATIENCE:?}"),
-    }
-}
-
-fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
-    match payload.downcast::<String>() {
-        Ok(message) => *message,
-        Err(payload) => payload.downcast::<&str>().map(|message| message.to_string()).unwrap_or_default(),
-    }
-}
 
 /// A socket as a std future (stage 5 makes this `FutSocket`).
 fn socket(delay: Duration, value: i32) -> impl Future<Output = i32> {
