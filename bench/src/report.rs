@@ -1,10 +1,10 @@
 //! What the bench measured, as tables for the terminal and the book, a
 //! chart, and the goals met or missed.
 
-use std::fmt::Write as _;
 use std::time::Duration;
 
 use lab::measure::{Percent, Thousands};
+use lab::svg::{Anchor, Svg};
 
 use crate::Sizes;
 use crate::cases::{Case, Sample};
@@ -354,60 +354,32 @@ impl Results {
         };
         let y = |ms: f64| height - bottom - ms / highest * (height - top - bottom);
 
-        let mut svg = format!(
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\" font-size=\"12\">\n\
-             <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
-             <text x=\"{left}\" y=\"18\" font-size=\"14\">Time beyond the delay of {} ms, against the number of sockets</text>\n",
-            self.sizes.many_delay.as_millis()
-        );
+        let mut svg = Svg::new(width, height);
+        let title =
+            format!("Time beyond the delay of {} ms, against the number of sockets", self.sizes.many_delay.as_millis());
+        svg.text((left, 18.0), Anchor::Start, 14, &title);
         let (x0, x1, y0, y1) = (left, width - right, height - bottom, top);
-        let _ = writeln!(svg, "<line x1=\"{x0}\" y1=\"{y0}\" x2=\"{x1}\" y2=\"{y0}\" stroke=\"black\"/>");
-        let _ = writeln!(svg, "<line x1=\"{x0}\" y1=\"{y0}\" x2=\"{x0}\" y2=\"{y1}\" stroke=\"black\"/>");
+        svg.line((x0, y0), (x1, y0), "black");
+        svg.line((x0, y0), (x0, y1), "black");
         for &n in &ns {
-            let _ = writeln!(
-                svg,
-                "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
-                x(n),
-                y0 + 18.0,
-                Thousands(n as u64)
-            );
+            svg.text((x(n), y0 + 18.0), Anchor::Middle, 12, &Thousands(n as u64).to_string());
         }
-        let _ = writeln!(
-            svg,
-            "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">sockets (log scale)</text>",
-            (x0 + x1) / 2.0,
-            height - 8.0
-        );
+        svg.text(((x0 + x1) / 2.0, height - 8.0), Anchor::Middle, 12, "sockets (log scale)");
         for step in 0..=4 {
             let ms = highest * f64::from(step) / 4.0;
-            let _ = writeln!(
-                svg,
-                "<text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{ms:.1} ms</text>",
-                x0 - 6.0,
-                y(ms) + 4.0
-            );
+            svg.text((x0 - 6.0, y(ms) + 4.0), Anchor::End, 12, &format!("{ms:.1} ms"));
         }
         for (index, (case, colour)) in executors.iter().zip(colours).enumerate() {
-            let line: Vec<String> = points(*case).iter().map(|&(n, ms)| format!("{:.1},{:.1}", x(n), y(ms))).collect();
-            let _ = writeln!(
-                svg,
-                "<polyline points=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\"/>",
-                line.join(" ")
-            );
-            for &(n, ms) in &points(*case) {
-                let _ = writeln!(svg, "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{colour}\"/>", x(n), y(ms));
+            let line: Vec<(f64, f64)> = points(*case).iter().map(|&(n, ms)| (x(n), y(ms))).collect();
+            svg.polyline(&line, colour);
+            for &point in &line {
+                svg.circle(point, 3.0, colour, colour);
             }
             let legend_y = top + 20.0 + 20.0 * index as f64;
-            let _ = writeln!(
-                svg,
-                "<rect x=\"{}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{colour}\"/>",
-                x1 + 16.0,
-                legend_y - 10.0
-            );
-            let _ = writeln!(svg, "<text x=\"{}\" y=\"{legend_y}\">{}</text>", x1 + 34.0, short_label(*case));
+            svg.rect((x1 + 16.0, legend_y - 10.0), (12.0, 12.0), colour, 1.0);
+            svg.text((x1 + 34.0, legend_y), Anchor::Start, 12, short_label(*case));
         }
-        svg += "</svg>\n";
-        svg
+        svg.finish()
     }
 }
 

@@ -23,8 +23,9 @@ const USAGE: &str = "\
 Usage: cargo xtask docs
 
 Checks that every {{#include}} of the book in docs/ names a file and an
-anchor that exist, then builds the book into target/book with mdbook
-(install it with `cargo install mdbook --locked`).
+anchor that exist, draws each stage's timeline into docs/src/timelines (from
+its demo, run with short delays), then builds the book into target/book with
+mdbook (install it with `cargo install mdbook --locked`).
 ";
 
 pub fn run(args: Vec<String>) -> Result<(), Failure> {
@@ -41,6 +42,8 @@ pub fn run(args: Vec<String>) -> Result<(), Failure> {
     if !broken.is_empty() {
         return Err(Failure::Failed(format!("the book includes what is not there:\n{}", broken.join("\n"))));
     }
+    crate::pictures::write_all().map_err(|error| Failure::Failed(format!("cannot draw the timelines: {error}")))?;
+    println!("Drew the stages' timelines into docs/src/timelines");
     if Command::new("mdbook").arg("--version").output().is_err() {
         return Err(Failure::Failed(
             "mdbook is not installed; install it with `cargo install mdbook --locked`, then run `cargo xtask docs` again"
@@ -318,6 +321,15 @@ impl X {
             listings += includes(&text, &path).len();
         }
         assert!(listings > 20, "only {listings} listings");
+    }
+
+    #[test]
+    fn every_chapter_shows_its_stages_timeline() {
+        for stage in STAGES {
+            let chapter = fs::read_to_string(book().join(chapter_of(stage))).unwrap();
+            let picture = format!("](timelines/{})", crate::pictures::file_name(stage));
+            assert!(chapter.contains(&picture), "{} does not show {picture}", chapter_of(stage));
+        }
     }
 
     #[test]

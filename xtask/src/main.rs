@@ -10,6 +10,7 @@ mod cli;
 mod docs;
 mod fork;
 mod list;
+mod pictures;
 mod stage_tests;
 mod stages;
 mod terminal;

@@ -5,6 +5,8 @@ use std::fmt::Write as _;
 
 use lab::demo::Demo;
 
+use crate::pictures::Picture;
+
 use crate::cli::Failure;
 
 /// One stage of the workspace: one crate, one idea.
@@ -22,6 +24,8 @@ pub struct Stage {
     /// The flaw that remains, which the next stage fixes.
     pub flaw: &'static str,
     pub demo: Demo,
+    /// What the book's timeline of its main run shows.
+    pub picture: Picture,
 }
 
 /// Every stage, in order.
@@ -34,6 +38,7 @@ pub const STAGES: &[Stage] = &[
         watch: "reading two sockets together takes one delay instead of two, yet the CPU is busy the whole wait",
         flaw: "each new combination of sockets needs a new hand-written function, and every wait burns a core",
         demo: socket_sim::demo::run,
+        picture: Picture::Busy(&[("get_num_sync(), twice", 2.0), ("the hardcoded pair", 1.0)]),
     },
     Stage {
         number: 2,
@@ -43,6 +48,7 @@ pub const STAGES: &[Stage] = &[
         watch: "poll answers Pending until the socket is ready; a bare wake fn() cannot say which future it is about",
         flaw: "polling futures one by one, by hand, does not scale: something must run many of them at once",
         demo: simple_future::demo::run,
+        picture: Picture::Busy(&[("polled by hand", 1.0)]),
     },
     Stage {
         number: 3,
@@ -52,6 +58,7 @@ pub const STAGES: &[Stage] = &[
         watch: "1, 2 or 10 sockets all take one delay, while the polls run into the millions and a core stays busy",
         flaw: "the loop never sleeps: it polls futures that cannot be ready yet and burns a core while it waits",
         demo: busy_executor::demo::run,
+        picture: Picture::Trace(&[&[1.0], &[0.5]]),
     },
     Stage {
         number: 4,
@@ -61,6 +68,7 @@ pub const STAGES: &[Stage] = &[
         watch: "two polls per wait instead of millions, the CPU near 0 % while it waits, and a task that can never be woken named instead of a hang",
         flaw: "the waits here are stand-ins made ready by another thread; the socket still has no Future of its own that any executor can run",
         demo: waker_executor::demo::run,
+        picture: Picture::Trace(&[&[1.0], &[2.0]]),
     },
     Stage {
         number: 5,
@@ -70,6 +78,7 @@ pub const STAGES: &[Stage] = &[
         watch: "the same sockets give the same numbers with two polls each, on this workspace's executor and on futures'",
         flaw: "writing poll by hand for every sequence of waits (open, then read) gets complicated fast",
         demo: futsocket::demo::run,
+        picture: Picture::Trace(&[&[1.0], &[1.0]]),
     },
     Stage {
         number: 6,
@@ -79,6 +88,7 @@ pub const STAGES: &[Stage] = &[
         watch: "two awaits in turn take two delays, join takes one; read_file and the hand-written ReadFile stop at the same await points",
         flaw: "the sockets are still simulated; real ones need a reactor that asks the operating system which are ready",
         demo: async_await_demo::demo::run,
+        picture: Picture::Trace(&[&[1.0, 2.0], &[0.5, 1.0]]),
     },
     Stage {
         number: 7,
@@ -88,6 +98,7 @@ pub const STAGES: &[Stage] = &[
         watch: "two real sockets read together in one delay with a few polls, and a thousand connections served at once, all on one thread that sleeps in the reactor",
         flaw: "production runtimes add several threads with work stealing, fairness budgets, timer wheels and io_uring",
         demo: mini_runtime::demo::run,
+        picture: Picture::Trace(&[&[1.0], &[2.0]]),
     },
 ];
 

@@ -184,7 +184,7 @@ fn scratch() -> PathBuf {
 /// content is unchanged are left alone, so cargo can reuse its build.
 fn workspace_copy() -> PathBuf {
     let (root, copy) = (cli::workspace_root(), scratch().join("workspace"));
-    for entry in ["Cargo.toml", "Cargo.lock", "rustfmt.toml", "crates", "xtask", "exercises"] {
+    for entry in ["Cargo.toml", "Cargo.lock", "rustfmt.toml", "crates", "xtask", "bench", "exercises"] {
         sync(&root.join(entry), &copy.join(entry));
     }
     for fork in fs::read_dir(copy.join("exercises")).unwrap() {
