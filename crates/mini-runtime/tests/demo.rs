@@ -10,9 +10,17 @@ use socket_sim::demo::transcript;
 fn demo_transcript() {
     let delay = Duration::from_millis(100);
     let (transcript, summary) = transcript(mini_runtime::demo::run, delay);
-    insta::with_settings!({ filters => TIME_FILTERS.to_vec() }, {
+    // Where the open-file limit is low (macOS: 256), fewer connections are
+    // served, and the demo says so: the snapshot keeps what is the same everywhere.
+    let mut filters = TIME_FILTERS.to_vec();
+    filters.push((r"(?m)^  \(the open-file limit stopped it at \d+ connections.*\n", ""));
+    filters.push((r"\b\d+ of \d+ echoes came back whole", "all echoes came back whole"));
+    insta::with_settings!({ filters => filters }, {
         insta::assert_snapshot!(transcript);
     });
+    let echoes = transcript.lines().find(|line| line.contains(" echoes came back whole")).unwrap();
+    let counts: Vec<&str> = echoes.split_whitespace().take(3).collect();
+    assert_eq!(counts[0], counts[2], "some echoes were lost: {echoes}");
 
     // Two real sockets read with join: the later answers two delays in.
     assert_eq!((summary.futures, summary.polls), (Some(2), Some(5)));

@@ -145,7 +145,7 @@ fn a_peer_that_resets_gives_connection_reset_and_writing_to_it_fails() {
     });
     assert_eq!(read, Err(ErrorKind::ConnectionReset));
     assert!(
-        matches!(write, Err(ErrorKind::BrokenPipe | ErrorKind::ConnectionReset)),
+        matches!(write, Err(ErrorKind::BrokenPipe | ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted)),
         "writing to a reset connection: {write:?}"
     );
 }
