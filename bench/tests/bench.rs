@@ -34,8 +34,14 @@ fn a_tiny_run_reports_every_section_and_two_polls_per_socket() {
         "{goals}"
     );
     assert!(goals.contains("met     waker-executor polls exactly 2 per socket"), "{goals}");
-    assert!(goals.contains("met     stage 7 runs the echo on 1 thread at 10 connections"), "{goals}");
-    assert!(goals.contains("met     threads: the caller and the one timer thread"), "{goals}");
+    if std::path::Path::new("/proc/self/status").exists() {
+        assert!(goals.contains("met     stage 7 runs the echo on 1 thread at 10 connections"), "{goals}");
+    }
+    // Thread counts and peak memory come from /proc (zeros elsewhere).
+    let proc = std::path::Path::new("/proc/self/status").exists();
+    if proc {
+        assert!(goals.contains("met     threads: the caller and the one timer thread"), "{goals}");
+    }
 
     // Section 3: every executor, two polls per socket, two threads.
     let scale = report.split("\n3. ").nth(1).unwrap().split("\n4. ").next().unwrap();
@@ -44,13 +50,18 @@ fn a_tiny_run_reports_every_section_and_two_polls_per_socket() {
     for row in rows {
         let cells: Vec<&str> = row.split("  ").map(str::trim).filter(|cell| !cell.is_empty()).collect();
         assert_eq!(cells.last(), Some(&"2"), "polls per future: {row}");
-        assert_eq!(cells[cells.len() - 2], "2", "threads: {row}");
+        if proc {
+            assert_eq!(cells[cells.len() - 2], "2", "threads: {row}");
+        }
     }
     // Section 5: both runtimes, on the echo and idle; one thread each.
     let echo = report.split("\n5. ").nth(1).unwrap().split("\nGoals\n").next().unwrap();
     for runtime in ["mini-runtime", "tokio", "mini-runtime, idle", "tokio, idle"] {
         let row = echo.lines().find(|line| line.trim_start().starts_with(&format!("{runtime} "))).unwrap_or_default();
-        assert!(row.trim_end().ends_with(" 1"), "{runtime}: {row:?} in\n{echo}");
+        assert!(!row.is_empty(), "no row for {runtime} in\n{echo}");
+        if proc {
+            assert!(row.trim_end().ends_with(" 1"), "{runtime}: one thread, but {row:?}");
+        }
     }
     // Section 2: the waker executor and LocalPool poll twice; the busy one, many times.
     let polls = report.split("\n2. ").nth(1).unwrap().split("\n3. ").next().unwrap();

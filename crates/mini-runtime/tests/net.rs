@@ -29,8 +29,10 @@ async fn read_full(stream: &mut TcpStream, buf: &mut [u8]) -> std::io::Result<us
 }
 
 #[test]
-fn an_echo_server_serves_a_hundred_connections_at_once_on_one_thread() {
-    const CONNECTIONS: usize = 100;
+fn an_echo_server_serves_fifty_connections_at_once_on_one_thread() {
+    // Two descriptors each: well under macOS's default limit of 256, with
+    // the other tests of this binary running beside it.
+    const CONNECTIONS: usize = 50;
     let echoed = within_patience(|| {
         block_on(async {
             let listener = TcpListener::bind(loopback()).unwrap();
