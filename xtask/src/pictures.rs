@@ -198,9 +198,14 @@ fn timeline(title: &str, tasks: usize, marks: &[Mark]) -> String {
     let end = marks.iter().map(|mark| mark.at).fold(1.0, f64::max) + 0.5;
     let labels: Vec<String> = (0..tasks).map(|task| format!("task {task}")).collect();
     let (mut svg, legend_y) = frame(title, &labels, end);
+    // Lane by lane: the order of a task's own events is the program's, but
+    // how two tasks' events interleave at one moment is the scheduler's and
+    // may change from run to run (a stable sort keeps each lane's order).
+    let mut marks = marks.to_vec();
+    marks.sort_by_key(|mark| mark.task);
     // Marks of one task at one time stand side by side, in the trace's order.
     let mut placed: Vec<(usize, f64, usize)> = Vec::new();
-    for mark in marks {
+    for mark in &marks {
         let lane_y = lane_y(mark.task);
         if mark.kind == MarkKind::Busy {
             draw_mark(&mut svg, MarkKind::Busy, x(mark.at, end), lane_y, x(0.0, end));
