@@ -25,7 +25,11 @@
 
 pub mod demo;
 pub mod net;
+// A loom build parks instead of waiting in mio (`sync.rs`): the rest of the
+// reactor is then unused.
+#[cfg_attr(loom, allow(dead_code))]
 mod reactor;
+mod sync;
 pub mod time;
 
 use std::any::Any;
@@ -35,13 +39,14 @@ use std::mem;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::{Pin, pin};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, Wake, Waker};
-use std::thread::{self, ThreadId};
+use std::thread;
 
 use reactor::Reactor;
 pub use reactor::io_registrations;
+use sync::{AtomicBool, Mutex, Rouser, ThreadId};
 
 // ANCHOR: block_on
 /// Runs `future` and every task it spawns on this thread, until `future` is
@@ -65,7 +70,8 @@ pub use reactor::io_registrations;
 /// assert_eq!(answer, 42);
 /// ```
 pub fn block_on<F: Future>(future: F) -> F::Output {
-    let runtime = Runtime::enter();
+    let entered = Runtime::enter();
+    let runtime = &entered.0;
     let mut main = pin!(future);
     let main_waker = runtime.task_waker(MAIN);
     let mut ready: Vec<Waker> = Vec::new();
@@ -183,10 +189,8 @@ impl<F: Future> Future for Spawned<F> {
 
 /// A panic's message, where it has one.
 fn message(payload: &(dyn Any + Send)) -> &str {
-    match payload.downcast_ref::<&str>() {
-        Some(message) => message,
-        None => payload.downcast_ref::<String>().map_or("no message", String::as_str),
-    }
+    let text = payload.downcast_ref::<&str>().copied();
+    text.or_else(|| payload.downcast_ref::<String>().map(String::as_str)).unwrap_or("no message")
 }
 
 /// The main future's task number; spawned tasks count from 1.
@@ -216,8 +220,9 @@ struct Shared {
     woken: Mutex<Vec<usize>>,
     /// The runtime's thread: a wake from it needs no system call.
     thread: ThreadId,
-    /// Wakes the reactor out of `Poll::poll`, for wakes from other threads.
-    reactor_waker: mio::Waker,
+    /// Wakes the reactor out of `Poll::poll` (a `mio::Waker`), for wakes
+    /// from other threads.
+    reactor_waker: Rouser,
 }
 
 /// The waker of one task, as in stage 4.
@@ -242,9 +247,8 @@ impl Wake for TaskWaker {
         self.shared.woken.lock().unwrap().push(self.task);
         // From our own thread the runtime is not asleep: it will look at
         // `woken` before it waits again. Only another thread must wake it.
-        if thread::current().id() != self.shared.thread {
-            // An error here means the reactor is gone: the run is over.
-            let _ = self.shared.reactor_waker.wake();
+        if sync::current().id() != self.shared.thread {
+            sync::rouse(&self.shared.reactor_waker);
         }
     }
 }
@@ -267,20 +271,15 @@ impl Drop for Entered {
     }
 }
 
-impl std::ops::Deref for Entered {
-    type Target = Runtime;
-
-    fn deref(&self) -> &Runtime {
-        &self.0
-    }
-}
-
 impl Runtime {
     fn enter() -> Entered {
         assert!(Runtime::current().is_none(), "mini_runtime::block_on called inside block_on");
         let reactor = Reactor::new().unwrap_or_else(|error| panic!("cannot start the reactor: {error}"));
+        #[cfg(not(loom))]
         let reactor_waker = reactor.waker().unwrap_or_else(|error| panic!("cannot start the reactor: {error}"));
-        let shared = Arc::new(Shared { woken: Mutex::new(vec![MAIN]), thread: thread::current().id(), reactor_waker });
+        #[cfg(loom)]
+        let reactor_waker = sync::current();
+        let shared = Arc::new(Shared { woken: Mutex::new(vec![MAIN]), thread: sync::current().id(), reactor_waker });
         let tasks = RefCell::new(vec![None]);
         let runtime = Rc::new(Runtime { reactor: RefCell::new(reactor), tasks, polling: Default::default(), shared });
         CURRENT.with(|current| *current.borrow_mut() = Some(Rc::clone(&runtime)));

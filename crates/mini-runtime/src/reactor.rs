@@ -68,6 +68,7 @@ impl Reactor {
     }
 
     // ANCHOR: turn
+    #[cfg(not(loom))]
     /// Waits for events (at most until the earliest timer), then hands over,
     /// in `ready`, the wakers of every task whose socket event or timer came.
     /// The caller wakes them, once it no longer borrows the reactor.
