@@ -166,7 +166,7 @@ fn story(events: &[Event], task: usize, delay: Duration) -> String {
 // here is part of the executor; it only watches it.
 // ---------------------------------------------------------------------------
 
-/// [`run`], also counting polls and wakes and measuring wall and CPU time.
+/// [`run`](crate::run), also counting polls and wakes and measuring wall and CPU time.
 ///
 /// # Examples
 ///
@@ -199,7 +199,7 @@ pub fn run_traced<F: Future>(futures: Vec<F>) -> (Vec<F::Output>, RunStats, Vec<
 }
 
 /// An observed run: which wakers it hands out, and whether it traces.
-/// Its runs count polls and wakes through probes; [`run`] counts nothing.
+/// Its runs count polls and wakes through probes; [`run`](crate::run) counts nothing.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Executor {
     wakers: Wakers,
@@ -233,21 +233,21 @@ impl Executor {
         Executor { trace: true, ..self }
     }
 
-    /// [`run`] with this set-up.
+    /// [`run`](crate::run) with this set-up.
     ///
     /// # Panics
     ///
-    /// As [`run`].
+    /// As [`run`](crate::run).
     pub fn run<F: Future>(self, futures: Vec<F>) -> Report<F::Output> {
         self.try_run(futures).unwrap_or_else(|stuck| panic!("{stuck}"))
     }
 
-    /// [`block_on`] as a run of one task with this set-up.
+    /// [`block_on`](crate::block_on) as a run of one task with this set-up.
     pub fn block_on<F: Future>(self, future: F) -> F::Output {
         self.run(vec![future]).outputs.pop().expect("one future, one output")
     }
 
-    /// [`run`] with this set-up, but a task that can never be woken is an
+    /// [`run`](crate::run) with this set-up, but a task that can never be woken is an
     /// error, not a panic. The futures are all dropped when it returns.
     ///
     /// # Examples

@@ -8,12 +8,12 @@
 //! [`Waker`](std::task::Waker), a handle that knows its task and can be woken from any thread.
 //!
 //! - [`block_on`] is the smallest executor that sleeps: one future, a waker
-//!   that unparks this thread, and a loop of poll, then park until woken.
-//! - [`run`] is the article's `run2` for many futures: each task has a waker
-//!   of its own (`waker.rs`) that puts the task in an inbox and unparks the
-//!   executor; the executor polls only what the inbox holds, once per batch
-//!   of wakes, and parks when it is empty. Ten sockets cost twenty polls
-//!   instead of millions, and the CPU share of the wait falls to nearly 0 %.
+//!   that signals the condition variable this thread sleeps on, and a loop
+//!   of poll, then sleep until woken.
+//! - [`run`] is the article's `run2` for many futures: each task's waker
+//!   (`waker.rs`) puts the task in an inbox and unparks the executor, which
+//!   polls only what the inbox holds, once per batch of wakes, and parks
+//!   when it is empty: twenty polls for ten sockets, and a CPU at rest.
 //!
 //! Two mistakes that teaching executors often make are ruled out, and
 //! model-checked with loom (`tests/loom.rs`): a lost wake-up (a task's
@@ -23,11 +23,11 @@
 //! [`Stuck`], instead of sleeping forever).
 //!
 //! The wakers are built with the safe [`std::task::Wake`] trait;
-//! [`raw_waker`] builds the same by hand from a `RawWakerVTable`, and
-//! [`Executor`] runs with either. Counting polls and wakes is done from
-//! outside, by the `lab` crate's probes ([`run_with_stats`]). Left out, as
-//! in the article: spawning while running, several threads, timers or I/O of
-//! its own. Stage 5 (futsocket) writes the socket's `Future` by hand.
+//! [`raw_waker`] builds the same from a `RawWakerVTable`. Polls and wakes
+//! are counted from outside, by the `lab` crate's probes ([`Executor`],
+//! [`run_with_stats`]). Left out, as in the article: spawning while running,
+//! several threads, timers or I/O of its own. Stage 5 writes the socket's
+//! `Future`.
 #![deny(unsafe_code)]
 
 pub mod demo;
