@@ -154,8 +154,9 @@ fn runs_on_this_workspaces_executor_and_on_futures_with_two_polls_per_socket() {
 #[test]
 fn ten_thousand_fut_sockets_run_with_two_polls_each_and_never_look_stuck() {
     const N: usize = 10_000;
-    // Long enough that none is ready at its first poll, even under valgrind.
-    let delay = Duration::from_millis(500);
+    // Long enough that none is ready at its first poll, even under valgrind,
+    // where building and spawning 10,000 of them can take over half a second.
+    let delay = Duration::from_secs(3);
     let (outputs, stats) = waker_executor::run_with_stats((0..N as i32).map(|i| fut_socket(delay, i)).collect());
     assert_eq!(outputs, (0..N as i32).collect::<Vec<_>>());
     assert_eq!(stats.polls, 2 * N as u64);
