@@ -95,7 +95,7 @@ pub const STAGES: &[Stage] = &[
         krate: "mini-runtime",
         idea: "the same ideas on real TCP sockets: a mio reactor, timers and spawned tasks",
         section: "How is it used in production",
-        watch: "two real sockets read together in one delay with a few polls, and a thousand connections served at once, all on one thread that sleeps in the reactor",
+        watch: "two real sockets read together with join, answered after one and two delays, in five polls; then a thousand connections served at once; all on one thread that sleeps in the reactor",
         flaw: "production runtimes add several threads with work stealing, fairness budgets, timer wheels and io_uring",
         demo: mini_runtime::demo::run,
         picture: Picture::Trace(&[&[1.0], &[2.0]]),
