@@ -86,8 +86,13 @@ pub fn get_2_num_async_hardcode_with(first: SocketBuilder, second: SocketBuilder
 /// use std::time::{Duration, Instant};
 /// use socket_sim::MySocket;
 ///
+/// // Not readable before its delay has passed...
+/// let later = MySocket::builder().delay(Duration::from_secs(3600)).build();
+/// assert!(!later.has_data_to_read());
+/// assert_eq!(later.try_read_data(), None);
+///
+/// // ...and readable soon after it.
 /// let socket = MySocket::builder().delay(Duration::from_millis(10)).value(7).build();
-/// assert!(!socket.has_data_to_read());
 /// let start = Instant::now();
 /// // The busy wait of the article, with a way out if the timer never fires.
 /// while !socket.has_data_to_read() {

@@ -18,11 +18,13 @@ const SLACK: Duration = Duration::from_millis(500);
 /// How many timer threads this process has: the threads that call the
 /// wakers of 8 fresh sockets (a thread per socket would make 8 of them),
 /// each of which must be named `socket-timer`; and, where `/proc` lists a
-/// process's threads (Linux), every thread of that name.
+/// process's threads (Linux), every thread of that name. A socket that a
+/// loaded machine let become readable before its registration is woken at
+/// once, on this thread: those wakes tell nothing, and are left out.
 fn timer_threads() -> usize {
     let seen = Arc::new(WakingThreads::default());
     let sockets: Vec<MySocket> =
-        (1..=8).map(|ms| MySocket::builder().delay(Duration::from_millis(ms)).value(1).build()).collect();
+        (0..8).map(|ms| MySocket::builder().delay(Duration::from_millis(100 + ms)).value(1).build()).collect();
     for socket in &sockets {
         socket.set_readable_callback(std::task::Waker::from(Arc::clone(&seen)));
     }
@@ -31,7 +33,8 @@ fn timer_threads() -> usize {
         assert!(start.elapsed() < support::PATIENCE, "the 8 sockets were never all woken");
         thread::sleep(Duration::from_millis(1));
     }
-    let wakes = seen.wakes.lock().unwrap();
+    let here = thread::current().id();
+    let wakes: Vec<_> = seen.wakes.lock().unwrap().iter().filter(|(id, _)| *id != here).cloned().collect();
     assert!(wakes.iter().all(|(_, name)| name.as_deref() == Some(TIMER_THREAD_NAME)), "woken by {wakes:?}");
     let ids: std::collections::HashSet<_> = wakes.iter().map(|(id, _)| *id).collect();
     match thread_names() {
