@@ -99,9 +99,12 @@ pub trait SimpleFuture {
 ///
 /// fn nothing() {}
 ///
-/// let socket = MySocket::builder().delay(Duration::from_millis(10)).value(7).build();
-/// let mut future = SocketFuture::from(socket);
-/// assert_eq!(future.poll(nothing), Poll::Pending);
+/// // A socket an hour away: "not yet".
+/// let mut later = SocketFuture::from(MySocket::builder().delay(Duration::from_secs(3600)).build());
+/// assert_eq!(later.poll(nothing), Poll::Pending);
+///
+/// // One 10 ms away, polled until it is ready.
+/// let mut future = SocketFuture::from(MySocket::builder().delay(Duration::from_millis(10)).value(7).build());
 /// let value = loop {
 ///     if let Poll::Ready(value) = future.poll(nothing) {
 ///         break value;
