@@ -86,7 +86,9 @@ impl Case {
         // would be measured as executor overhead.
         let sockets = move || (0..n).map(move |i| MySocket::builder().delay(delay).value(i as i32));
         let ready: Vec<_> = match self {
-            Case::ReadyWaker | Case::ReadyLocalPool | Case::ReadyJoinAll => (0..n).map(|_| future::ready(())).collect(),
+            Case::ReadyWaker | Case::ReadyLocalPool | Case::ReadyJoinAll => {
+                (0..n).map(|_| future::ready(())).collect()
+            }
             _ => Vec::new(),
         };
         let stopwatch = Stopwatch::start();
@@ -107,36 +109,53 @@ impl Case {
                 None
             }
             Case::Hardcoded => {
-                let [first, second]: [SocketBuilder; 2] = sockets().collect::<Vec<_>>().try_into().expect("n is 2");
+                let [first, second]: [SocketBuilder; 2] =
+                    sockets().collect::<Vec<_>>().try_into().expect("n is 2");
                 get_2_num_async_hardcode_with(first, second);
                 None
             }
             Case::Busy => {
-                let futures = sockets().map(|socket| SocketFuture::from(socket.build())).collect();
+                let futures = sockets()
+                    .map(|socket| SocketFuture::from(socket.build()))
+                    .collect();
                 Some(busy_executor::run_with_stats(futures).1.polls)
             }
             // Plain `run`, counted the way the other executors are: probes
             // (`run_with_stats`) allocate a waker per poll, which is the
             // lab's cost, not the executor's.
             Case::Waker => {
-                waker_executor::run(futsockets().into_iter().map(|socket| counter.count(socket)).collect());
+                waker_executor::run(
+                    futsockets()
+                        .into_iter()
+                        .map(|socket| counter.count(socket))
+                        .collect(),
+                );
                 Some(counter.polls())
             }
             Case::Async => {
-                waker_executor::run(sockets().map(|socket| counter.count(Box::pin(get_num_with(socket)))).collect());
+                waker_executor::run(
+                    sockets()
+                        .map(|socket| counter.count(Box::pin(get_num_with(socket))))
+                        .collect(),
+                );
                 Some(counter.polls())
             }
             Case::LocalPool => {
                 let mut pool = LocalPool::new();
                 let spawner = pool.spawner();
                 for socket in futsockets() {
-                    spawner.spawn_local(counter.count(socket).map(drop)).expect("spawned");
+                    spawner
+                        .spawn_local(counter.count(socket).map(drop))
+                        .expect("spawned");
                 }
                 pool.run();
                 Some(counter.polls())
             }
             Case::JoinAll => {
-                let futures: Vec<_> = futsockets().into_iter().map(|socket| counter.count(socket)).collect();
+                let futures: Vec<_> = futsockets()
+                    .into_iter()
+                    .map(|socket| counter.count(socket))
+                    .collect();
                 futures_executor::block_on(join_all(futures));
                 Some(counter.polls())
             }
@@ -147,7 +166,9 @@ impl Case {
             Case::ReadyLocalPool => {
                 let mut pool = LocalPool::new();
                 let spawner = pool.spawner();
-                ready.into_iter().for_each(|future| spawner.spawn_local(future).expect("spawned"));
+                ready
+                    .into_iter()
+                    .for_each(|future| spawner.spawn_local(future).expect("spawned"));
                 pool.run();
                 Some(n as u64)
             }
@@ -158,7 +179,14 @@ impl Case {
         };
         let took = stopwatch.elapsed();
         let (peak_rss_kb, threads) = process_status();
-        Sample { wall: took.wall, built: built.get(), cpu: took.cpu, polls, peak_rss_kb, threads }
+        Sample {
+            wall: took.wall,
+            built: built.get(),
+            cpu: took.cpu,
+            polls,
+            peak_rss_kb,
+            threads,
+        }
     }
 }
 
@@ -186,7 +214,13 @@ pub fn process_status() -> (u64, u64) {
     let field = |name: &str| {
         status
             .lines()
-            .find_map(|line| line.strip_prefix(name)?.trim().trim_end_matches(" kB").parse().ok())
+            .find_map(|line| {
+                line.strip_prefix(name)?
+                    .trim()
+                    .trim_end_matches(" kB")
+                    .parse()
+                    .ok()
+            })
             .unwrap_or(0)
     };
     (field("VmHWM:"), field("Threads:"))
@@ -214,8 +248,14 @@ impl std::str::FromStr for Sample {
     fn from_str(line: &str) -> Result<Sample, String> {
         let mut sample = Sample::default();
         for pair in line.split_whitespace() {
-            let (key, value) = pair.split_once('=').ok_or_else(|| format!("not key=value: {pair:?}"))?;
-            let number = || value.parse::<u64>().map_err(|_| format!("{key}: not a number: {value:?}"));
+            let (key, value) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("not key=value: {pair:?}"))?;
+            let number = || {
+                value
+                    .parse::<u64>()
+                    .map_err(|_| format!("{key}: not a number: {value:?}"))
+            };
             match key {
                 "wall_ns" => sample.wall = Duration::from_nanos(number()?),
                 "built_ns" => sample.built = Duration::from_nanos(number()?),

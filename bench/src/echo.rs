@@ -40,7 +40,9 @@ impl Runtime {
     }
 
     pub fn parse(name: &str) -> Option<Runtime> {
-        Runtime::ALL.into_iter().find(|runtime| runtime.name() == name)
+        Runtime::ALL
+            .into_iter()
+            .find(|runtime| runtime.name() == name)
     }
 }
 
@@ -80,8 +82,12 @@ impl EchoSample {
     pub fn from_line(line: &str) -> Result<EchoSample, String> {
         let mut sample = EchoSample::default();
         for pair in line.split_whitespace() {
-            let (key, value) = pair.split_once('=').ok_or_else(|| format!("not key=value: {pair:?}"))?;
-            let value: u64 = value.parse().map_err(|_| format!("{key}: not a number: {value:?}"))?;
+            let (key, value) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("not key=value: {pair:?}"))?;
+            let value: u64 = value
+                .parse()
+                .map_err(|_| format!("{key}: not a number: {value:?}"))?;
             match key {
                 "wall_ns" => sample.wall = Duration::from_nanos(value),
                 "cpu_ns" => sample.cpu = Duration::from_nanos(value),
@@ -114,13 +120,22 @@ pub fn run(runtime: Runtime, connections: usize, round_trips: usize) -> io::Resu
     let (wall, cpu) = match runtime {
         Runtime::Mini => mini_runtime::block_on(mini(connections, round_trips))?,
         Runtime::Tokio => {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_io().enable_time().build()?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_io()
+                .enable_time()
+                .build()?;
             runtime.block_on(tokio_echo(connections, round_trips))?
         }
     };
     let (peak_rss_kb, threads) = process_status();
     let round_trips = (connections * round_trips) as u64;
-    Ok(EchoSample { wall, cpu, round_trips, peak_rss_kb, threads })
+    Ok(EchoSample {
+        wall,
+        cpu,
+        round_trips,
+        peak_rss_kb,
+        threads,
+    })
 }
 
 fn loopback() -> SocketAddr {
@@ -266,13 +281,18 @@ pub fn idle(runtime: Runtime, connections: usize) -> io::Result<EchoSample> {
             let mut waiting = Vec::with_capacity(connections);
             while waiting.len() < connections {
                 let (mut stream, _) = listener.accept().await?;
-                waiting.push(spawn(async move { stream.read(&mut [0; MESSAGE]).await.map(drop) }));
+                waiting.push(spawn(async move {
+                    stream.read(&mut [0; MESSAGE]).await.map(drop)
+                }));
             }
             sleep(Duration::from_millis(20)).await;
             io::Result::Ok(())
         })?,
         Runtime::Tokio => {
-            let tokio = tokio::runtime::Builder::new_current_thread().enable_io().enable_time().build()?;
+            let tokio = tokio::runtime::Builder::new_current_thread()
+                .enable_io()
+                .enable_time()
+                .build()?;
             tokio.block_on(async {
                 use tokio::io::AsyncReadExt;
                 let socket = tokio::net::TcpSocket::new_v4()?;
@@ -282,7 +302,9 @@ pub fn idle(runtime: Runtime, connections: usize) -> io::Result<EchoSample> {
                 let mut waiting = Vec::with_capacity(connections);
                 while waiting.len() < connections {
                     let (mut stream, _) = listener.accept().await?;
-                    waiting.push(tokio::spawn(async move { stream.read(&mut [0; MESSAGE]).await.map(drop) }));
+                    waiting.push(tokio::spawn(async move {
+                        stream.read(&mut [0; MESSAGE]).await.map(drop)
+                    }));
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 io::Result::Ok(())
@@ -290,7 +312,11 @@ pub fn idle(runtime: Runtime, connections: usize) -> io::Result<EchoSample> {
         }
     }
     let (peak_rss_kb, threads) = process_status();
-    Ok(EchoSample { peak_rss_kb, threads, ..EchoSample::default() })
+    Ok(EchoSample {
+        peak_rss_kb,
+        threads,
+        ..EchoSample::default()
+    })
 }
 
 /// Tells the connecting process where to connect.

@@ -152,7 +152,9 @@ fn parse(args: &[String]) -> Result<Option<(Sizes, PathBuf)>, String> {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "-h" | "--help" => return Ok(None),
-            "--quick" | "--tiny" if sizes.is_some() => return Err("--quick and --tiny do not go together".to_owned()),
+            "--quick" | "--tiny" if sizes.is_some() => {
+                return Err("--quick and --tiny do not go together".to_owned());
+            }
             "--quick" => sizes = Some(Sizes::quick()),
             "--tiny" => sizes = Some(Sizes::tiny()),
             "--out" => out = Some(PathBuf::from(args.next().ok_or("--out needs a directory")?)),
@@ -161,7 +163,10 @@ fn parse(args: &[String]) -> Result<Option<(Sizes, PathBuf)>, String> {
         }
     }
     let sizes = sizes.unwrap_or_else(Sizes::full);
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the bench is in the workspace").to_owned();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the bench is in the workspace")
+        .to_owned();
     let out = match out {
         Some(out) => {
             check_out_dir(&out)?;
@@ -182,7 +187,8 @@ fn check_out_dir(dir: &Path) -> Result<(), String> {
     if dir.exists() && !dir.is_dir() {
         return Err(format!("--out {shown}: not a directory"));
     }
-    fs::create_dir_all(dir).map_err(|error| format!("--out {shown}: cannot make the directory: {error}"))?;
+    fs::create_dir_all(dir)
+        .map_err(|error| format!("--out {shown}: cannot make the directory: {error}"))?;
     let probe = dir.join(format!(".bench-probe-{}", std::process::id()));
     fs::write(&probe, "").map_err(|error| format!("--out {shown}: cannot write there: {error}"))?;
     let _ = fs::remove_file(probe);
@@ -209,10 +215,14 @@ fn run_echo(args: &[String]) -> ExitCode {
         eprintln!("usage: bench echo RUNTIME CONNECTIONS ROUND_TRIPS");
         return ExitCode::from(2);
     };
-    let (Some(runtime), Ok(connections), Ok(round_trips)) =
-        (echo::Runtime::parse(runtime), connections.parse(), round_trips.parse())
-    else {
-        eprintln!("bench echo: expected RUNTIME CONNECTIONS ROUND_TRIPS, got {runtime} {connections} {round_trips}");
+    let (Some(runtime), Ok(connections), Ok(round_trips)) = (
+        echo::Runtime::parse(runtime),
+        connections.parse(),
+        round_trips.parse(),
+    ) else {
+        eprintln!(
+            "bench echo: expected RUNTIME CONNECTIONS ROUND_TRIPS, got {runtime} {connections} {round_trips}"
+        );
         return ExitCode::from(2);
     };
     match echo::run(runtime, connections, round_trips) {
@@ -230,9 +240,10 @@ fn run_echo(args: &[String]) -> ExitCode {
 /// `bench idle RUNTIME CONNECTIONS`: serves that many idle connections,
 /// made by the process that started it, and prints its peak memory.
 fn run_idle(args: &[String]) -> ExitCode {
-    let (Some(runtime), Some(Ok(connections))) =
-        (args.first().and_then(|name| echo::Runtime::parse(name)), args.get(1).map(|n| n.parse()))
-    else {
+    let (Some(runtime), Some(Ok(connections))) = (
+        args.first().and_then(|name| echo::Runtime::parse(name)),
+        args.get(1).map(|n| n.parse()),
+    ) else {
         eprintln!("usage: bench idle RUNTIME CONNECTIONS");
         return ExitCode::from(2);
     };
@@ -261,29 +272,55 @@ fn idle_once(runtime: echo::Runtime, connections: usize) -> Result<echo::EchoSam
         .spawn()
         .map_err(failed)?;
     let mut lines = io::BufReader::new(child.stdout.take().expect("piped")).lines();
-    let first = lines.next().transpose().map_err(failed)?.unwrap_or_default();
+    let first = lines
+        .next()
+        .transpose()
+        .map_err(failed)?
+        .unwrap_or_default();
     let addr: std::net::SocketAddr = first
         .strip_prefix("listening=")
         .and_then(|addr| addr.parse().ok())
-        .ok_or_else(|| format!("idle connections on {}: the server said {first:?}", runtime.name()))?;
+        .ok_or_else(|| {
+            format!(
+                "idle connections on {}: the server said {first:?}",
+                runtime.name()
+            )
+        })?;
     let mut clients = Vec::with_capacity(connections);
     for _ in 0..connections {
         clients.push(std::net::TcpStream::connect(addr).map_err(failed)?);
     }
-    let line = lines.next().transpose().map_err(failed)?.unwrap_or_default();
+    let line = lines
+        .next()
+        .transpose()
+        .map_err(failed)?
+        .unwrap_or_default();
     let status = child.wait().map_err(failed)?;
     drop(clients);
     if !status.success() {
-        return Err(format!("idle connections on {}: the server failed ({status})", runtime.name()));
+        return Err(format!(
+            "idle connections on {}: the server failed ({status})",
+            runtime.name()
+        ));
     }
     echo::EchoSample::from_line(line.trim())
 }
 
 /// Runs an echo in a process of its own and reads what it measured.
-fn echo_once(runtime: echo::Runtime, connections: usize, round_trips: usize) -> Result<echo::EchoSample, String> {
-    let me = env::current_exe().map_err(|error| format!("cannot find the bench binary: {error}"))?;
+fn echo_once(
+    runtime: echo::Runtime,
+    connections: usize,
+    round_trips: usize,
+) -> Result<echo::EchoSample, String> {
+    let me =
+        env::current_exe().map_err(|error| format!("cannot find the bench binary: {error}"))?;
     let output = Command::new(me)
-        .args(["echo", runtime.name(), &connections.to_string(), &round_trips.to_string()])
+        .args([
+            "echo",
+            runtime.name(),
+            &connections.to_string(),
+            &round_trips.to_string(),
+        ])
         .output()
         .map_err(|error| format!("cannot run the echo on {}: {error}", runtime.name()))?;
     if !output.status.success() {
@@ -294,42 +331,68 @@ fn echo_once(runtime: echo::Runtime, connections: usize, round_trips: usize) -> 
 
 /// Runs every section, prints the report, writes it to `out`.
 fn bench(sizes: &Sizes, out: &Path) -> Result<(), String> {
-    let measure = |case: Case, n: usize, delay: Duration, repeats: usize| -> Result<Sample, String> {
-        let mut samples = (0..repeats).map(|_| measure_once(case, n, delay)).collect::<Result<Vec<_>, _>>()?;
-        samples.sort_by_key(|sample| sample.wall);
-        Ok(samples[samples.len() / 2])
-    };
-    eprintln!("measuring ({} sizes); each case runs in a process of its own", sizes.name);
+    let measure =
+        |case: Case, n: usize, delay: Duration, repeats: usize| -> Result<Sample, String> {
+            let mut samples = (0..repeats)
+                .map(|_| measure_once(case, n, delay))
+                .collect::<Result<Vec<_>, _>>()?;
+            samples.sort_by_key(|sample| sample.wall);
+            Ok(samples[samples.len() / 2])
+        };
+    eprintln!(
+        "measuring ({} sizes); each case runs in a process of its own",
+        sizes.name
+    );
     let mut results = report::Results::new(sizes.clone());
     for &n in &sizes.few {
         for case in [Case::Sync, Case::Busy, Case::Waker, Case::Async] {
-            results.few.push((case, n, measure(case, n, sizes.delay, 1)?));
+            results
+                .few
+                .push((case, n, measure(case, n, sizes.delay, 1)?));
         }
         if n == 2 {
-            results.few.push((Case::Hardcoded, n, measure(Case::Hardcoded, n, sizes.delay, 1)?));
+            results.few.push((
+                Case::Hardcoded,
+                n,
+                measure(Case::Hardcoded, n, sizes.delay, 1)?,
+            ));
         }
     }
     let largest_few = *sizes.few.iter().max().expect("some sizes");
-    results.polls.push((Case::LocalPool, measure(Case::LocalPool, largest_few, sizes.delay, 1)?));
+    results.polls.push((
+        Case::LocalPool,
+        measure(Case::LocalPool, largest_few, sizes.delay, 1)?,
+    ));
     for &n in &sizes.many {
         for case in [Case::Waker, Case::LocalPool, Case::JoinAll] {
-            results.many.push((case, n, measure(case, n, sizes.many_delay, sizes.repeats)?));
+            results
+                .many
+                .push((case, n, measure(case, n, sizes.many_delay, sizes.repeats)?));
         }
     }
     for case in [Case::ReadyWaker, Case::ReadyLocalPool, Case::ReadyJoinAll] {
-        results.ready.push((case, measure(case, sizes.ready, Duration::ZERO, sizes.repeats)?));
+        results.ready.push((
+            case,
+            measure(case, sizes.ready, Duration::ZERO, sizes.repeats)?,
+        ));
     }
 
     for &connections in &sizes.echo {
         // Alternated, so that a slow moment of the machine hits both alike.
         for _ in 0..sizes.echo_runs {
             for runtime in echo::Runtime::ALL {
-                results.echo.push((runtime, connections, echo_once(runtime, connections, sizes.round_trips)?));
+                results.echo.push((
+                    runtime,
+                    connections,
+                    echo_once(runtime, connections, sizes.round_trips)?,
+                ));
             }
         }
     }
     for runtime in echo::Runtime::ALL {
-        results.idle.push((runtime, idle_once(runtime, sizes.idle)?));
+        results
+            .idle
+            .push((runtime, idle_once(runtime, sizes.idle)?));
     }
 
     let text = results.text();
@@ -342,15 +405,28 @@ fn bench(sizes: &Sizes, out: &Path) -> Result<(), String> {
 
 /// Runs `case` in a process of its own and reads what it measured.
 fn measure_once(case: Case, n: usize, delay: Duration) -> Result<Sample, String> {
-    let me = env::current_exe().map_err(|error| format!("cannot find the bench binary: {error}"))?;
+    let me =
+        env::current_exe().map_err(|error| format!("cannot find the bench binary: {error}"))?;
     let output = Command::new(me)
-        .args(["case", case.name(), &n.to_string(), &delay.as_millis().to_string()])
+        .args([
+            "case",
+            case.name(),
+            &n.to_string(),
+            &delay.as_millis().to_string(),
+        ])
         .output()
         .map_err(|error| format!("cannot run case {}: {error}", case.name()))?;
     if !output.status.success() {
-        return Err(format!("case {} with {n} failed: {}", case.name(), String::from_utf8_lossy(&output.stderr)));
+        return Err(format!(
+            "case {} with {n} failed: {}",
+            case.name(),
+            String::from_utf8_lossy(&output.stderr)
+        ));
     }
-    String::from_utf8_lossy(&output.stdout).trim().parse().map_err(|error| format!("case {}: {error}", case.name()))
+    String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .parse()
+        .map_err(|error| format!("case {}: {error}", case.name()))
 }
 
 /// Writes `text` to `path` through a temporary file beside it, so that a

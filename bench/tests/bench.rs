@@ -6,7 +6,10 @@ use std::fs;
 use std::process::{Command, Output};
 
 fn bench(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bench")).args(args).output().expect("cannot run the bench")
+    Command::new(env!("CARGO_BIN_EXE_bench"))
+        .args(args)
+        .output()
+        .expect("cannot run the bench")
 }
 
 #[test]
@@ -14,7 +17,11 @@ fn a_tiny_run_reports_every_section_and_two_polls_per_socket() {
     let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-smoke");
     let _ = fs::remove_dir_all(&out);
     let output = bench(&["--tiny", "--out", out.to_str().unwrap()]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let report = String::from_utf8(output.stdout).unwrap();
 
     for section in [
@@ -29,49 +36,96 @@ fn a_tiny_run_reports_every_section_and_two_polls_per_socket() {
     }
     let goals = report.split("\nGoals\n").nth(1).unwrap();
     assert_eq!(
-        goals.lines().filter(|line| line.starts_with("  met") || line.starts_with("  MISSED")).count(),
+        goals
+            .lines()
+            .filter(|line| line.starts_with("  met") || line.starts_with("  MISSED"))
+            .count(),
         11,
         "{goals}"
     );
-    assert!(goals.contains("met     waker-executor polls exactly 2 per socket"), "{goals}");
+    assert!(
+        goals.contains("met     waker-executor polls exactly 2 per socket"),
+        "{goals}"
+    );
     if std::path::Path::new("/proc/self/status").exists() {
-        assert!(goals.contains("met     stage 7 runs the echo on 1 thread at 10 connections"), "{goals}");
+        assert!(
+            goals.contains("met     stage 7 runs the echo on 1 thread at 10 connections"),
+            "{goals}"
+        );
     }
     // Thread counts and peak memory come from /proc (zeros elsewhere).
     let proc = std::path::Path::new("/proc/self/status").exists();
     if proc {
-        assert!(goals.contains("met     threads: the caller and the one timer thread"), "{goals}");
+        assert!(
+            goals.contains("met     threads: the caller and the one timer thread"),
+            "{goals}"
+        );
     }
 
     // Section 3: every executor, two polls per socket, two threads.
-    let scale = report.split("\n3. ").nth(1).unwrap().split("\n4. ").next().unwrap();
-    let rows: Vec<&str> = scale.lines().skip(2).filter(|line| !line.trim().is_empty()).collect();
+    let scale = report
+        .split("\n3. ")
+        .nth(1)
+        .unwrap()
+        .split("\n4. ")
+        .next()
+        .unwrap();
+    let rows: Vec<&str> = scale
+        .lines()
+        .skip(2)
+        .filter(|line| !line.trim().is_empty())
+        .collect();
     assert_eq!(rows.len(), 3, "{scale}");
     for row in rows {
-        let cells: Vec<&str> = row.split("  ").map(str::trim).filter(|cell| !cell.is_empty()).collect();
+        let cells: Vec<&str> = row
+            .split("  ")
+            .map(str::trim)
+            .filter(|cell| !cell.is_empty())
+            .collect();
         assert_eq!(cells.last(), Some(&"2"), "polls per future: {row}");
         if proc {
             assert_eq!(cells[cells.len() - 2], "2", "threads: {row}");
         }
     }
     // Section 5: both runtimes, on the echo and idle; one thread each.
-    let echo = report.split("\n5. ").nth(1).unwrap().split("\nGoals\n").next().unwrap();
+    let echo = report
+        .split("\n5. ")
+        .nth(1)
+        .unwrap()
+        .split("\nGoals\n")
+        .next()
+        .unwrap();
     for runtime in ["mini-runtime", "tokio", "mini-runtime, idle", "tokio, idle"] {
-        let row = echo.lines().find(|line| line.trim_start().starts_with(&format!("{runtime} "))).unwrap_or_default();
+        let row = echo
+            .lines()
+            .find(|line| line.trim_start().starts_with(&format!("{runtime} ")))
+            .unwrap_or_default();
         assert!(!row.is_empty(), "no row for {runtime} in\n{echo}");
         if proc {
-            assert!(row.trim_end().ends_with(" 1"), "{runtime}: one thread, but {row:?}");
+            assert!(
+                row.trim_end().ends_with(" 1"),
+                "{runtime}: one thread, but {row:?}"
+            );
         }
     }
     // Section 2: the waker executor and LocalPool poll twice; the busy one, many times.
-    let polls = report.split("\n2. ").nth(1).unwrap().split("\n3. ").next().unwrap();
+    let polls = report
+        .split("\n2. ")
+        .nth(1)
+        .unwrap()
+        .split("\n3. ")
+        .next()
+        .unwrap();
     for executor in ["waker-executor + FutSocket", "futures LocalPool"] {
         let row = polls.lines().find(|line| line.contains(executor)).unwrap();
         assert!(row.split_whitespace().rev().nth(1) == Some("2"), "{row}");
     }
 
     let page = fs::read_to_string(out.join("bench.md")).unwrap();
-    assert!(page.starts_with("# The numbers\n") && page.contains("![") && page.contains("## Goals"), "{page}");
+    assert!(
+        page.starts_with("# The numbers\n") && page.contains("![") && page.contains("## Goals"),
+        "{page}"
+    );
     let svg = fs::read_to_string(out.join("bench.svg")).unwrap();
     assert!(svg.starts_with("<svg ") && svg.trim_end().ends_with("</svg>"));
     assert_eq!(svg.matches("<polyline").count(), 3, "a line per executor");
@@ -81,13 +135,25 @@ fn a_tiny_run_reports_every_section_and_two_polls_per_socket() {
 fn bad_arguments_exit_2_saying_what_was_wrong() {
     for (args, message) in [
         (&["--fast"][..], "error: unexpected argument \"--fast\""),
-        (&["--quick", "--tiny"], "error: --quick and --tiny do not go together"),
+        (
+            &["--quick", "--tiny"],
+            "error: --quick and --tiny do not go together",
+        ),
         (&["--out"], "error: --out needs a directory"),
-        (&["--tiny", "--out", "Cargo.toml"], "error: --out Cargo.toml: not a directory"),
-        (&["case", "nope", "1", "1"], "bench case: expected CASE N DELAY_MS"),
+        (
+            &["--tiny", "--out", "Cargo.toml"],
+            "error: --out Cargo.toml: not a directory",
+        ),
+        (
+            &["case", "nope", "1", "1"],
+            "bench case: expected CASE N DELAY_MS",
+        ),
     ] {
         let output = bench(args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
-        assert!(String::from_utf8_lossy(&output.stderr).starts_with(message), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).starts_with(message),
+            "{args:?}"
+        );
     }
 }

@@ -20,7 +20,9 @@ pub fn run(args: Vec<String>) -> Result<(), Failure> {
         Some(0) => Ok(()),
         // The bench (or cargo) has printed why already.
         Some(code) => Err(Failure::Quiet(u8::try_from(code).unwrap_or(1))),
-        None => Err(Failure::Failed("the bench was stopped by a signal".to_owned())),
+        None => Err(Failure::Failed(
+            "the bench was stopped by a signal".to_owned(),
+        )),
     }
 }
 
@@ -55,8 +57,18 @@ mod tests {
             absolute_out(args(&["--quick", "--out", "results"]), here),
             args(&["--quick", "--out", "/home/learner/notes/results"])
         );
-        assert_eq!(absolute_out(args(&["--out=../r"]), here), args(&["--out=/home/learner/notes/../r"]));
-        assert_eq!(absolute_out(args(&["--out", "/tmp/r", "--tiny"]), here), args(&["--out", "/tmp/r", "--tiny"]));
-        assert_eq!(absolute_out(args(&["--out"]), here), args(&["--out"]), "the bench says what is missing");
+        assert_eq!(
+            absolute_out(args(&["--out=../r"]), here),
+            args(&["--out=/home/learner/notes/../r"])
+        );
+        assert_eq!(
+            absolute_out(args(&["--out", "/tmp/r", "--tiny"]), here),
+            args(&["--out", "/tmp/r", "--tiny"])
+        );
+        assert_eq!(
+            absolute_out(args(&["--out"]), here),
+            args(&["--out"]),
+            "the bench says what is missing"
+        );
     }
 }

@@ -8,7 +8,10 @@ use std::{fs, io};
 #[derive(Debug, PartialEq, Eq)]
 pub enum Failure {
     /// The command line was wrong: the message, then the usage text. Exit 2.
-    Usage { message: String, usage: &'static str },
+    Usage {
+        message: String,
+        usage: &'static str,
+    },
     /// The command ran and something failed (a stage, its tests). Exit 1.
     Failed(String),
     /// A program this command ran failed and has said why: exit with its code.
@@ -17,7 +20,10 @@ pub enum Failure {
 
 impl Failure {
     pub fn usage(message: impl Into<String>, usage: &'static str) -> Self {
-        Failure::Usage { message: message.into(), usage }
+        Failure::Usage {
+            message: message.into(),
+            usage,
+        }
     }
 
     /// Says what went wrong on standard error and gives the exit code.
@@ -55,7 +61,10 @@ pub struct Args {
 
 impl Args {
     pub fn new(args: Vec<String>, usage: &'static str) -> Self {
-        Args { args: args.into_iter(), usage }
+        Args {
+            args: args.into_iter(),
+            usage,
+        }
     }
 
     /// The next argument, if any. Flags are split from an inline `=value`;
@@ -65,8 +74,14 @@ impl Args {
         Some(match arg.as_str() {
             "-h" | "--help" => Arg::Help,
             _ if arg.starts_with("--") => match arg.split_once('=') {
-                Some((name, value)) => Arg::Flag { name: name.to_owned(), value: Some(value.to_owned()) },
-                None => Arg::Flag { name: arg, value: None },
+                Some((name, value)) => Arg::Flag {
+                    name: name.to_owned(),
+                    value: Some(value.to_owned()),
+                },
+                None => Arg::Flag {
+                    name: arg,
+                    value: None,
+                },
             },
             _ => Arg::Positional(arg),
         })
@@ -74,7 +89,9 @@ impl Args {
 
     /// The value of flag `name`: the inline one, or the next argument.
     pub fn value(&mut self, name: &str, inline: Option<String>) -> Result<String, Failure> {
-        inline.or_else(|| self.args.next()).ok_or_else(|| self.error(format!("{name} needs a value")))
+        inline
+            .or_else(|| self.args.next())
+            .ok_or_else(|| self.error(format!("{name} needs a value")))
     }
 
     /// A usage error for this command.
@@ -120,7 +137,9 @@ pub fn positionals<const N: usize>(
         }
     }
     let count = given.len();
-    <[String; N]>::try_from(given).map(Some).map_err(|_| args.error(format!("{what}, {count} given")))
+    <[String; N]>::try_from(given)
+        .map(Some)
+        .map_err(|_| args.error(format!("{what}, {count} given")))
 }
 
 /// Every file under `dir`, sorted, leaving out build output and pending snapshots.
@@ -128,7 +147,10 @@ pub fn files_under(dir: &Path) -> io::Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     for entry in fs::read_dir(dir)? {
         let path = entry?.path();
-        let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .unwrap_or_default();
         if path.is_dir() {
             if name != "target" {
                 found.extend(files_under(&path)?);
@@ -143,7 +165,10 @@ pub fn files_under(dir: &Path) -> io::Result<Vec<PathBuf>> {
 
 /// The root of the workspace, where `Cargo.toml` with `[workspace]` is.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_owned()
 }
 
 /// The cargo that runs this xtask (from `CARGO`), for subcommands in this
@@ -187,14 +212,26 @@ mod tests {
     fn cargo_for_another_workspace_builds_into_that_workspaces_target() {
         let copy = workspace_root().join("target").join("some-copy");
         let command = cargo_in(&copy);
-        let target = command.get_envs().find(|(key, _)| *key == OsStr::new("CARGO_TARGET_DIR"));
-        assert_eq!(target, Some((OsStr::new("CARGO_TARGET_DIR"), Some(copy.join("target").as_os_str()))));
+        let target = command
+            .get_envs()
+            .find(|(key, _)| *key == OsStr::new("CARGO_TARGET_DIR"));
+        assert_eq!(
+            target,
+            Some((
+                OsStr::new("CARGO_TARGET_DIR"),
+                Some(copy.join("target").as_os_str())
+            ))
+        );
         assert_eq!(command.get_current_dir(), Some(copy.as_path()));
     }
 
     #[test]
     fn cargo_for_this_workspace_keeps_the_users_target_dir() {
-        assert!(cargo().get_envs().all(|(key, _)| key != OsStr::new("CARGO_TARGET_DIR")));
+        assert!(
+            cargo()
+                .get_envs()
+                .all(|(key, _)| key != OsStr::new("CARGO_TARGET_DIR"))
+        );
     }
 
     #[test]
@@ -205,7 +242,11 @@ mod tests {
                 continue;
             }
             let code = fs::read_to_string(&file).unwrap();
-            assert!(!code.contains(".current_dir("), "{}: use cli::cargo_in(root) instead", file.display());
+            assert!(
+                !code.contains(".current_dir("),
+                "{}: use cli::cargo_in(root) instead",
+                file.display()
+            );
         }
     }
 }

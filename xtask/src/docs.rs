@@ -40,9 +40,13 @@ pub fn run(args: Vec<String>) -> Result<(), Failure> {
         .filter_map(|include| check_include(&include).err())
         .collect();
     if !broken.is_empty() {
-        return Err(Failure::Failed(format!("the book includes what is not there:\n{}", broken.join("\n"))));
+        return Err(Failure::Failed(format!(
+            "the book includes what is not there:\n{}",
+            broken.join("\n")
+        )));
     }
-    crate::pictures::write_all().map_err(|error| Failure::Failed(format!("cannot draw the timelines: {error}")))?;
+    crate::pictures::write_all()
+        .map_err(|error| Failure::Failed(format!("cannot draw the timelines: {error}")))?;
     println!("Drew the stages' timelines into docs/src/timelines");
     if Command::new("mdbook").arg("--version").output().is_err() {
         return Err(Failure::Failed(
@@ -52,8 +56,12 @@ pub fn run(args: Vec<String>) -> Result<(), Failure> {
     }
     let root = cli::workspace_root();
     let expanded = root.join("target/book-src");
-    write_expanded(&root.join("docs"), &expanded)
-        .map_err(|error| Failure::Failed(format!("cannot expand the book into {}: {error}", expanded.display())))?;
+    write_expanded(&root.join("docs"), &expanded).map_err(|error| {
+        Failure::Failed(format!(
+            "cannot expand the book into {}: {error}",
+            expanded.display()
+        ))
+    })?;
     let status = Command::new("mdbook")
         .arg("build")
         .arg(&expanded)
@@ -62,9 +70,14 @@ pub fn run(args: Vec<String>) -> Result<(), Failure> {
         .status()
         .map_err(|error| Failure::Failed(format!("cannot run mdbook: {error}")))?;
     if !status.success() {
-        return Err(Failure::Failed("mdbook could not build the book; its messages are above".to_owned()));
+        return Err(Failure::Failed(
+            "mdbook could not build the book; its messages are above".to_owned(),
+        ));
     }
-    println!("The book is in {}", root.join("target/book/index.html").display());
+    println!(
+        "The book is in {}",
+        root.join("target/book/index.html").display()
+    );
     Ok(())
 }
 
@@ -93,7 +106,11 @@ fn includes(text: &str, chapter: &Path) -> Vec<Include> {
                 None => (inner[..end].trim(), None),
             };
             let at = format!("{}:{}", chapter.display(), index + 1);
-            found.push(Include { at, file: dir.join(file), selector });
+            found.push(Include {
+                at,
+                file: dir.join(file),
+                selector,
+            });
             rest = &inner[end..];
         }
     }
@@ -104,28 +121,50 @@ fn includes(text: &str, chapter: &Path) -> Vec<Include> {
 /// that exists or lines that do.
 fn check_include(include: &Include) -> Result<(), String> {
     let Include { at, file, selector } = include;
-    let text = fs::read_to_string(file).map_err(|error| format!("{at}: cannot read {}: {error}", file.display()))?;
-    let Some(selector) = selector else { return Ok(()) };
+    let text = fs::read_to_string(file)
+        .map_err(|error| format!("{at}: cannot read {}: {error}", file.display()))?;
+    let Some(selector) = selector else {
+        return Ok(());
+    };
     let first = selector.split(':').next().unwrap_or_default();
     if !first.is_empty() && !first.bytes().all(|byte| byte.is_ascii_digit()) {
-        let has = |marker: &str| text.lines().any(|line| line.trim() == format!("// {marker}: {selector}"));
+        let has = |marker: &str| {
+            text.lines()
+                .any(|line| line.trim() == format!("// {marker}: {selector}"))
+        };
         if !has("ANCHOR") || !has("ANCHOR_END") {
-            return Err(format!("{at}: no anchor {selector:?} in {}", file.display()));
+            return Err(format!(
+                "{at}: no anchor {selector:?} in {}",
+                file.display()
+            ));
         }
         return Ok(());
     }
     let lines = text.lines().count();
     for number in selector.split(':').filter(|part| !part.is_empty()) {
-        let number: usize = number.parse().map_err(|_| format!("{at}: {selector:?} is not a line range"))?;
+        let number: usize = number
+            .parse()
+            .map_err(|_| format!("{at}: {selector:?} is not a line range"))?;
         if number == 0 || number > lines {
-            return Err(format!("{at}: line {number} is not in {} ({lines} lines)", file.display()));
+            return Err(format!(
+                "{at}: line {number} is not in {} ({lines} lines)",
+                file.display()
+            ));
         }
     }
     // A snapshot is included from just after its header, which ends with its second `---`.
     if file.extension().is_some_and(|ext| ext == "snap") {
-        let header = text.lines().enumerate().filter(|(_, line)| *line == "---").nth(1).map(|(index, _)| index + 1);
+        let header = text
+            .lines()
+            .enumerate()
+            .filter(|(_, line)| *line == "---")
+            .nth(1)
+            .map(|(index, _)| index + 1);
         if header.map(|header| header + 1) != first.parse().ok() {
-            return Err(format!("{at}: {} is not included from the line after its header", file.display()));
+            return Err(format!(
+                "{at}: {} is not included from the line after its header",
+                file.display()
+            ));
         }
     }
     Ok(())
@@ -158,7 +197,10 @@ fn expand(text: &str, chapter: &Path) -> io::Result<String> {
         match found.as_slice() {
             [] => out.push_str(line),
             [include] if line.trim().starts_with("{{#include ") && line.trim().ends_with("}}") => {
-                out.push_str(&listing(&fs::read_to_string(&include.file)?, include.selector.as_deref()))
+                out.push_str(&listing(
+                    &fs::read_to_string(&include.file)?,
+                    include.selector.as_deref(),
+                ))
             }
             _ => {
                 let at = format!("{}:{}", chapter.display(), index + 1);
@@ -183,11 +225,17 @@ fn listing(source: &str, selector: Option<&str>) -> String {
         Some(range) if range.starts_with(|c: char| c.is_ascii_digit()) => {
             let mut bounds = range.split(':').map(|part| part.parse::<usize>().ok());
             let first = bounds.next().flatten().unwrap_or(1).max(1);
-            let last = bounds.next().flatten().unwrap_or(lines.len()).min(lines.len());
+            let last = bounds
+                .next()
+                .flatten()
+                .unwrap_or(lines.len())
+                .min(lines.len());
             lines.get(first - 1..last).unwrap_or_default().to_vec()
         }
         Some(anchor) => {
-            let start = lines.iter().position(|line| line.trim() == format!("// ANCHOR: {anchor}"));
+            let start = lines
+                .iter()
+                .position(|line| line.trim() == format!("// ANCHOR: {anchor}"));
             let start = start.map_or(lines.len(), |start| start + 1);
             lines[start..]
                 .iter()
@@ -216,15 +264,23 @@ fn listing(source: &str, selector: Option<&str>) -> String {
             }
             in_examples = false;
         }
-        let marker = ["// ANCHOR", "// exercise:", "// end exercise"].iter().any(|marker| trimmed.starts_with(marker));
+        let marker = ["// ANCHOR", "// exercise:", "// end exercise"]
+            .iter()
+            .any(|marker| trimmed.starts_with(marker));
         if !marker {
             kept.push(line);
         }
     }
-    let indent =
-        kept.iter().filter(|line| !line.trim().is_empty()).map(|line| line.len() - line.trim_start().len()).min();
+    let indent = kept
+        .iter()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| line.len() - line.trim_start().len())
+        .min();
     let indent = indent.unwrap_or(0);
-    kept.iter().map(|line| line.get(indent..).unwrap_or_default()).collect::<Vec<_>>().join("\n")
+    kept.iter()
+        .map(|line| line.get(indent..).unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The book's source directory.
@@ -258,9 +314,20 @@ mod tests {
 
     #[test]
     fn every_include_names_a_file_and_an_anchor_or_lines_that_exist() {
-        let includes: Vec<Include> = chapters().unwrap().iter().flat_map(|(path, text)| includes(text, path)).collect();
-        assert!(includes.len() > 20, "only {} includes: is the parser broken?", includes.len());
-        let broken: Vec<String> = includes.iter().filter_map(|include| check_include(include).err()).collect();
+        let includes: Vec<Include> = chapters()
+            .unwrap()
+            .iter()
+            .flat_map(|(path, text)| includes(text, path))
+            .collect();
+        assert!(
+            includes.len() > 20,
+            "only {} includes: is the parser broken?",
+            includes.len()
+        );
+        let broken: Vec<String> = includes
+            .iter()
+            .filter_map(|include| check_include(include).err())
+            .collect();
         assert!(broken.is_empty(), "broken includes:\n{}", broken.join("\n"));
     }
 
@@ -270,19 +337,36 @@ mod tests {
         let source = "../../crates/socket-sim/src/lib.rs";
         let snapshot = "../../crates/socket-sim/tests/snapshots/demo__demo_transcript.snap";
         for (line, problem) in [
-            ("{{#include ../../crates/socket-sim/src/nope.rs:readiness}}".to_owned(), "cannot read"),
-            (format!("{{{{#include {source}:no_such_anchor}}}}"), "no anchor \"no_such_anchor\""),
-            (format!("{{{{#include {source}:99999:}}}}"), "line 99999 is not in"),
-            (format!("{{{{#include {snapshot}:2:}}}}"), "is not included from the line after its header"),
+            (
+                "{{#include ../../crates/socket-sim/src/nope.rs:readiness}}".to_owned(),
+                "cannot read",
+            ),
+            (
+                format!("{{{{#include {source}:no_such_anchor}}}}"),
+                "no anchor \"no_such_anchor\"",
+            ),
+            (
+                format!("{{{{#include {source}:99999:}}}}"),
+                "line 99999 is not in",
+            ),
+            (
+                format!("{{{{#include {snapshot}:2:}}}}"),
+                "is not included from the line after its header",
+            ),
         ] {
             let found = includes(&line, &chapter);
             assert_eq!(found.len(), 1, "{line}");
             let error = check_include(&found[0]).unwrap_err();
             assert!(error.contains(problem), "{line}: {error}");
         }
-        let fine =
-            includes(&format!("a {{{{#include {source}:readiness}}}} b {{{{#include {snapshot}:5:}}}}"), &chapter);
-        assert_eq!(fine.iter().map(check_include).collect::<Vec<_>>(), [Ok(()), Ok(())]);
+        let fine = includes(
+            &format!("a {{{{#include {source}:readiness}}}} b {{{{#include {snapshot}:5:}}}}"),
+            &chapter,
+        );
+        assert_eq!(
+            fine.iter().map(check_include).collect::<Vec<_>>(),
+            [Ok(()), Ok(())]
+        );
     }
 
     #[test]
@@ -304,7 +388,10 @@ impl X {
     }
     // ANCHOR_END: poll
 }";
-        assert_eq!(listing(source, Some("poll")), "/// Polls.\nfn poll(&mut self) -> u8 {\n    1\n}");
+        assert_eq!(
+            listing(source, Some("poll")),
+            "/// Polls.\nfn poll(&mut self) -> u8 {\n    1\n}"
+        );
         assert_eq!(listing(source, Some("2:3")), "/// Polls.");
         assert_eq!(listing("a\nb\nc", Some("2:")), "b\nc");
     }
@@ -314,9 +401,22 @@ impl X {
         let mut listings = 0;
         for (path, text) in chapters().unwrap() {
             let expanded = expand(&text, &path).unwrap();
-            assert!(!expanded.contains("{{#include"), "{}: an include was left", path.display());
-            for marker in ["// exercise:", "// end exercise", "// ANCHOR", "/// # Examples"] {
-                assert!(!expanded.contains(marker), "{}: {marker:?} in a listing", path.display());
+            assert!(
+                !expanded.contains("{{#include"),
+                "{}: an include was left",
+                path.display()
+            );
+            for marker in [
+                "// exercise:",
+                "// end exercise",
+                "// ANCHOR",
+                "/// # Examples",
+            ] {
+                assert!(
+                    !expanded.contains(marker),
+                    "{}: {marker:?} in a listing",
+                    path.display()
+                );
             }
             listings += includes(&text, &path).len();
         }
@@ -328,7 +428,11 @@ impl X {
         for stage in STAGES {
             let chapter = fs::read_to_string(book().join(chapter_of(stage))).unwrap();
             let picture = format!("](timelines/{})", crate::pictures::file_name(stage));
-            assert!(chapter.contains(&picture), "{} does not show {picture}", chapter_of(stage));
+            assert!(
+                chapter.contains(&picture),
+                "{} does not show {picture}",
+                chapter_of(stage)
+            );
         }
     }
 
@@ -337,8 +441,15 @@ impl X {
         let summary = fs::read_to_string(book().join("SUMMARY.md")).unwrap();
         for stage in STAGES {
             let chapter = chapter_of(stage);
-            assert!(book().join(&chapter).is_file(), "no chapter {chapter} for stage {}", stage.number);
-            assert!(summary.contains(&format!("({chapter})")), "SUMMARY.md does not link {chapter}");
+            assert!(
+                book().join(&chapter).is_file(),
+                "no chapter {chapter} for stage {}",
+                stage.number
+            );
+            assert!(
+                summary.contains(&format!("({chapter})")),
+                "SUMMARY.md does not link {chapter}"
+            );
         }
     }
 
@@ -347,7 +458,10 @@ impl X {
         let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
         for stage in STAGES {
             let chapter = words(&fs::read_to_string(book().join(chapter_of(stage))).unwrap());
-            let source = cli::workspace_root().join("crates").join(stage.krate).join("src");
+            let source = cli::workspace_root()
+                .join("crates")
+                .join(stage.krate)
+                .join("src");
             for file in cli::files_under(&source).unwrap() {
                 let (_, regions) = empty_regions(&fs::read_to_string(&file).unwrap(), "").unwrap();
                 for region in regions {
@@ -364,16 +478,26 @@ impl X {
 
     #[test]
     fn every_anchor_in_the_stages_is_shown_in_the_book() {
-        let book: String = chapters().unwrap().into_iter().map(|(_, text)| text).collect();
+        let book: String = chapters()
+            .unwrap()
+            .into_iter()
+            .map(|(_, text)| text)
+            .collect();
         let crates = cli::workspace_root().join("crates");
         for stage in STAGES {
             let source = crates.join(stage.krate).join("src");
             for file in cli::files_under(&source).unwrap() {
                 let text = fs::read_to_string(&file).unwrap();
                 let relative = file.strip_prefix(&crates).unwrap().display().to_string();
-                for anchor in text.lines().filter_map(|line| line.trim().strip_prefix("// ANCHOR: ")) {
+                for anchor in text
+                    .lines()
+                    .filter_map(|line| line.trim().strip_prefix("// ANCHOR: "))
+                {
                     let include = format!("{{{{#include ../../crates/{relative}:{anchor}}}}}");
-                    assert!(book.contains(&include), "{relative} marks {anchor:?}, which no chapter includes");
+                    assert!(
+                        book.contains(&include),
+                        "{relative} marks {anchor:?}, which no chapter includes"
+                    );
                 }
             }
         }

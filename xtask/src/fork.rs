@@ -49,7 +49,8 @@ const CLOSE: &str = "// end exercise";
 const METADATA: &str = "[package.metadata.poll-to-await]";
 
 pub fn run_fork(args: Vec<String>) -> Result<(), Failure> {
-    let Some([stage, name]) = cli::positionals(args, "fork takes a STAGE and a NAME", FORK_USAGE)? else {
+    let Some([stage, name]) = cli::positionals(args, "fork takes a STAGE and a NAME", FORK_USAGE)?
+    else {
         print!("{FORK_USAGE}");
         return Ok(());
     };
@@ -84,7 +85,11 @@ pub struct Region {
 impl Fork {
     /// What to do next, for the learner who just forked.
     fn next_steps(&self) -> String {
-        let Fork { name, stage, regions } = self;
+        let Fork {
+            name,
+            stage,
+            regions,
+        } = self;
         let mut text = format!(
             "Forked stage {} ({}) into exercises/{name}, a crate of the workspace named {name}.\n\n",
             stage.number, stage.krate
@@ -100,14 +105,29 @@ impl Fork {
 
 /// One line per region: where, in which function, and the hint or `done`.
 fn region_table(regions: &[Region]) -> String {
-    let width = regions.iter().map(|region| format!("{}:{}", region.file, region.line).len()).max().unwrap_or(0);
-    let function_width = regions.iter().map(|region| region.function.len()).max().unwrap_or(0);
+    let width = regions
+        .iter()
+        .map(|region| format!("{}:{}", region.file, region.line).len())
+        .max()
+        .unwrap_or(0);
+    let function_width = regions
+        .iter()
+        .map(|region| region.function.len())
+        .max()
+        .unwrap_or(0);
     regions
         .iter()
         .map(|region| {
             let place = format!("{}:{}", region.file, region.line);
-            let state = if region.todo { format!("todo!: {}", region.hint) } else { "written".to_owned() };
-            format!("  {place:width$}  {:function_width$}  {state}\n", region.function)
+            let state = if region.todo {
+                format!("todo!: {}", region.hint)
+            } else {
+                "written".to_owned()
+            };
+            format!(
+                "  {place:width$}  {:function_width$}  {state}\n",
+                region.function
+            )
         })
         .collect()
 }
@@ -123,13 +143,26 @@ pub fn create(root: &Path, stage: &'static Stage, name: &str) -> Result<Fork, Fa
         ));
     }
     let staging = root.join("target").join("xtask-fork").join(name);
-    let result = write_fork(&root.join("crates").join(stage.krate), &staging, stage, name)
-        .and_then(|regions| move_dir(&staging, &target, |from, to| fs::rename(from, to)).map(|()| regions));
+    let result = write_fork(
+        &root.join("crates").join(stage.krate),
+        &staging,
+        stage,
+        name,
+    )
+    .and_then(|regions| {
+        move_dir(&staging, &target, |from, to| fs::rename(from, to)).map(|()| regions)
+    });
     match result {
-        Ok(regions) => Ok(Fork { name: name.to_owned(), stage, regions }),
+        Ok(regions) => Ok(Fork {
+            name: name.to_owned(),
+            stage,
+            regions,
+        }),
         Err(error) => {
             let _ = fs::remove_dir_all(&staging);
-            Err(Failure::Failed(format!("cannot write the fork exercises/{name}: {error}")))
+            Err(Failure::Failed(format!(
+                "cannot write the fork exercises/{name}: {error}"
+            )))
         }
     }
 }
@@ -138,7 +171,11 @@ pub fn create(root: &Path, stage: &'static Stage, name: &str) -> Result<Fork, Fa
 /// different filesystems (`target/` may be a link to another disk), copies
 /// it: into a hidden sibling of `to` first, renamed into place once whole,
 /// so that `to` never exists half-written. `from` is removed after.
-fn move_dir(from: &Path, to: &Path, rename: impl Fn(&Path, &Path) -> io::Result<()>) -> io::Result<()> {
+fn move_dir(
+    from: &Path,
+    to: &Path,
+    rename: impl Fn(&Path, &Path) -> io::Result<()>,
+) -> io::Result<()> {
     match rename(from, to) {
         Err(error) if error.kind() == io::ErrorKind::CrossesDevices => {}
         done => return done,
@@ -171,9 +208,10 @@ fn write_fork(source: &Path, staging: &Path, stage: &Stage, name: &str) -> io::R
         let text = fs::read_to_string(&file)?;
         let text = match relative.to_str() {
             Some("Cargo.toml") => fork_manifest(&rename(&text, stage.krate, name), stage),
-            _ if file.extension().is_some_and(|ext| ext == "snap") => {
-                text.replace(&format!("crates/{}/", stage.krate), &format!("exercises/{name}/"))
-            }
+            _ if file.extension().is_some_and(|ext| ext == "snap") => text.replace(
+                &format!("crates/{}/", stage.krate),
+                &format!("exercises/{name}/"),
+            ),
             _ if file.extension().is_some_and(|ext| ext == "rs") => {
                 let text = rename(&text, stage.krate, name);
                 let (emptied, found) = empty_regions(&text, &relative.to_string_lossy())
@@ -197,7 +235,10 @@ fn fork_manifest(manifest: &str, stage: &Stage) -> String {
     let mut forked: String = manifest
         .lines()
         .map(|line| match line.starts_with("description = ") {
-            true => format!("description = \"Exercise: stage {} ({}) re-built by hand\"\n", stage.number, stage.krate),
+            true => format!(
+                "description = \"Exercise: stage {} ({}) re-built by hand\"\n",
+                stage.number, stage.krate
+            ),
             false => format!("{line}\n"),
         })
         .collect();
@@ -209,30 +250,59 @@ fn fork_manifest(manifest: &str, stage: &Stage) -> String {
 /// and its library name (`busy_executor`), as whole words.
 pub fn rename(text: &str, from: &str, to: &str) -> String {
     // Cargo names the path of the crate's binary after the package.
-    let text = &text.replace(&format!("CARGO_BIN_EXE_{from}\""), &format!("CARGO_BIN_EXE_{to}\""));
+    let text = &text.replace(
+        &format!("CARGO_BIN_EXE_{from}\""),
+        &format!("CARGO_BIN_EXE_{to}\""),
+    );
     let (from_lib, to_lib) = (from.replace('-', "_"), to.replace('-', "_"));
     if from != from_lib {
         // Two spellings: the package's, and the library's in paths.
-        let text = replace_word(text, from, |_| to, |c| c.is_ascii_alphanumeric() || c == '-');
-        return replace_word(&text, &from_lib, |_| &to_lib, |c| c.is_ascii_alphanumeric() || c == '_');
+        let text = replace_word(
+            text,
+            from,
+            |_| to,
+            |c| c.is_ascii_alphanumeric() || c == '-',
+        );
+        return replace_word(
+            &text,
+            &from_lib,
+            |_| &to_lib,
+            |c| c.is_ascii_alphanumeric() || c == '_',
+        );
     }
     // One spelling for both: in a path (`futsocket::FutSocket`) it is the
     // library, anywhere else the package.
-    let name = |after: &str| if after.starts_with("::") { to_lib.as_str() } else { to };
-    replace_word(text, from, name, |c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    let name = |after: &str| {
+        if after.starts_with("::") {
+            to_lib.as_str()
+        } else {
+            to
+        }
+    };
+    replace_word(text, from, name, |c| {
+        c.is_ascii_alphanumeric() || c == '_' || c == '-'
+    })
 }
 
 /// `text` with each `from` that is not part of a longer word replaced by
 /// what `to` makes of the text that follows it.
-fn replace_word<'a>(text: &str, from: &str, to: impl Fn(&str) -> &'a str, in_word: impl Fn(char) -> bool) -> String {
+fn replace_word<'a>(
+    text: &str,
+    from: &str,
+    to: impl Fn(&str) -> &'a str,
+    in_word: impl Fn(char) -> bool,
+) -> String {
     let mut out = String::with_capacity(text.len());
     let (mut rest, mut consumed_last) = (text, None);
     while let Some(at) = rest.find(from) {
         let before = rest[..at].chars().last().or(consumed_last);
         let after = &rest[at + from.len()..];
         out += &rest[..at];
-        out +=
-            if before.is_some_and(&in_word) || after.chars().next().is_some_and(&in_word) { from } else { to(after) };
+        out += if before.is_some_and(&in_word) || after.chars().next().is_some_and(&in_word) {
+            from
+        } else {
+            to(after)
+        };
         (rest, consumed_last) = (after, from.chars().last());
     }
     out + rest
@@ -243,7 +313,8 @@ fn replace_word<'a>(text: &str, from: &str, to: impl Fn(&str) -> &'a str, in_wor
 pub fn empty_regions(text: &str, file: &str) -> Result<(String, Vec<Region>), String> {
     let mut out = String::with_capacity(text.len());
     // `open` is the region being read, with the line of the source it began on.
-    let (mut regions, mut open, mut function) = (Vec::new(), None::<(usize, Region)>, String::new());
+    let (mut regions, mut open, mut function) =
+        (Vec::new(), None::<(usize, Region)>, String::new());
     // Lines written so far: regions are numbered as the fork has them.
     let mut written = 0;
     for (index, line) in text.lines().enumerate() {
@@ -254,15 +325,28 @@ pub fn empty_regions(text: &str, file: &str) -> Result<(String, Vec<Region>), St
         }
         if let Some(hint) = trimmed.strip_prefix(OPEN) {
             if open.is_some() {
-                return Err(format!("{file}:{}: an exercise region inside another", index + 1));
+                return Err(format!(
+                    "{file}:{}: an exercise region inside another",
+                    index + 1
+                ));
             }
             out += &format!("{line}\n{indent}todo!({hint:?})\n");
             let (hint, line) = (hint.to_owned(), written + 1);
-            open =
-                Some((index + 1, Region { file: file.to_owned(), line, function: function.clone(), hint, todo: true }));
+            open = Some((
+                index + 1,
+                Region {
+                    file: file.to_owned(),
+                    line,
+                    function: function.clone(),
+                    hint,
+                    todo: true,
+                },
+            ));
             written += 2;
         } else if trimmed == CLOSE {
-            let (_, region) = open.take().ok_or_else(|| format!("{file}:{}: `{CLOSE}` without a region", index + 1))?;
+            let (_, region) = open
+                .take()
+                .ok_or_else(|| format!("{file}:{}: `{CLOSE}` without a region", index + 1))?;
             regions.push(region);
             out += &format!("{line}\n");
             written += 1;
@@ -272,7 +356,9 @@ pub fn empty_regions(text: &str, file: &str) -> Result<(String, Vec<Region>), St
         }
     }
     match open {
-        Some((began, _)) => Err(format!("{file}:{began}: an exercise region that never ends")),
+        Some((began, _)) => Err(format!(
+            "{file}:{began}: an exercise region that never ends"
+        )),
         None => Ok((out, regions)),
     }
 }
@@ -287,9 +373,18 @@ fn regions_now(text: &str, file: &str) -> Vec<Region> {
         if let Some(name) = function_name(trimmed) {
             function = name;
         }
-        let Some(hint) = trimmed.strip_prefix(OPEN) else { continue };
-        let body: Vec<&str> = lines.by_ref().map(|(_, line)| line.trim()).take_while(|line| *line != CLOSE).collect();
-        let todo = body.iter().filter(|line| !line.is_empty()).eq([format!("todo!({hint:?})").as_str()].iter());
+        let Some(hint) = trimmed.strip_prefix(OPEN) else {
+            continue;
+        };
+        let body: Vec<&str> = lines
+            .by_ref()
+            .map(|(_, line)| line.trim())
+            .take_while(|line| *line != CLOSE)
+            .collect();
+        let todo = body
+            .iter()
+            .filter(|line| !line.is_empty())
+            .eq([format!("todo!({hint:?})").as_str()].iter());
         regions.push(Region {
             file: file.to_owned(),
             line: index + 1,
@@ -304,22 +399,34 @@ fn regions_now(text: &str, file: &str) -> Vec<Region> {
 /// The name of the function a line declares, if it declares one.
 fn function_name(line: &str) -> Option<String> {
     let mut line = line;
-    while let Some(rest) =
-        ["pub ", "pub(crate) ", "const ", "async ", "unsafe "].iter().find_map(|q| line.strip_prefix(q))
+    while let Some(rest) = ["pub ", "pub(crate) ", "const ", "async ", "unsafe "]
+        .iter()
+        .find_map(|q| line.strip_prefix(q))
     {
         line = rest;
     }
-    let name: String =
-        line.strip_prefix("fn ")?.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    let name: String = line
+        .strip_prefix("fn ")?
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
     (!name.is_empty()).then_some(name)
 }
 
 /// Refuses a NAME that is not a crate name, or that a crate of the workspace
 /// or one of its dependencies already has.
 fn check_name(root: &Path, name: &str) -> Result<(), Failure> {
-    let refuse = |why: String| Err(Failure::usage(format!("cannot fork into {name:?}: {why}"), FORK_USAGE));
+    let refuse = |why: String| {
+        Err(Failure::usage(
+            format!("cannot fork into {name:?}: {why}"),
+            FORK_USAGE,
+        ))
+    };
     let mut chars = name.chars();
-    if !chars.next().is_some_and(|first| first.is_ascii_alphabetic()) {
+    if !chars
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic())
+    {
         return refuse("a crate name starts with a letter".to_owned());
     }
     if !chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') || name.len() > 64 {
@@ -334,13 +441,23 @@ fn check_name(root: &Path, name: &str) -> Result<(), Failure> {
         return refuse(format!("stage {} is called that", stage.number));
     }
     if let Some(dir) = CARGO_DIRS.iter().find(|dir| same(dir)) {
-        return refuse(format!("cargo keeps {dir:?} for a directory of target/, so no binary may be called that"));
+        return refuse(format!(
+            "cargo keeps {dir:?} for a directory of target/, so no binary may be called that"
+        ));
     }
     // Cargo.lock, and every member's manifest: a fork made a moment ago is
     // not in Cargo.lock until the next build.
     let lock = fs::read_to_string(root.join("Cargo.lock")).unwrap_or_default();
-    let mut packages: Vec<String> =
-        lock.lines().filter_map(|line| Some(line.strip_prefix("name = \"")?.strip_suffix('"')?.to_owned())).collect();
+    let mut packages: Vec<String> = lock
+        .lines()
+        .filter_map(|line| {
+            Some(
+                line.strip_prefix("name = \"")?
+                    .strip_suffix('"')?
+                    .to_owned(),
+            )
+        })
+        .collect();
     packages.extend(member_packages(root));
     if let Some(package) = packages.into_iter().find(|package| same(package)) {
         return refuse(format!(
@@ -362,7 +479,9 @@ fn member_packages(root: &Path) -> Vec<String> {
         .filter_map(|entry| fs::read_to_string(entry.ok()?.path().join("Cargo.toml")).ok());
     manifests
         .filter_map(|manifest| {
-            let name = manifest.lines().find_map(|line| line.strip_prefix("name = \"")?.strip_suffix('"'))?;
+            let name = manifest
+                .lines()
+                .find_map(|line| line.strip_prefix("name = \"")?.strip_suffix('"'))?;
             Some(name.to_owned())
         })
         .collect()
@@ -429,7 +548,8 @@ const KEYWORDS: &[&str] = &[
 ];
 
 pub fn run_check(args: Vec<String>) -> Result<(), Failure> {
-    let Some([name]) = cli::positionals(args, "check takes the NAME of a fork", CHECK_USAGE)? else {
+    let Some([name]) = cli::positionals(args, "check takes the NAME of a fork", CHECK_USAGE)?
+    else {
         print!("{CHECK_USAGE}");
         return Ok(());
     };
@@ -455,12 +575,15 @@ pub struct Checked {
 pub fn check(root: &Path, name: &str, show: bool) -> Result<Checked, Failure> {
     let dir = root.join("exercises").join(name);
     let Some(stage) = forked_from(&dir) else {
-        let message = format!("there is no fork exercises/{name}; make one with `cargo xtask fork STAGE {name}`");
+        let message = format!(
+            "there is no fork exercises/{name}; make one with `cargo xtask fork STAGE {name}`"
+        );
         return Err(Failure::usage(message, CHECK_USAGE));
     };
-    let failed = run_tests(root, name, show).map_err(|error| Failure::Failed(format!("cannot run cargo: {error}")))?;
-    let regions =
-        fork_regions(&dir).map_err(|error| Failure::Failed(format!("cannot read exercises/{name}: {error}")))?;
+    let failed = run_tests(root, name, show)
+        .map_err(|error| Failure::Failed(format!("cannot run cargo: {error}")))?;
+    let regions = fork_regions(&dir)
+        .map_err(|error| Failure::Failed(format!("cannot read exercises/{name}: {error}")))?;
     let report = check_report(name, stage, &regions, &failed);
     Ok(Checked { failed, report })
 }
@@ -469,7 +592,9 @@ pub fn check(root: &Path, name: &str, show: bool) -> Result<Checked, Failure> {
 fn forked_from(dir: &Path) -> Option<&'static Stage> {
     let manifest = fs::read_to_string(dir.join("Cargo.toml")).ok()?;
     let (_, metadata) = manifest.split_once(METADATA)?;
-    let krate = metadata.lines().find_map(|line| line.strip_prefix("forked-from = \"")?.strip_suffix('"'))?;
+    let krate = metadata
+        .lines()
+        .find_map(|line| line.strip_prefix("forked-from = \"")?.strip_suffix('"'))?;
     STAGES.iter().find(|stage| stage.krate == krate)
 }
 
@@ -478,7 +603,11 @@ fn fork_regions(dir: &Path) -> io::Result<Vec<Region>> {
     let mut regions = Vec::new();
     for file in cli::files_under(dir)? {
         if file.extension().is_some_and(|ext| ext == "rs") {
-            let relative = file.strip_prefix(dir).expect("under the fork").to_string_lossy().into_owned();
+            let relative = file
+                .strip_prefix(dir)
+                .expect("under the fork")
+                .to_string_lossy()
+                .into_owned();
             regions.extend(regions_now(&fs::read_to_string(&file)?, &relative));
         }
     }
@@ -499,7 +628,9 @@ enum Failed {
 /// collects the names of the tests that failed.
 fn run_tests(root: &Path, name: &str, show: bool) -> io::Result<Failed> {
     let mut command = cli::cargo_in(root);
-    command.args(["test", "-p", name, "--no-fail-fast"]).stdout(Stdio::piped());
+    command
+        .args(["test", "-p", name, "--no-fail-fast"])
+        .stdout(Stdio::piped());
     if !show {
         command.stderr(Stdio::null());
     }
@@ -525,7 +656,11 @@ fn run_tests(root: &Path, name: &str, show: bool) -> io::Result<Failed> {
 /// The name of the test a line of test output says failed, if it says so:
 /// `test the_newest_waker_is_woken_once ... FAILED`.
 fn failed_test(line: &str) -> Option<String> {
-    Some(line.strip_prefix("test ")?.strip_suffix(" ... FAILED")?.to_owned())
+    Some(
+        line.strip_prefix("test ")?
+            .strip_suffix(" ... FAILED")?
+            .to_owned(),
+    )
 }
 
 fn check_report(name: &str, stage: &Stage, regions: &[Region], failed: &Failed) -> String {

@@ -21,9 +21,20 @@ pub fn run(args: Vec<String>) -> Result<(), Failure> {
 
 /// The stages as an aligned table.
 fn table(stages: &[Stage]) -> String {
-    let crate_width = stages.iter().map(|stage| stage.krate.len()).max().unwrap_or(0);
-    let idea_width = stages.iter().map(|stage| stage.idea.len()).max().unwrap_or(0);
-    let mut table = format!("{:>2}  {:crate_width$}  {:idea_width$}  {}\n", "#", "crate", "idea", "article section");
+    let crate_width = stages
+        .iter()
+        .map(|stage| stage.krate.len())
+        .max()
+        .unwrap_or(0);
+    let idea_width = stages
+        .iter()
+        .map(|stage| stage.idea.len())
+        .max()
+        .unwrap_or(0);
+    let mut table = format!(
+        "{:>2}  {:crate_width$}  {:idea_width$}  {}\n",
+        "#", "crate", "idea", "article section"
+    );
     for stage in stages {
         table += &format!(
             "{:>2}  {:crate_width$}  {:idea_width$}  {}\n",

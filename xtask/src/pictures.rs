@@ -36,7 +36,9 @@ const DELAY: Duration = Duration::from_millis(50);
 
 /// Where the picture of `stage` is kept.
 pub fn path(stage: &Stage) -> PathBuf {
-    cli::workspace_root().join("docs/src/timelines").join(file_name(stage))
+    cli::workspace_root()
+        .join("docs/src/timelines")
+        .join(file_name(stage))
 }
 
 /// `stage-4-waker-executor.svg`.
@@ -49,7 +51,8 @@ pub fn write_all() -> Result<(), String> {
     for stage in STAGES {
         let picture = draw(stage)?;
         let path = path(stage);
-        write(&path, &picture).map_err(|error| format!("cannot write {}: {error}", path.display()))?;
+        write(&path, &picture)
+            .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
     }
     Ok(())
 }
@@ -61,13 +64,20 @@ fn write(path: &PathBuf, picture: &str) -> io::Result<()> {
 
 /// Runs `stage`'s demo and draws its main run.
 pub fn draw(stage: &Stage) -> Result<String, String> {
-    let summary = (stage.demo)(&mut io::sink(), DELAY).map_err(|error| format!("{}: {error}", stage.krate))?;
-    let title = format!("Stage {}, {}: the main run, time in delays", stage.number, stage.krate);
+    let summary = (stage.demo)(&mut io::sink(), DELAY)
+        .map_err(|error| format!("{}: {error}", stage.krate))?;
+    let title = format!(
+        "Stage {}, {}: the main run, time in delays",
+        stage.number, stage.krate
+    );
     match stage.picture {
         Picture::Busy(bars) => Ok(busy_bars(&title, bars)),
         Picture::Trace(wakes) => {
-            let events = summary.trace.ok_or_else(|| format!("{}: the demo's main run has no trace", stage.krate))?;
-            let marks = place(&events, wakes).map_err(|error| format!("{}: {error}", stage.krate))?;
+            let events = summary
+                .trace
+                .ok_or_else(|| format!("{}: the demo's main run has no trace", stage.krate))?;
+            let marks =
+                place(&events, wakes).map_err(|error| format!("{}: {error}", stage.krate))?;
             Ok(timeline(&title, wakes.len(), &marks))
         }
     }
@@ -94,7 +104,10 @@ pub enum MarkKind {
 pub fn place(events: &[Event], wakes: &[&[f64]]) -> Result<Vec<Mark>, String> {
     let tasks = wakes.len();
     if let Some(event) = events.iter().find(|event| event.task >= tasks) {
-        return Err(format!("task {} in the trace, but the stage says {tasks} tasks", event.task));
+        return Err(format!(
+            "task {} in the trace, but the stage says {tasks} tasks",
+            event.task
+        ));
     }
     let busy = !events.iter().any(|event| event.kind == EventKind::Wake);
     let mut marks = Vec::new();
@@ -104,29 +117,52 @@ pub fn place(events: &[Event], wakes: &[&[f64]]) -> Result<Vec<Mark>, String> {
         let task = event.task;
         let scheduled = |next: &[usize]| {
             wakes[task].get(next[task]).copied().ok_or_else(|| {
-                format!("task {task} is woken more often than the stage says ({} times)", wakes[task].len())
+                format!(
+                    "task {task} is woken more often than the stage says ({} times)",
+                    wakes[task].len()
+                )
             })
         };
         match (busy, event.kind) {
             (false, EventKind::Wake) => {
                 now = scheduled(&next)?;
                 next[task] += 1;
-                marks.push(Mark { task, at: now, kind: MarkKind::Wake });
+                marks.push(Mark {
+                    task,
+                    at: now,
+                    kind: MarkKind::Wake,
+                });
             }
-            (false, EventKind::Pending) => marks.push(Mark { task, at: now, kind: MarkKind::Pending }),
+            (false, EventKind::Pending) => marks.push(Mark {
+                task,
+                at: now,
+                kind: MarkKind::Pending,
+            }),
             (_, EventKind::Ready) => {
                 if busy {
                     now = scheduled(&next)?;
                     next[task] += 1;
-                    marks.push(Mark { task, at: now, kind: MarkKind::Busy });
+                    marks.push(Mark {
+                        task,
+                        at: now,
+                        kind: MarkKind::Busy,
+                    });
                 }
-                marks.push(Mark { task, at: now, kind: MarkKind::Ready });
+                marks.push(Mark {
+                    task,
+                    at: now,
+                    kind: MarkKind::Ready,
+                });
             }
             (true, _) => {} // a busy task's Pending polls: its band
         }
     }
     if let Some(task) = (0..tasks).find(|&task| next[task] != wakes[task].len()) {
-        return Err(format!("task {task} is woken {} times, the stage says {}", next[task], wakes[task].len()));
+        return Err(format!(
+            "task {task} is woken {} times, the stage says {}",
+            next[task],
+            wakes[task].len()
+        ));
     }
     Ok(marks)
 }
@@ -157,7 +193,11 @@ fn frame(title: &str, labels: &[String], end: f64) -> (Svg, f64) {
     svg.text((12.0, 24.0), Anchor::Start, 14, title);
     for (lane, label) in labels.iter().enumerate() {
         svg.text((LEFT - 12.0, lane_y(lane) + 4.0), Anchor::End, 12, label);
-        svg.line((LEFT, lane_y(lane)), (WIDTH - RIGHT, lane_y(lane)), "#dddddd");
+        svg.line(
+            (LEFT, lane_y(lane)),
+            (WIDTH - RIGHT, lane_y(lane)),
+            "#dddddd",
+        );
     }
     svg.line((LEFT, axis), (WIDTH - RIGHT, axis), "black");
     let mut tick = 0.0;
@@ -188,8 +228,16 @@ fn draw_mark(svg: &mut Svg, kind: MarkKind, x: f64, y: f64, band_from: f64) {
     match kind {
         MarkKind::Pending => svg.circle((x, y), 5.0, "white", PENDING),
         MarkKind::Ready => svg.circle((x, y), 5.0, READY, READY),
-        MarkKind::Wake => svg.polygon(&[(x - 5.0, y - 9.0), (x + 5.0, y - 9.0), (x, y - 2.0)], WAKE),
-        MarkKind::Busy => svg.rect((band_from, y - 6.0), ((x - band_from).max(12.0), 12.0), PENDING, 0.35),
+        MarkKind::Wake => svg.polygon(
+            &[(x - 5.0, y - 9.0), (x + 5.0, y - 9.0), (x, y - 2.0)],
+            WAKE,
+        ),
+        MarkKind::Busy => svg.rect(
+            (band_from, y - 6.0),
+            ((x - band_from).max(12.0), 12.0),
+            PENDING,
+            0.35,
+        ),
     }
 }
 
@@ -208,7 +256,13 @@ fn timeline(title: &str, tasks: usize, marks: &[Mark]) -> String {
     for mark in &marks {
         let lane_y = lane_y(mark.task);
         if mark.kind == MarkKind::Busy {
-            draw_mark(&mut svg, MarkKind::Busy, x(mark.at, end), lane_y, x(0.0, end));
+            draw_mark(
+                &mut svg,
+                MarkKind::Busy,
+                x(mark.at, end),
+                lane_y,
+                x(0.0, end),
+            );
             svg.text(
                 (x(mark.at / 2.0, end), lane_y - 10.0),
                 Anchor::Middle,
@@ -217,9 +271,18 @@ fn timeline(title: &str, tasks: usize, marks: &[Mark]) -> String {
             );
             continue;
         }
-        let same = placed.iter().filter(|(task, at, _)| *task == mark.task && *at == mark.at).count();
+        let same = placed
+            .iter()
+            .filter(|(task, at, _)| *task == mark.task && *at == mark.at)
+            .count();
         placed.push((mark.task, mark.at, same));
-        draw_mark(&mut svg, mark.kind, x(mark.at, end) + 12.0 * same as f64, lane_y, 0.0);
+        draw_mark(
+            &mut svg,
+            mark.kind,
+            x(mark.at, end) + 12.0 * same as f64,
+            lane_y,
+            0.0,
+        );
     }
     legend(
         &mut svg,
@@ -240,10 +303,29 @@ fn busy_bars(title: &str, bars: &[(&str, f64)]) -> String {
     let labels: Vec<String> = bars.iter().map(|(label, _)| (*label).to_owned()).collect();
     let (mut svg, legend_y) = frame(title, &labels, end);
     for (lane, (_, delays)) in bars.iter().enumerate() {
-        draw_mark(&mut svg, MarkKind::Busy, x(*delays, end), lane_y(lane), x(0.0, end));
-        draw_mark(&mut svg, MarkKind::Ready, x(*delays, end), lane_y(lane), 0.0);
+        draw_mark(
+            &mut svg,
+            MarkKind::Busy,
+            x(*delays, end),
+            lane_y(lane),
+            x(0.0, end),
+        );
+        draw_mark(
+            &mut svg,
+            MarkKind::Ready,
+            x(*delays, end),
+            lane_y(lane),
+            0.0,
+        );
     }
-    legend(&mut svg, legend_y, &[(MarkKind::Busy, "a core busy asking \"ready yet?\""), (MarkKind::Ready, "read")]);
+    legend(
+        &mut svg,
+        legend_y,
+        &[
+            (MarkKind::Busy, "a core busy asking \"ready yet?\""),
+            (MarkKind::Ready, "read"),
+        ],
+    );
     svg.finish()
 }
 
@@ -252,18 +334,45 @@ mod tests {
     use super::*;
 
     fn event(task: usize, kind: EventKind) -> Event {
-        Event { at: Duration::ZERO, task, kind, count: 1 }
+        Event {
+            at: Duration::ZERO,
+            task,
+            kind,
+            count: 1,
+        }
     }
 
     #[test]
     fn wakes_go_to_their_scheduled_times_and_polls_to_the_latest_wake() {
         use EventKind::{Pending, Ready, Wake};
         // Stage 7's run: the later read is polled again when the first is woken.
-        let events = [(0, Pending), (1, Pending), (0, Wake), (0, Ready), (1, Pending), (1, Wake), (1, Ready)];
-        let events: Vec<Event> = events.iter().map(|&(task, kind)| event(task, kind)).collect();
+        let events = [
+            (0, Pending),
+            (1, Pending),
+            (0, Wake),
+            (0, Ready),
+            (1, Pending),
+            (1, Wake),
+            (1, Ready),
+        ];
+        let events: Vec<Event> = events
+            .iter()
+            .map(|&(task, kind)| event(task, kind))
+            .collect();
         let marks = place(&events, &[&[1.0], &[2.0]]).unwrap();
         let at: Vec<(usize, f64)> = marks.iter().map(|mark| (mark.task, mark.at)).collect();
-        assert_eq!(at, [(0, 0.0), (1, 0.0), (0, 1.0), (0, 1.0), (1, 1.0), (1, 2.0), (1, 2.0)]);
+        assert_eq!(
+            at,
+            [
+                (0, 0.0),
+                (1, 0.0),
+                (0, 1.0),
+                (0, 1.0),
+                (1, 1.0),
+                (1, 2.0),
+                (1, 2.0)
+            ]
+        );
         // A trace that does not fit the schedule is an error, not a picture.
         let error = place(&events, &[&[1.0, 2.0], &[2.0]]).unwrap_err();
         assert_eq!(error, "task 0 is woken 1 times, the stage says 2");
@@ -273,15 +382,29 @@ mod tests {
     #[test]
     fn a_busy_executors_ready_goes_to_its_time_and_its_polls_become_a_band() {
         use EventKind::{Pending, Ready};
-        let events: Vec<Event> = [(0, Pending), (1, Pending), (1, Ready), (0, Pending), (0, Ready)]
-            .iter()
-            .map(|&(t, k)| event(t, k))
-            .collect();
+        let events: Vec<Event> = [
+            (0, Pending),
+            (1, Pending),
+            (1, Ready),
+            (0, Pending),
+            (0, Ready),
+        ]
+        .iter()
+        .map(|&(t, k)| event(t, k))
+        .collect();
         let marks = place(&events, &[&[1.0], &[0.5]]).unwrap();
-        let kinds: Vec<(usize, f64, MarkKind)> = marks.iter().map(|mark| (mark.task, mark.at, mark.kind)).collect();
+        let kinds: Vec<(usize, f64, MarkKind)> = marks
+            .iter()
+            .map(|mark| (mark.task, mark.at, mark.kind))
+            .collect();
         assert_eq!(
             kinds,
-            [(1, 0.5, MarkKind::Busy), (1, 0.5, MarkKind::Ready), (0, 1.0, MarkKind::Busy), (0, 1.0, MarkKind::Ready)]
+            [
+                (1, 0.5, MarkKind::Busy),
+                (1, 0.5, MarkKind::Ready),
+                (0, 1.0, MarkKind::Busy),
+                (0, 1.0, MarkKind::Ready)
+            ]
         );
     }
 
@@ -289,7 +412,12 @@ mod tests {
     fn every_picture_in_the_book_is_what_the_stages_demos_draw_now() {
         for stage in STAGES {
             let drawn = draw(stage).unwrap_or_else(|error| panic!("{error}"));
-            assert_eq!(drawn, draw(stage).unwrap(), "{}: drawing twice gave different bytes", stage.krate);
+            assert_eq!(
+                drawn,
+                draw(stage).unwrap(),
+                "{}: drawing twice gave different bytes",
+                stage.krate
+            );
             let committed = fs::read_to_string(path(stage)).unwrap_or_default();
             assert!(
                 committed == drawn,

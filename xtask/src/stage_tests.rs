@@ -22,7 +22,12 @@ pub fn run(args: Vec<String>) -> Result<(), Failure> {
         return Ok(());
     }
     let outcomes = run_in_order(STAGES, |stage| {
-        println!("\n== stage {} of {}: cargo test -p {} ==", stage.number, STAGES.len(), stage.krate);
+        println!(
+            "\n== stage {} of {}: cargo test -p {} ==",
+            stage.number,
+            STAGES.len(),
+            stage.krate
+        );
         cli::cargo()
             .args(["test", "-p", stage.krate])
             .status()
@@ -30,11 +35,16 @@ pub fn run(args: Vec<String>) -> Result<(), Failure> {
             .map_err(|error| format!("cannot run cargo: {error}"))
     });
     print!("\n{}", summary(STAGES, &outcomes));
-    match STAGES.iter().zip(&outcomes).find(|(_, outcome)| !matches!(outcome, Outcome::Passed(_))) {
+    match STAGES
+        .iter()
+        .zip(&outcomes)
+        .find(|(_, outcome)| !matches!(outcome, Outcome::Passed(_)))
+    {
         None => Ok(()),
-        Some((stage, Outcome::Broken(why))) => {
-            Err(Failure::Failed(format!("stage {} ({}): {why}", stage.number, stage.krate)))
-        }
+        Some((stage, Outcome::Broken(why))) => Err(Failure::Failed(format!(
+            "stage {} ({}): {why}",
+            stage.number, stage.krate
+        ))),
         Some((stage, _)) => Err(Failure::Failed(format!(
             "stage {} ({}) failed; its output is above, or run `cargo test -p {}`",
             stage.number, stage.krate, stage.krate
@@ -54,10 +64,16 @@ enum Outcome {
 }
 
 /// Runs `test` on each stage in order until one does not pass.
-fn run_in_order(stages: &[Stage], mut test: impl FnMut(&Stage) -> Result<bool, String>) -> Vec<Outcome> {
+fn run_in_order(
+    stages: &[Stage],
+    mut test: impl FnMut(&Stage) -> Result<bool, String>,
+) -> Vec<Outcome> {
     let mut outcomes = Vec::new();
     for stage in stages {
-        if outcomes.iter().any(|outcome| !matches!(outcome, Outcome::Passed(_))) {
+        if outcomes
+            .iter()
+            .any(|outcome| !matches!(outcome, Outcome::Passed(_)))
+        {
             outcomes.push(Outcome::NotRun);
             continue;
         }
@@ -73,7 +89,11 @@ fn run_in_order(stages: &[Stage], mut test: impl FnMut(&Stage) -> Result<bool, S
 
 /// One line per stage: its number, crate, outcome and time.
 fn summary(stages: &[Stage], outcomes: &[Outcome]) -> String {
-    let width = stages.iter().map(|stage| stage.krate.len()).max().unwrap_or(0);
+    let width = stages
+        .iter()
+        .map(|stage| stage.krate.len())
+        .max()
+        .unwrap_or(0);
     let mut summary = format!("stage  {:width$}  result   time\n", "crate");
     for (stage, outcome) in stages.iter().zip(outcomes) {
         let (result, time) = match outcome {
@@ -83,7 +103,10 @@ fn summary(stages: &[Stage], outcomes: &[Outcome]) -> String {
             Outcome::NotRun => ("not run", None),
         };
         let time = time.map_or(String::new(), |time| format!("{:.1} s", time.as_secs_f64()));
-        let line = format!("{:>5}  {:width$}  {result:7}  {time}", stage.number, stage.krate);
+        let line = format!(
+            "{:>5}  {:width$}  {result:7}  {time}",
+            stage.number, stage.krate
+        );
         summary += line.trim_end();
         summary.push('\n');
     }
@@ -96,7 +119,15 @@ mod tests {
 
     /// Stand-ins for stages: only their numbers and crates matter here.
     fn stages() -> Vec<Stage> {
-        ["alpha", "beta", "gamma"].iter().zip(1..).map(|(krate, number)| Stage { number, krate, ..STAGES[0] }).collect()
+        ["alpha", "beta", "gamma"]
+            .iter()
+            .zip(1..)
+            .map(|(krate, number)| Stage {
+                number,
+                krate,
+                ..STAGES[0]
+            })
+            .collect()
     }
 
     fn without_times(outcomes: Vec<Outcome>) -> Vec<Outcome> {
@@ -118,7 +149,10 @@ mod tests {
             Ok(true)
         });
         assert_eq!(ran, ["alpha", "beta", "gamma"]);
-        assert_eq!(without_times(outcomes), [0, 0, 0].map(|_| Outcome::Passed(Duration::ZERO)));
+        assert_eq!(
+            without_times(outcomes),
+            [0, 0, 0].map(|_| Outcome::Passed(Duration::ZERO))
+        );
     }
 
     #[test]
@@ -129,20 +163,34 @@ mod tests {
             Ok(stage.krate != "beta")
         });
         assert_eq!(ran, ["alpha", "beta"]);
-        let expected = [Outcome::Passed(Duration::ZERO), Outcome::Failed(Duration::ZERO), Outcome::NotRun];
+        let expected = [
+            Outcome::Passed(Duration::ZERO),
+            Outcome::Failed(Duration::ZERO),
+            Outcome::NotRun,
+        ];
         assert_eq!(without_times(outcomes), expected);
     }
 
     #[test]
     fn tests_that_cannot_start_stop_the_run_too() {
         let outcomes = run_in_order(&stages(), |_| Err("cannot run cargo".to_owned()));
-        assert_eq!(outcomes, [Outcome::Broken("cannot run cargo".to_owned()), Outcome::NotRun, Outcome::NotRun]);
+        assert_eq!(
+            outcomes,
+            [
+                Outcome::Broken("cannot run cargo".to_owned()),
+                Outcome::NotRun,
+                Outcome::NotRun
+            ]
+        );
     }
 
     #[test]
     fn the_summary_gives_each_stage_its_result() {
-        let outcomes =
-            [Outcome::Passed(Duration::from_millis(1250)), Outcome::Failed(Duration::from_secs(3)), Outcome::NotRun];
+        let outcomes = [
+            Outcome::Passed(Duration::from_millis(1250)),
+            Outcome::Failed(Duration::from_secs(3)),
+            Outcome::NotRun,
+        ];
         insta::assert_snapshot!(summary(&stages(), &outcomes), @r"
         stage  crate  result   time
             1  alpha  ok       1.2 s

@@ -107,7 +107,12 @@ pub fn find(name: &str, usage: &'static str) -> Result<&'static Stage, Failure> 
     STAGES
         .iter()
         .find(|stage| stage.krate == name || stage.number.to_string() == name)
-        .ok_or_else(|| Failure::usage(format!("unknown stage {name:?}; the stages are:\n{}", names()), usage))
+        .ok_or_else(|| {
+            Failure::usage(
+                format!("unknown stage {name:?}; the stages are:\n{}", names()),
+                usage,
+            )
+        })
 }
 
 /// The stages, a line each: `  1  socket-sim`.
@@ -134,8 +139,13 @@ mod tests {
         assert_eq!(find("1", "").unwrap().krate, "socket-sim");
         assert_eq!(find("socket-sim", "").unwrap().number, 1);
         for wrong in ["0", "01", "socket_sim", "Socket-Sim", ""] {
-            let Err(Failure::Usage { message, .. }) = find(wrong, "") else { panic!("{wrong:?} was found") };
-            assert!(message.starts_with(&format!("unknown stage {wrong:?}; the stages are:\n")), "{message}");
+            let Err(Failure::Usage { message, .. }) = find(wrong, "") else {
+                panic!("{wrong:?} was found")
+            };
+            assert!(
+                message.starts_with(&format!("unknown stage {wrong:?}; the stages are:\n")),
+                "{message}"
+            );
             assert!(message.contains("  1  socket-sim"), "{message}");
         }
     }

@@ -34,7 +34,11 @@ impl Style {
     }
 
     fn paint(self, code: &str, text: &str) -> String {
-        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
     }
 
     /// Bold cyan: a stage's heading.
@@ -105,7 +109,12 @@ pub fn with_progress<T>(
 fn progress(elapsed: Duration, before: SocketCounts, now: SocketCounts) -> Option<String> {
     let built = now.built - before.built;
     let ready = built.saturating_sub(now.waiting.saturating_sub(before.waiting));
-    (ready < built).then(|| format!("  ... waiting {:.1} s, sockets ready: {ready} of {built}", elapsed.as_secs_f64()))
+    (ready < built).then(|| {
+        format!(
+            "  ... waiting {:.1} s, sockets ready: {ready} of {built}",
+            elapsed.as_secs_f64()
+        )
+    })
 }
 
 /// A writer that several threads share.
@@ -134,7 +143,11 @@ struct Screen<'a> {
 
 impl<'a> Screen<'a> {
     fn new(out: &'a mut (dyn Write + Send)) -> Self {
-        Screen { out, partial: Vec::new(), progress_shown: false }
+        Screen {
+            out,
+            partial: Vec::new(),
+            progress_shown: false,
+        }
     }
 
     fn write_lines(&mut self, bytes: &[u8]) -> io::Result<()> {
@@ -186,7 +199,9 @@ mod tests {
     use super::*;
 
     fn shown(bytes: &[u8]) -> String {
-        String::from_utf8_lossy(bytes).replace('\r', "<CR>").replace("\x1b[2K", "<CLEAR>")
+        String::from_utf8_lossy(bytes)
+            .replace('\r', "<CR>")
+            .replace("\x1b[2K", "<CLEAR>")
     }
 
     #[test]
@@ -211,11 +226,26 @@ mod tests {
 
     #[test]
     fn progress_counts_only_the_sockets_of_this_wait() {
-        let before = SocketCounts { built: 10, waiting: 1 };
-        let line = |built, waiting| progress(Duration::from_millis(1500), before, SocketCounts { built, waiting });
+        let before = SocketCounts {
+            built: 10,
+            waiting: 1,
+        };
+        let line = |built, waiting| {
+            progress(
+                Duration::from_millis(1500),
+                before,
+                SocketCounts { built, waiting },
+            )
+        };
         assert_eq!(line(10, 1), None, "nothing built yet");
-        assert_eq!(line(12, 3).as_deref(), Some("  ... waiting 1.5 s, sockets ready: 0 of 2"));
-        assert_eq!(line(12, 2).as_deref(), Some("  ... waiting 1.5 s, sockets ready: 1 of 2"));
+        assert_eq!(
+            line(12, 3).as_deref(),
+            Some("  ... waiting 1.5 s, sockets ready: 0 of 2")
+        );
+        assert_eq!(
+            line(12, 2).as_deref(),
+            Some("  ... waiting 1.5 s, sockets ready: 1 of 2")
+        );
         assert_eq!(line(12, 1), None, "all ready");
         assert_eq!(line(12, 0), None, "an older socket finished too");
     }
@@ -223,7 +253,10 @@ mod tests {
     #[test]
     fn colour_is_off_when_asked_and_plain_text_stays_plain() {
         assert_eq!(Style::new(false).heading("Stage 1"), "Stage 1");
-        assert_eq!(Style::new(true).heading("Stage 1"), "\x1b[1;36mStage 1\x1b[0m");
+        assert_eq!(
+            Style::new(true).heading("Stage 1"),
+            "\x1b[1;36mStage 1\x1b[0m"
+        );
         // Tests do not run on a terminal, so colour is never wanted here.
         assert!(!wants_color(false));
     }

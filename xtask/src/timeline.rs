@@ -35,24 +35,37 @@ pub struct Timeline {
 /// Draws `events` with time measured in `delay`s.
 pub fn draw(events: &[Event], delay: Duration) -> Timeline {
     let delay = delay.max(Duration::from_millis(1));
-    let end = events.iter().map(|event| event.at).max().unwrap_or_default();
+    let end = events
+        .iter()
+        .map(|event| event.at)
+        .max()
+        .unwrap_or_default();
     let delays = end.as_secs_f64() / delay.as_secs_f64();
     let columns_per_delay = match (delays * f64::from(COLUMNS_PER_DELAY)).ceil() as u32 {
         columns if columns <= MAX_COLUMNS => COLUMNS_PER_DELAY,
         _ => ((f64::from(MAX_COLUMNS) / delays).floor() as u32).max(1),
     };
     // In whole nanoseconds: an event exactly on a column's edge lands in that column.
-    let column = |at: Duration| (at.as_nanos() * u128::from(columns_per_delay) / delay.as_nanos()) as usize;
+    let column =
+        |at: Duration| (at.as_nanos() * u128::from(columns_per_delay) / delay.as_nanos()) as usize;
 
     let tasks = events.iter().map(|event| event.task + 1).max().unwrap_or(0);
     let mut lanes: Vec<String> = (0..tasks).map(|task| lane(events, task, column)).collect();
-    let width = lanes.iter().map(|lane| lane.chars().count()).max().unwrap_or(0).max(column(end) + 1);
+    let width = lanes
+        .iter()
+        .map(|lane| lane.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(column(end) + 1);
     let label = tasks.saturating_sub(1).to_string().len();
     for (task, lane) in lanes.iter_mut().enumerate() {
         let padding = width - lane.chars().count();
         *lane = format!("task {task:>label$} |{lane}{}|", " ".repeat(padding));
     }
-    Timeline { lanes, columns_per_delay }
+    Timeline {
+        lanes,
+        columns_per_delay,
+    }
 }
 
 /// The marks of one task: each run of one kind of event within a column
@@ -66,7 +79,9 @@ fn lane(events: &[Event], task: usize, column: impl Fn(Duration) -> usize) -> St
     for event in mine {
         let at = column(event.at);
         match marks.last_mut() {
-            Some((column, kind, count)) if *column == at && *kind == event.kind && event.kind != EventKind::Ready => {
+            Some((column, kind, count))
+                if *column == at && *kind == event.kind && event.kind != EventKind::Ready =>
+            {
                 *count += event.count;
             }
             _ => marks.push((at, event.kind, event.count)),
@@ -97,12 +112,21 @@ mod tests {
 
     /// An event `sixteenths` sixteenths of a delay (one column) into the run.
     fn at(sixteenths: u32, task: usize, kind: EventKind, count: u64) -> Event {
-        Event { at: DELAY * sixteenths / 16, task, kind, count }
+        Event {
+            at: DELAY * sixteenths / 16,
+            task,
+            kind,
+            count,
+        }
     }
 
     fn drawn(events: &[Event]) -> String {
         let timeline = draw(events, DELAY);
-        format!("{} columns per delay\n{}", timeline.columns_per_delay, timeline.lanes.join("\n"))
+        format!(
+            "{} columns per delay\n{}",
+            timeline.columns_per_delay,
+            timeline.lanes.join("\n")
+        )
     }
 
     #[test]
@@ -169,18 +193,31 @@ mod tests {
         let timeline = draw(&events, DELAY);
         assert_eq!(timeline.columns_per_delay, 8);
         assert_eq!(timeline.lanes[0], format!("task  0 |P{}|", " ".repeat(65)));
-        assert_eq!(timeline.lanes[10], format!("task 10 |P{}wR|", " ".repeat(63)));
+        assert_eq!(
+            timeline.lanes[10],
+            format!("task 10 |P{}wR|", " ".repeat(63))
+        );
     }
 
     #[test]
     fn wakes_recorded_out_of_order_are_placed_by_time() {
         use EventKind::*;
-        let events = [at(0, 0, Pending, 1), at(16, 0, Ready, 1), at(15, 0, Wake, 1)];
+        let events = [
+            at(0, 0, Pending, 1),
+            at(16, 0, Ready, 1),
+            at(15, 0, Wake, 1),
+        ];
         assert_eq!(draw(&events, DELAY).lanes, ["task 0 |P              wR|"]);
     }
 
     #[test]
     fn no_events_no_lanes() {
-        assert_eq!(draw(&[], DELAY), Timeline { lanes: vec![], columns_per_delay: COLUMNS_PER_DELAY });
+        assert_eq!(
+            draw(&[], DELAY),
+            Timeline {
+                lanes: vec![],
+                columns_per_delay: COLUMNS_PER_DELAY
+            }
+        );
     }
 }

@@ -46,11 +46,15 @@ pub fn run(args: Vec<String>) -> Result<(), Failure> {
         print!("{USAGE}");
         return Ok(());
     };
-    let look = Look { style: Style::new(terminal::wants_color(options.no_color)), live: terminal::is_terminal() };
+    let look = Look {
+        style: Style::new(terminal::wants_color(options.no_color)),
+        live: terminal::is_terminal(),
+    };
     match walk(&mut io::stdout(), &options, look) {
         // The reader stopped reading (`| head`, say): nothing is wrong.
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        result => result.map_err(|error| Failure::Failed(format!("cannot write the walkthrough: {error}"))),
+        result => result
+            .map_err(|error| Failure::Failed(format!("cannot write the walkthrough: {error}"))),
     }
 }
 
@@ -66,7 +70,8 @@ fn parse(args: Vec<String>) -> Result<Option<Options>, Failure> {
             Arg::Flag { name, value } if name == "--delay-ms" => {
                 let text = args.value(&name, value)?;
                 delay = Some(
-                    socket_sim::parse_delay_ms("--delay-ms", &text).map_err(|error| args.error(error.to_string()))?,
+                    socket_sim::parse_delay_ms("--delay-ms", &text)
+                        .map_err(|error| args.error(error.to_string()))?,
                 );
             }
             Arg::Flag { name, value: None } if name == "--no-color" => no_color = true,
@@ -86,7 +91,11 @@ fn parse(args: Vec<String>) -> Result<Option<Options>, Failure> {
         Some(delay) => delay,
         None => socket_sim::default_delay().map_err(|error| args.error(error.to_string()))?,
     };
-    Ok(Some(Options { stages, delay, no_color }))
+    Ok(Some(Options {
+        stages,
+        delay,
+        no_color,
+    }))
 }
 
 /// How the output looks: colours, and whether a live progress line is drawn.
@@ -103,7 +112,9 @@ fn walk(out: &mut (dyn Write + Send), options: &Options, look: Look) -> io::Resu
     writeln!(
         out,
         "{}",
-        style.bold(&format!("poll-to-await, from a fake socket to async/await; sockets take {ms} ms"))
+        style.bold(&format!(
+            "poll-to-await, from a fake socket to async/await; sockets take {ms} ms"
+        ))
     )?;
     let mut rows = Vec::new();
     for stage in options.stages {
@@ -112,7 +123,11 @@ fn walk(out: &mut (dyn Write + Send), options: &Options, look: Look) -> io::Resu
         if let Some(trace) = &summary.trace {
             let timeline = timeline::draw(trace, options.delay);
             writeln!(out)?;
-            writeln!(out, "   Timeline of its main run, {} columns per delay:", timeline.columns_per_delay)?;
+            writeln!(
+                out,
+                "   Timeline of its main run, {} columns per delay:",
+                timeline.columns_per_delay
+            )?;
             for lane in &timeline.lanes {
                 writeln!(out, "   {lane}")?;
             }
@@ -123,7 +138,11 @@ fn walk(out: &mut (dyn Write + Send), options: &Options, look: Look) -> io::Resu
             Some(next) => format!("What stage {} fixes", next.number),
             None => "Beyond this workspace".to_owned(),
         };
-        writeln!(out, "   {}", style.warning(&format!("{next}: {}", stage.flaw)))?;
+        writeln!(
+            out,
+            "   {}",
+            style.warning(&format!("{next}: {}", stage.flaw))
+        )?;
         rows.push((stage, summary));
     }
     writeln!(out)?;
@@ -133,19 +152,41 @@ fn walk(out: &mut (dyn Write + Send), options: &Options, look: Look) -> io::Resu
 
 fn introduce(out: &mut dyn Write, stage: &Stage, style: Style) -> io::Result<()> {
     writeln!(out)?;
-    writeln!(out, "{}", style.heading(&format!("━━ Stage {} of {}: {}", stage.number, STAGES.len(), stage.idea)))?;
-    writeln!(out, "   crate {}, article section \"{}\"", stage.krate, stage.section)?;
+    writeln!(
+        out,
+        "{}",
+        style.heading(&format!(
+            "━━ Stage {} of {}: {}",
+            stage.number,
+            STAGES.len(),
+            stage.idea
+        ))
+    )?;
+    writeln!(
+        out,
+        "   crate {}, article section \"{}\"",
+        stage.krate, stage.section
+    )?;
     writeln!(out, "   Watch for: {}", stage.watch)?;
     writeln!(out)
 }
 
 /// The closing table: a row per stage, from its demo's main run.
 fn table(rows: &[(&Stage, Summary)], style: Style) -> String {
-    let width = rows.iter().map(|(stage, _)| stage.krate.len()).max().unwrap_or(0);
-    let header = format!("stage  {:width$}  futures  wall      CPU share  polls per future", "crate");
+    let width = rows
+        .iter()
+        .map(|(stage, _)| stage.krate.len())
+        .max()
+        .unwrap_or(0);
+    let header = format!(
+        "stage  {:width$}  futures  wall      CPU share  polls per future",
+        "crate"
+    );
     let mut table = format!("{}\n", style.bold(&header));
     for (stage, summary) in rows {
-        let futures = summary.futures.map_or("-".to_owned(), |futures| futures.to_string());
+        let futures = summary
+            .futures
+            .map_or("-".to_owned(), |futures| futures.to_string());
         let wall = format!("{} ms", summary.took.wall.as_millis());
         // Under a millisecond (a delay of 0), a share is clock noise.
         let cpu = if summary.took.wall.as_millis() == 0 {
@@ -158,7 +199,10 @@ fn table(rows: &[(&Stage, Summary)], style: Style) -> String {
             _ => "-".to_owned(),
         };
         let number = stage.number;
-        table += &format!("{number:>5}  {:width$}  {futures:>7}  {wall:>8}  {cpu:>9}  {per_future:>16}\n", stage.krate);
+        table += &format!(
+            "{number:>5}  {:width$}  {futures:>7}  {wall:>8}  {cpu:>9}  {per_future:>16}\n",
+            stage.krate
+        );
     }
     table
 }
@@ -192,29 +236,59 @@ mod tests {
     /// The stage numbers and delay that `args` ask for.
     fn chosen(args: &[&str]) -> (Vec<u8>, Duration) {
         let options = parse(args).unwrap().expect("not a request for help");
-        (options.stages.iter().map(|stage| stage.number).collect(), options.delay)
+        (
+            options.stages.iter().map(|stage| stage.number).collect(),
+            options.delay,
+        )
     }
 
     #[test]
     fn flags_choose_stages_and_delay() {
-        assert_eq!(chosen(&["--only", "socket-sim", "--delay-ms=250"]), (vec![1], Duration::from_millis(250)));
+        assert_eq!(
+            chosen(&["--only", "socket-sim", "--delay-ms=250"]),
+            (vec![1], Duration::from_millis(250))
+        );
         let from_two: Vec<u8> = (2..=STAGES.len() as u8).collect();
-        assert_eq!(chosen(&["--from=2", "--delay-ms", "0"]), (from_two, Duration::ZERO));
-        assert_eq!(chosen(&["--only", "3", "--delay-ms", "1"]), (vec![3], Duration::from_millis(1)));
-        assert!(parse(&["--no-color", "--delay-ms", "5"]).unwrap().unwrap().no_color);
+        assert_eq!(
+            chosen(&["--from=2", "--delay-ms", "0"]),
+            (from_two, Duration::ZERO)
+        );
+        assert_eq!(
+            chosen(&["--only", "3", "--delay-ms", "1"]),
+            (vec![3], Duration::from_millis(1))
+        );
+        assert!(
+            parse(&["--no-color", "--delay-ms", "5"])
+                .unwrap()
+                .unwrap()
+                .no_color
+        );
         assert!(parse(&["--delay-ms", "5", "--help"]).unwrap().is_none());
     }
 
     #[test]
     fn bad_flags_are_usage_errors_that_name_the_problem() {
-        assert_eq!(usage_error(&["--delay-ms", "abc"]), r#"--delay-ms: "abc" is not a whole number of milliseconds"#);
+        assert_eq!(
+            usage_error(&["--delay-ms", "abc"]),
+            r#"--delay-ms: "abc" is not a whole number of milliseconds"#
+        );
         assert_eq!(usage_error(&["--delay-ms"]), "--delay-ms needs a value");
         assert_eq!(usage_error(&["--fast"]), r#"unknown flag "--fast""#);
-        assert_eq!(usage_error(&["--no-color=yes"]), r#"unknown flag "--no-color""#);
-        assert_eq!(usage_error(&["socket-sim"]), r#"unexpected argument "socket-sim""#);
-        assert_eq!(usage_error(&["--from", "1", "--only", "1"]), "--from and --only do not go together");
+        assert_eq!(
+            usage_error(&["--no-color=yes"]),
+            r#"unknown flag "--no-color""#
+        );
+        assert_eq!(
+            usage_error(&["socket-sim"]),
+            r#"unexpected argument "socket-sim""#
+        );
+        assert_eq!(
+            usage_error(&["--from", "1", "--only", "1"]),
+            "--from and --only do not go together"
+        );
         assert!(
-            usage_error(&["--only", "nope"]).starts_with("unknown stage \"nope\"; the stages are:\n  1  socket-sim")
+            usage_error(&["--only", "nope"])
+                .starts_with("unknown stage \"nope\"; the stages are:\n  1  socket-sim")
         );
     }
 

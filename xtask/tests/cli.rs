@@ -20,19 +20,28 @@ fn help_goes_to_stdout_and_succeeds() {
     for args in [&["--help"][..], &["-h"], &["help"]] {
         let output = xtask(args);
         assert_eq!(output.status.code(), Some(0), "{args:?}");
-        assert!(text(&output.stdout).contains("Usage: cargo xtask <command>"), "{args:?}");
+        assert!(
+            text(&output.stdout).contains("Usage: cargo xtask <command>"),
+            "{args:?}"
+        );
         assert!(output.stderr.is_empty(), "{args:?}");
     }
     for command in ["walkthrough", "test", "list", "fork", "check"] {
         let output = xtask(&[command, "--help"]);
         assert_eq!(output.status.code(), Some(0), "{command}");
-        assert!(text(&output.stdout).starts_with(&format!("Usage: cargo xtask {command}")), "{command}");
+        assert!(
+            text(&output.stdout).starts_with(&format!("Usage: cargo xtask {command}")),
+            "{command}"
+        );
     }
 }
 
 #[test]
 fn an_unknown_or_missing_command_prints_usage_to_stderr_and_exits_2() {
-    for (args, message) in [(&["nope"][..], "error: unknown command \"nope\""), (&[], "error: no command given")] {
+    for (args, message) in [
+        (&["nope"][..], "error: unknown command \"nope\""),
+        (&[], "error: no command given"),
+    ] {
         let output = xtask(args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
         let stderr = text(&output.stderr);
@@ -45,24 +54,57 @@ fn an_unknown_or_missing_command_prints_usage_to_stderr_and_exits_2() {
 #[test]
 fn bad_arguments_to_a_command_exit_2_naming_what_was_wrong() {
     for (args, message) in [
-        (&["walkthrough", "--only", "nope"][..], "error: unknown stage \"nope\"; the stages are:\n  1  socket-sim\n"),
-        (&["walkthrough", "--delay-ms", "-3"], "error: --delay-ms: \"-3\" is not a whole number of milliseconds\n"),
-        (&["walkthrough", "--delay-ms", "4000000"], "error: --delay-ms: 4000000 ms is longer than the limit"),
+        (
+            &["walkthrough", "--only", "nope"][..],
+            "error: unknown stage \"nope\"; the stages are:\n  1  socket-sim\n",
+        ),
+        (
+            &["walkthrough", "--delay-ms", "-3"],
+            "error: --delay-ms: \"-3\" is not a whole number of milliseconds\n",
+        ),
+        (
+            &["walkthrough", "--delay-ms", "4000000"],
+            "error: --delay-ms: 4000000 ms is longer than the limit",
+        ),
         (&["test", "--fast"], "error: unknown flag \"--fast\"\n"),
         (&["list", "extra"], "error: unexpected argument \"extra\"\n"),
-        (&["fork", "nope", "mine"], "error: unknown stage \"nope\"; the stages are:\n  1  socket-sim\n"),
-        (&["fork", "1"], "error: fork takes a STAGE and a NAME, 1 given\n"),
-        (&["fork", "1", "2nd"], "error: cannot fork into \"2nd\": a crate name starts with a letter\n"),
-        (&["fork", "1", "busy_executor"], "error: cannot fork into \"busy_executor\": stage 3 is called that\n"),
-        (&["check"], "error: check takes the NAME of a fork, 0 given\n"),
-        (&["check", "no-such-fork"], "error: there is no fork exercises/no-such-fork; make one with"),
+        (
+            &["fork", "nope", "mine"],
+            "error: unknown stage \"nope\"; the stages are:\n  1  socket-sim\n",
+        ),
+        (
+            &["fork", "1"],
+            "error: fork takes a STAGE and a NAME, 1 given\n",
+        ),
+        (
+            &["fork", "1", "2nd"],
+            "error: cannot fork into \"2nd\": a crate name starts with a letter\n",
+        ),
+        (
+            &["fork", "1", "busy_executor"],
+            "error: cannot fork into \"busy_executor\": stage 3 is called that\n",
+        ),
+        (
+            &["check"],
+            "error: check takes the NAME of a fork, 0 given\n",
+        ),
+        (
+            &["check", "no-such-fork"],
+            "error: there is no fork exercises/no-such-fork; make one with",
+        ),
     ] {
         let output = xtask(args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
         let stderr = text(&output.stderr);
         assert!(stderr.starts_with(message), "{args:?}: {stderr}");
-        assert!(stderr.contains(&format!("Usage: cargo xtask {}", args[0])), "{stderr}");
-        assert!(output.stdout.is_empty(), "{args:?} wrote to stdout before failing");
+        assert!(
+            stderr.contains(&format!("Usage: cargo xtask {}", args[0])),
+            "{stderr}"
+        );
+        assert!(
+            output.stdout.is_empty(),
+            "{args:?} wrote to stdout before failing"
+        );
     }
 }
 
@@ -74,7 +116,10 @@ fn a_bad_socket_sim_delay_ms_is_refused_by_the_walkthrough() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(text(&output.stderr).starts_with("error: SOCKET_SIM_DELAY_MS: \"soon\" is not a whole number"));
+    assert!(
+        text(&output.stderr)
+            .starts_with("error: SOCKET_SIM_DELAY_MS: \"soon\" is not a whole number")
+    );
 }
 
 #[test]
@@ -88,12 +133,23 @@ fn list_prints_the_stage_table() {
 
 #[test]
 fn the_walkthrough_runs_each_stage_demo_between_its_introduction_and_its_flaw() {
-    let output = xtask(&["walkthrough", "--only", "socket-sim", "--delay-ms", "30", "--no-color"]);
+    let output = xtask(&[
+        "walkthrough",
+        "--only",
+        "socket-sim",
+        "--delay-ms",
+        "30",
+        "--no-color",
+    ]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
     let heading = stdout.find("Stage 1 of").expect("no heading for stage 1");
-    let demo = stdout.find("readable 30 ms after it is built").expect("no demo for stage 1");
-    let flaw = stdout.find("What stage 2 fixes:").expect("no flaw for stage 1");
+    let demo = stdout
+        .find("readable 30 ms after it is built")
+        .expect("no demo for stage 1");
+    let flaw = stdout
+        .find("What stage 2 fixes:")
+        .expect("no flaw for stage 1");
     let table = stdout.find("stage  crate").expect("no closing table");
     assert!(heading < demo && demo < flaw && flaw < table, "{stdout}");
     assert!(!stdout.contains("Stage 2 of"), "--only ran another stage");

@@ -59,8 +59,15 @@ type Job = Box<dyn FnOnce() + Send>;
 /// assert_eq!(sum, 55);
 /// assert_ne!(worker, caller, "the work ran on a helper thread");
 /// ```
-pub fn spawn_blocking<T: Send + 'static>(name: &'static str, work: impl FnOnce() -> T + Send + 'static) -> Blocking<T> {
-    Blocking { name, work: Some(Box::new(work)), slot: Arc::default() }
+pub fn spawn_blocking<T: Send + 'static>(
+    name: &'static str,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Blocking<T> {
+    Blocking {
+        name,
+        work: Some(Box::new(work)),
+        slot: Arc::default(),
+    }
 }
 
 /// The future of a job on the helper threads: [`spawn_blocking`].
@@ -127,7 +134,9 @@ impl<T: Send + 'static> Blocking<T> {
             }
             Slot::Taken => {
                 drop(slot); // a broken contract is no reason to poison the lock
-                panic!("Blocking polled after it returned Ready: a finished future must not be polled again")
+                panic!(
+                    "Blocking polled after it returned Ready: a finished future must not be polled again"
+                )
             }
         }
     }
@@ -148,7 +157,8 @@ fn send_to_pool<T: Send + 'static>(work: Box<dyn FnOnce() -> T + Send>, slot: Ar
             waker.wake();
         }
     };
-    POOL.send(Box::new(job)).expect("the helper threads never stop");
+    POOL.send(Box::new(job))
+        .expect("the helper threads never stop");
 }
 
 /// Starts the helper threads, which take jobs from one queue.
@@ -195,7 +205,9 @@ thread_local! {
 pub fn watch_polls<R>(f: impl FnOnce() -> R) -> (R, Vec<JobPoll>) {
     let outer = WATCHED.with(|watched| watched.replace(Some(Vec::new())));
     let result = f();
-    let polls = WATCHED.with(|watched| watched.replace(outer)).unwrap_or_default();
+    let polls = WATCHED
+        .with(|watched| watched.replace(outer))
+        .unwrap_or_default();
     (result, polls)
 }
 

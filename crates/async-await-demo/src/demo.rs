@@ -29,11 +29,20 @@ use crate::{ReadFile, get_two_concurrent_with, get_two_sequential_with, read_fil
 /// system's temporary directory.
 pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
     let socket = |delays: u32, seed| MySocket::builder().delay(delay / 2 * delays).seed(seed);
-    writeln!(out, "An async fn is a future whose poll the compiler writes: each .await that")?;
-    writeln!(out, "gets Pending returns Pending, and the next poll carries on from there.")?;
+    writeln!(
+        out,
+        "An async fn is a future whose poll the compiler writes: each .await that"
+    )?;
+    writeln!(
+        out,
+        "gets Pending returns Pending, and the next poll carries on from there."
+    )?;
 
     writeln!(out)?;
-    writeln!(out, "1. Two numbers awaited in turn (task 0) and together with join (task 1), side by side")?;
+    writeln!(
+        out,
+        "1. Two numbers awaited in turn (task 0) and together with join (task 1), side by side"
+    )?;
     // The second socket of the joined pair is ready at half a delay, so that
     // the order of the wakes (and the count of polls) is the same every run.
     let tasks: Vec<PairFuture> = vec![
@@ -41,18 +50,42 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
         Box::pin(get_two_concurrent_with(socket(2, 1), socket(1, 2))),
     ];
     let (pairs, stats, trace) = waker_executor::run_traced(tasks);
-    for (task, (name, pair)) in ["get_two_sequential()", "get_two_concurrent()"].iter().zip(&pairs).enumerate() {
-        let polls = trace.iter().filter(|event| event.task == task && event.kind != EventKind::Wake).count();
-        let done = trace.iter().find(|event| event.task == task && event.kind == EventKind::Ready);
+    for (task, (name, pair)) in ["get_two_sequential()", "get_two_concurrent()"]
+        .iter()
+        .zip(&pairs)
+        .enumerate()
+    {
+        let polls = trace
+            .iter()
+            .filter(|event| event.task == task && event.kind != EventKind::Wake)
+            .count();
+        let done = trace
+            .iter()
+            .find(|event| event.task == task && event.kind == EventKind::Ready);
         let done = done.map_or(Duration::ZERO, |event| event.at);
-        writeln!(out, "  task {task}, {name}: {pair:?} after {}, {polls} polls", about_delays(done, delay))?;
+        writeln!(
+            out,
+            "  task {task}, {name}: {pair:?} after {}, {polls} polls",
+            about_delays(done, delay)
+        )?;
     }
-    writeln!(out, "  Both on one thread, at once: {}", stats.measurement())?;
-    let side_by_side =
-        Summary { futures: Some(2), took: stats.measurement(), polls: Some(stats.polls), trace: Some(trace) };
+    writeln!(
+        out,
+        "  Both on one thread, at once: {}",
+        stats.measurement()
+    )?;
+    let side_by_side = Summary {
+        futures: Some(2),
+        took: stats.measurement(),
+        polls: Some(stats.polls),
+        trace: Some(trace),
+    };
 
     writeln!(out)?;
-    writeln!(out, "2. read_file, the async fn, beside ReadFile, the state machine the compiler makes of it")?;
+    writeln!(
+        out,
+        "2. read_file, the async fn, beside ReadFile, the state machine the compiler makes of it"
+    )?;
     let file = DemoFile::new("Hello from poll-to-await!\nGrüße, ✓\n")?;
     let mut left = Vec::new();
     let async_text = step_through(read_file(&file.0), |jobs, _| left.push(describe(jobs)));
@@ -62,15 +95,24 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
         right.push(format!("{state} -> {}: {}", future.state(), describe(jobs)));
         state = future.state();
     });
-    writeln!(out, "  poll  {:30}  ReadFile (by hand)", "read_file (async fn)")?;
+    writeln!(
+        out,
+        "  poll  {:30}  ReadFile (by hand)",
+        "read_file (async fn)"
+    )?;
     for (poll, (left, right)) in left.iter().zip(&right).enumerate() {
         writeln!(out, "  {:<4}  {left:30}  {right}", poll + 1)?;
     }
     match (&async_text, &hand_text) {
-        (Ok(a), Ok(b)) if a == b => {
-            writeln!(out, "  The same awaits in the same order; both read {} bytes: {a:?}", a.len())?
-        }
-        _ => writeln!(out, "  They differ! the async fn: {async_text:?}; by hand: {hand_text:?}")?,
+        (Ok(a), Ok(b)) if a == b => writeln!(
+            out,
+            "  The same awaits in the same order; both read {} bytes: {a:?}",
+            a.len()
+        )?,
+        _ => writeln!(
+            out,
+            "  They differ! the async fn: {async_text:?}; by hand: {hand_text:?}"
+        )?,
     }
     writeln!(
         out,
@@ -86,7 +128,10 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
     writeln!(out, "  A missing file, by hand:      {hand_error}")?;
 
     writeln!(out)?;
-    writeln!(out, "3. In production: the same async fn on futures' multi-threaded ThreadPool")?;
+    writeln!(
+        out,
+        "3. In production: the same async fn on futures' multi-threaded ThreadPool"
+    )?;
     let pool = ThreadPool::builder().pool_size(2).create()?;
     let (sender, receiver) = mpsc::channel();
     let stopwatch = Stopwatch::start();
@@ -94,8 +139,15 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
     pool.spawn_ok(async move { sender.send(pair.await).expect("the demo waits for it") });
     let pair = receiver.recv().expect("the pool ran the task");
     let took = stopwatch.elapsed();
-    writeln!(out, "  get_two_concurrent() on 2 threads: {pair:?}, {}: {took}", about_delays(took.wall, delay))?;
-    writeln!(out, "  Same numbers, untouched code: performance is the executor's business, not the future's.")?;
+    writeln!(
+        out,
+        "  get_two_concurrent() on 2 threads: {pair:?}, {}: {took}",
+        about_delays(took.wall, delay)
+    )?;
+    writeln!(
+        out,
+        "  Same numbers, untouched code: performance is the executor's business, not the future's."
+    )?;
     Ok(side_by_side)
 }
 
@@ -115,7 +167,10 @@ pub fn step_through<F: Future>(future: F, mut each: impl FnMut(&[JobPoll], &F)) 
         if let Poll::Ready(output) = poll {
             return output;
         }
-        assert!(counter.wait_for(polls, Duration::from_secs(60)), "no wake within a minute after poll {polls}");
+        assert!(
+            counter.wait_for(polls, Duration::from_secs(60)),
+            "no wake within a minute after poll {polls}"
+        );
     }
     unreachable!("polled until Ready")
 }
@@ -135,7 +190,8 @@ struct DemoFile(PathBuf);
 
 impl DemoFile {
     fn new(text: &str) -> io::Result<Self> {
-        let path = std::env::temp_dir().join(format!("poll-to-await-demo-{}.txt", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("poll-to-await-demo-{}.txt", std::process::id()));
         fs::write(&path, text)?;
         Ok(DemoFile(path))
     }

@@ -28,7 +28,13 @@ use pin_project_lite::pin_project;
 /// assert_eq!(pair, (1, 2));
 /// ```
 pub fn join<A: Future, B: Future>(a: A, b: B) -> Join<A, B> {
-    Join { a, b, a_output: None, b_output: None, finished: false }
+    Join {
+        a,
+        b,
+        a_output: None,
+        b_output: None,
+        finished: false,
+    }
 }
 
 pin_project! {
@@ -54,7 +60,10 @@ impl<A: Future, B: Future> Future for Join<A, B> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        assert!(!*this.finished, "Join polled after it returned Ready: a finished future must not be polled again");
+        assert!(
+            !*this.finished,
+            "Join polled after it returned Ready: a finished future must not be polled again"
+        );
         // exercise: poll each future that has no output yet; Ready with both outputs once both are there
         if this.a_output.is_none() {
             if let Poll::Ready(output) = this.a.poll(cx) {

@@ -36,7 +36,9 @@ pub async fn read_file(path: impl AsRef<Path>) -> io::Result<String> {
 /// Opens `path` on a helper thread.
 pub(crate) fn open(path: &Path) -> Blocking<io::Result<File>> {
     let path = path.to_owned();
-    spawn_blocking("open", move || File::open(&path).map_err(|error| file_error("open", &path, error)))
+    spawn_blocking("open", move || {
+        File::open(&path).map_err(|error| file_error("open", &path, error))
+    })
 }
 
 /// Reads `file` (opened from `path`) to a string on a helper thread.
@@ -44,14 +46,22 @@ pub(crate) fn read_to_string(mut file: File, path: &Path) -> Blocking<io::Result
     let path = path.to_owned();
     spawn_blocking("read", move || {
         let mut text = String::new();
-        file.read_to_string(&mut text).map_err(|error| file_error("read", &path, error))?;
+        file.read_to_string(&mut text)
+            .map_err(|error| file_error("read", &path, error))?;
         Ok(text)
     })
 }
 
 /// `error`, of the same kind, saying what failed on which path.
 fn file_error(action: &'static str, path: &Path, error: io::Error) -> io::Error {
-    io::Error::new(error.kind(), FileError { action, path: path.to_owned(), source: error })
+    io::Error::new(
+        error.kind(),
+        FileError {
+            action,
+            path: path.to_owned(),
+            source: error,
+        },
+    )
 }
 
 /// What went wrong with a file, and where: "cannot open data.txt: ...".
@@ -64,7 +74,13 @@ struct FileError {
 
 impl fmt::Display for FileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot {} {}: {}", self.action, self.path.display(), self.source)
+        write!(
+            f,
+            "cannot {} {}: {}",
+            self.action,
+            self.path.display(),
+            self.source
+        )
     }
 }
 

@@ -129,7 +129,10 @@ enum State {
     /// Built, not polled yet: nothing has happened (futures are lazy).
     Start,
     /// At `open(path).await`, holding the borrow of `path` for the next step.
-    Opening { path: SelfBorrow, open: Blocking<io::Result<File>> },
+    Opening {
+        path: SelfBorrow,
+        open: Blocking<io::Result<File>>,
+    },
     /// At `read_to_string(file, path).await`.
     Reading { read: Blocking<io::Result<String>> },
     /// Returned Ready.
@@ -145,7 +148,11 @@ impl ReadFile {
     /// The future that reads `path`; nothing happens until it is polled, and
     /// nothing borrows yet (point 1): it may be moved until it is pinned.
     pub fn new(path: impl AsRef<Path>) -> Self {
-        ReadFile { state: State::Start, path: path.as_ref().to_owned(), _pinned: PhantomPinned }
+        ReadFile {
+            state: State::Start,
+            path: path.as_ref().to_owned(),
+            _pinned: PhantomPinned,
+        }
     }
 
     /// The name of the state it is in: `Start`, `Opening`, `Reading` or `Done`.
@@ -186,11 +193,18 @@ impl Future for ReadFile {
                     // address until dropped), it is dropped after `state`
                     // (point 2), and it is never mutated (point 3).
                     let path: SelfBorrow = unsafe { &*(path as *const PathBuf) };
-                    *state = State::Opening { path, open: open(path) };
+                    *state = State::Opening {
+                        path,
+                        open: open(path),
+                    };
                 }
                 // `Blocking` is `Unpin`, so `Pin::new` may pin it where it lies.
                 State::Opening { path, open } => match ready!(Pin::new(open).poll(cx)) {
-                    Ok(file) => *state = State::Reading { read: read_to_string(file, path) },
+                    Ok(file) => {
+                        *state = State::Reading {
+                            read: read_to_string(file, path),
+                        }
+                    }
                     Err(error) => {
                         *state = State::Done;
                         return Poll::Ready(Err(error));
@@ -202,7 +216,9 @@ impl Future for ReadFile {
                     return Poll::Ready(text);
                 }
                 State::Done => {
-                    panic!("ReadFile polled after it returned Ready: a finished future must not be polled again")
+                    panic!(
+                        "ReadFile polled after it returned Ready: a finished future must not be polled again"
+                    )
                 }
             }
         }

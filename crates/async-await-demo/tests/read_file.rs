@@ -54,10 +54,17 @@ fn read_both(path: &Path) -> io::Result<String> {
 fn both_read_the_same_texts() {
     let scratch = Scratch::new("texts");
     let large: String = (0..100_000).map(|i| format!("line {i}\n")).collect();
-    for (name, text) in
-        [("empty.txt", ""), ("small.txt", "hello\n"), ("accents.txt", "Grüße, ✓, 東京\n"), ("large.txt", &large)]
-    {
-        assert_eq!(read_both(&scratch.file(name, text.as_bytes())).unwrap(), text, "{name}");
+    for (name, text) in [
+        ("empty.txt", ""),
+        ("small.txt", "hello\n"),
+        ("accents.txt", "Grüße, ✓, 東京\n"),
+        ("large.txt", &large),
+    ] {
+        assert_eq!(
+            read_both(&scratch.file(name, text.as_bytes())).unwrap(),
+            text,
+            "{name}"
+        );
     }
 }
 
@@ -74,9 +81,20 @@ fn both_fail_alike_with_the_right_kind_and_the_path_named() {
         let error = read_both(path).unwrap_err();
         assert_eq!(error.kind(), kind, "{path:?}");
         let message = error.to_string();
-        assert!(message.starts_with(&format!("cannot {action} {}: ", path.display())), "{message}");
-        let source = error.get_ref().and_then(|inner| inner.source()).expect("the OS error as source");
-        assert!(source.downcast_ref::<io::Error>().is_some_and(|os| os.kind() == kind), "{source:?}");
+        assert!(
+            message.starts_with(&format!("cannot {action} {}: ", path.display())),
+            "{message}"
+        );
+        let source = error
+            .get_ref()
+            .and_then(|inner| inner.source())
+            .expect("the OS error as source");
+        assert!(
+            source
+                .downcast_ref::<io::Error>()
+                .is_some_and(|os| os.kind() == kind),
+            "{source:?}"
+        );
     }
 }
 
@@ -112,8 +130,14 @@ fn a_failed_open_ends_both_at_the_first_await_point() {
     let scratch = Scratch::new("failed-open");
     let missing = scratch.0.join("missing.txt");
     let mut states = Vec::new();
-    let error = step_through(ReadFile::new(&missing), |_, future| states.push(future.state())).unwrap_err();
-    assert_eq!((error.kind(), states), (ErrorKind::NotFound, vec!["Opening", "Done"]));
+    let error = step_through(ReadFile::new(&missing), |_, future| {
+        states.push(future.state())
+    })
+    .unwrap_err();
+    assert_eq!(
+        (error.kind(), states),
+        (ErrorKind::NotFound, vec!["Opening", "Done"])
+    );
     let mut polls = 0;
     assert!(step_through(read_file(&missing), |_, _| polls += 1).is_err());
     assert_eq!(polls, 2);
@@ -122,31 +146,50 @@ fn a_failed_open_ends_both_at_the_first_await_point() {
 #[test]
 fn many_reads_share_one_executor_thread_with_three_polls_each() {
     let scratch = Scratch::new("many");
-    let paths: Vec<PathBuf> =
-        (0..100).map(|i| scratch.file(&format!("{i}.txt"), format!("file {i}").as_bytes())).collect();
+    let paths: Vec<PathBuf> = (0..100)
+        .map(|i| scratch.file(&format!("{i}.txt"), format!("file {i}").as_bytes()))
+        .collect();
     let expected: Vec<String> = (0..100).map(|i| format!("file {i}")).collect();
 
     let (texts, stats) = waker_executor::run_with_stats(paths.iter().map(ReadFile::new).collect());
-    assert_eq!(texts.into_iter().map(Result::unwrap).collect::<Vec<_>>(), expected);
+    assert_eq!(
+        texts.into_iter().map(Result::unwrap).collect::<Vec<_>>(),
+        expected
+    );
     assert_eq!(stats.polls, 300, "ReadFile: poll, open done, read done");
 
     let (texts, stats) = waker_executor::run_with_stats(paths.iter().map(read_file).collect());
-    assert_eq!(texts.into_iter().map(Result::unwrap).collect::<Vec<_>>(), expected);
+    assert_eq!(
+        texts.into_iter().map(Result::unwrap).collect::<Vec<_>>(),
+        expected
+    );
     assert_eq!(stats.polls, 300, "read_file");
 }
 
 #[test]
 fn nothing_happens_before_the_first_poll_and_a_poll_after_ready_panics() {
     let mut future = std::pin::pin!(ReadFile::new("poll-to-await-no-such-file.txt"));
-    assert_eq!(future.state(), "Start", "a future does nothing until polled");
+    assert_eq!(
+        future.state(),
+        "Start",
+        "a future does nothing until polled"
+    );
     assert!(waker_executor::block_on(future.as_mut()).is_err());
     assert_eq!(future.state(), "Done");
     let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        future.as_mut().poll(&mut Context::from_waker(Waker::noop()))
+        future
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
     }))
     .unwrap_err();
-    let message = payload.downcast::<&str>().map(|message| *message).unwrap_or_default();
-    assert_eq!(message, "ReadFile polled after it returned Ready: a finished future must not be polled again");
+    let message = payload
+        .downcast::<&str>()
+        .map(|message| *message)
+        .unwrap_or_default();
+    assert_eq!(
+        message,
+        "ReadFile polled after it returned Ready: a finished future must not be polled again"
+    );
 }
 
 #[test]
@@ -154,7 +197,10 @@ fn both_futures_are_small() {
     // A state and the data live across an await point: no heap, no thread.
     let by_async = mem::size_of_val(&read_file("x"));
     let by_hand = mem::size_of_val(&ReadFile::new("x"));
-    assert!(by_async <= 256 && by_hand <= 256, "async fn {by_async} bytes, ReadFile {by_hand} bytes");
+    assert!(
+        by_async <= 256 && by_hand <= 256,
+        "async fn {by_async} bytes, ReadFile {by_hand} bytes"
+    );
 }
 
 #[test]
@@ -168,10 +214,18 @@ fn both_futures_can_move_to_another_thread_before_and_between_polls() {
     let by_hand = send(ReadFile::new(&path));
     let by_async = send(read_file(path.clone()));
     // Moved into a box (pinned there) on another thread, polled there.
-    let texts = std::thread::spawn(move || (waker_executor::block_on(by_hand), waker_executor::block_on(by_async)))
-        .join()
-        .unwrap();
-    assert_eq!((texts.0.unwrap(), texts.1.unwrap()), ("sent\n".to_owned(), "sent\n".to_owned()));
+    let texts = std::thread::spawn(move || {
+        (
+            waker_executor::block_on(by_hand),
+            waker_executor::block_on(by_async),
+        )
+    })
+    .join()
+    .unwrap();
+    assert_eq!(
+        (texts.0.unwrap(), texts.1.unwrap()),
+        ("sent\n".to_owned(), "sent\n".to_owned())
+    );
 }
 
 #[test]
@@ -186,9 +240,17 @@ fn a_pinned_read_file_polled_then_dropped_midway_frees_everything() {
         let woken = lab::measure::WakeCounter::new();
         let waker = woken.waker();
         while polls < stop_after {
-            assert!(future.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
+            assert!(
+                future
+                    .as_mut()
+                    .poll(&mut Context::from_waker(&waker))
+                    .is_pending()
+            );
             polls += 1;
-            assert!(woken.wait_for(polls, std::time::Duration::from_secs(60)), "no wake after poll {polls}");
+            assert!(
+                woken.wait_for(polls, std::time::Duration::from_secs(60)),
+                "no wake after poll {polls}"
+            );
         }
         assert_eq!(future.state(), ["Opening", "Reading"][stop_after - 1]);
         drop(future);

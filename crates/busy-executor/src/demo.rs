@@ -17,20 +17,36 @@ use crate::{run_traced, run_with_stats};
 /// Takes about three delays. Values are seeded; times and poll counts vary
 /// from run to run.
 pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
-    let socket = |delay, seed| SocketFuture::from(MySocket::builder().delay(delay).seed(seed).build());
-    writeln!(out, "run() polls every unfinished future in turn, round after round, until all are Ready.")?;
+    let socket =
+        |delay, seed| SocketFuture::from(MySocket::builder().delay(delay).seed(seed).build());
+    writeln!(
+        out,
+        "run() polls every unfinished future in turn, round after round, until all are Ready."
+    )?;
 
     writeln!(out)?;
     let (outputs, stats, trace) = run_traced(vec![socket(delay, 1), socket(delay / 2, 2)]);
-    let first = Summary { futures: Some(2), took: stats.measurement(), polls: Some(stats.polls), trace: Some(trace) };
-    writeln!(out, "Two sockets, the second ready first: run() returned {outputs:?},")?;
+    let first = Summary {
+        futures: Some(2),
+        took: stats.measurement(),
+        polls: Some(stats.polls),
+        trace: Some(trace),
+    };
+    writeln!(
+        out,
+        "Two sockets, the second ready first: run() returned {outputs:?},"
+    )?;
     writeln!(out, "the outputs in the order the futures were given.")?;
 
     writeln!(out)?;
     for sockets in [1, 2, 10] {
         let futures = (1..=sockets).map(|seed| socket(delay, seed)).collect();
         let (_, stats) = run_with_stats(futures);
-        let label = if sockets == 1 { "1 socket:  ".to_owned() } else { format!("{sockets} sockets:") };
+        let label = if sockets == 1 {
+            "1 socket:  ".to_owned()
+        } else {
+            format!("{sockets} sockets:")
+        };
         writeln!(
             out,
             "{label:11} {}, {} polls; {}",
@@ -41,8 +57,17 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
     }
 
     writeln!(out)?;
-    writeln!(out, "Each set took about one delay, however many sockets: run() waits for all at once.")?;
-    writeln!(out, "But it never waits for anything. Every socket was asked \"ready yet?\" over and over,")?;
-    writeln!(out, "and a core stayed busy the whole time, though nothing could happen until the timer fired.")?;
+    writeln!(
+        out,
+        "Each set took about one delay, however many sockets: run() waits for all at once."
+    )?;
+    writeln!(
+        out,
+        "But it never waits for anything. Every socket was asked \"ready yet?\" over and over,"
+    )?;
+    writeln!(
+        out,
+        "and a core stayed busy the whole time, though nothing could happen until the timer fired."
+    )?;
     Ok(first)
 }

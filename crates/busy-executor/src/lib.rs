@@ -63,7 +63,10 @@ pub fn run<F: SimpleFuture>(futures: Vec<F>) -> Vec<F::Output> {
             }
         }
     }
-    outputs.into_iter().map(|output| output.expect("every future finished")).collect()
+    outputs
+        .into_iter()
+        .map(|output| output.expect("every future finished"))
+        .collect()
     // end exercise
 }
 // ANCHOR_END: run
@@ -112,11 +115,27 @@ pub fn run_traced<F: SimpleFuture>(futures: Vec<F>) -> (Vec<F::Output>, RunStats
 }
 
 /// [`run`] over `futures`, each wrapped so that its polls reach a probe.
-fn observe<F: SimpleFuture>(futures: Vec<F>, trace: bool) -> (Vec<F::Output>, RunStats, Option<Vec<Event>>) {
+fn observe<F: SimpleFuture>(
+    futures: Vec<F>,
+    trace: bool,
+) -> (Vec<F::Output>, RunStats, Option<Vec<Event>>) {
     let (outputs, seen) = lab::probe::observe(trace, |probe| {
-        run(futures.into_iter().enumerate().map(|(task, future)| Probed(future, task, probe)).collect())
+        run(futures
+            .into_iter()
+            .enumerate()
+            .map(|(task, future)| Probed(future, task, probe))
+            .collect())
     });
-    (outputs, RunStats { polls: seen.polls, wakes: seen.wakes, wall: seen.took.wall, cpu: seen.took.cpu }, seen.trace)
+    (
+        outputs,
+        RunStats {
+            polls: seen.polls,
+            wakes: seen.wakes,
+            wall: seen.took.wall,
+            cpu: seen.took.cpu,
+        },
+        seen.trace,
+    )
 }
 
 /// A `SimpleFuture` (`.0`, task `.1`) that tells a probe (`.2`) about each poll.
@@ -149,6 +168,9 @@ pub struct RunStats {
 impl RunStats {
     /// The wall and CPU time, for the CPU share of the run.
     pub fn measurement(&self) -> Measurement {
-        Measurement { wall: self.wall, cpu: self.cpu }
+        Measurement {
+            wall: self.wall,
+            cpu: self.cpu,
+        }
     }
 }

@@ -11,10 +11,14 @@ use socket_sim::MySocket;
 #[test]
 fn waiting_for_sockets_keeps_a_core_busy_the_whole_time() {
     let delay = Duration::from_millis(200);
-    let futures = (0..10).map(|seed| SocketFuture::from(MySocket::builder().delay(delay).seed(seed).build()));
+    let futures =
+        (0..10).map(|seed| SocketFuture::from(MySocket::builder().delay(delay).seed(seed).build()));
     let (_, stats) = run_with_stats(futures.collect());
     let took = stats.measurement();
     let sleeping = sleeping_for(delay);
-    assert!(clearly_busier(took, sleeping), "the busy loop should keep a core busy: {took}, against {sleeping} asleep");
+    assert!(
+        clearly_busier(took, sleeping),
+        "the busy loop should keep a core busy: {took}, against {sleeping} asleep"
+    );
     assert!(stats.polls > 1_000, "only {} polls in {took}", stats.polls);
 }

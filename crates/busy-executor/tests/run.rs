@@ -20,7 +20,11 @@ struct Countdown {
 }
 
 fn countdown(name: &'static str, left: u32) -> Countdown {
-    Countdown { name, left, finished: false }
+    Countdown {
+        name,
+        left,
+        finished: false,
+    }
 }
 
 impl SimpleFuture for Countdown {
@@ -44,21 +48,34 @@ fn socket(delay: Duration, value: i32) -> SocketFuture {
 #[test]
 fn outputs_come_back_in_input_order_whatever_order_they_finish_in() {
     // The later in the input, the sooner ready.
-    let futures = (0..5).map(|i| socket(Duration::from_millis(10) * (5 - i as u32), i)).collect();
+    let futures = (0..5)
+        .map(|i| socket(Duration::from_millis(10) * (5 - i as u32), i))
+        .collect();
     assert_eq!(run(futures), [0, 1, 2, 3, 4]);
     assert_eq!(
-        run(vec![countdown("slow", 9), countdown("quick", 0), countdown("middle", 4)]),
+        run(vec![
+            countdown("slow", 9),
+            countdown("quick", 0),
+            countdown("middle", 4)
+        ]),
         ["slow", "quick", "middle"]
     );
 }
 
 #[test]
 fn every_poll_is_counted_and_a_finished_future_is_never_polled_again() {
-    let (outputs, stats) = run_with_stats(vec![countdown("a", 3), countdown("b", 5), countdown("c", 0)]);
+    let (outputs, stats) = run_with_stats(vec![
+        countdown("a", 3),
+        countdown("b", 5),
+        countdown("c", 0),
+    ]);
     assert_eq!(outputs, ["a", "b", "c"]);
     // Each is polled until its Ready and no more: 4 + 6 + 1.
     assert_eq!(stats.polls, 11);
-    assert_eq!(stats.wakes, 0, "the busy executor does not listen for wakes");
+    assert_eq!(
+        stats.wakes, 0,
+        "the busy executor does not listen for wakes"
+    );
 }
 
 #[test]
@@ -77,8 +94,15 @@ fn ten_sockets_take_about_one_delay() {
     let (outputs, stats) = run_with_stats(futures);
     let took = start.elapsed();
     assert_eq!(outputs, (0..10).collect::<Vec<_>>());
-    assert!(took >= DELAY && took < DELAY + SLACK, "10 sockets took {took:?}");
-    assert!(stats.wall <= took && stats.wall + built >= DELAY, "run measured {:?} of {took:?}", stats.wall);
+    assert!(
+        took >= DELAY && took < DELAY + SLACK,
+        "10 sockets took {took:?}"
+    );
+    assert!(
+        stats.wall <= took && stats.wall + built >= DELAY,
+        "run measured {:?} of {took:?}",
+        stats.wall
+    );
     assert!(stats.polls > 10, "not one busy poll in a whole delay?");
 }
 
@@ -86,10 +110,17 @@ fn ten_sockets_take_about_one_delay() {
 fn a_trace_records_each_poll_of_each_task() {
     let (outputs, stats, trace) = run_traced(vec![countdown("a", 2), countdown("b", 0)]);
     assert_eq!(outputs, ["a", "b"]);
-    let events: Vec<_> = trace.iter().map(|event| (event.task, event.kind, event.count)).collect();
+    let events: Vec<_> = trace
+        .iter()
+        .map(|event| (event.task, event.kind, event.count))
+        .collect();
     assert_eq!(
         events,
-        [(0, EventKind::Pending, 2), (1, EventKind::Ready, 1), (0, EventKind::Ready, 1)],
+        [
+            (0, EventKind::Pending, 2),
+            (1, EventKind::Ready, 1),
+            (0, EventKind::Ready, 1)
+        ],
         "in order: a Pending, b Ready, a Pending, a Ready (a's two Pendings are one run)"
     );
     assert_eq!(stats.polls, 4);

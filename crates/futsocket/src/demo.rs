@@ -20,15 +20,30 @@ use crate::FutSocket;
 ///
 /// Takes about three delays. The sockets are seeded, so only times vary.
 pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
-    let sockets = || [1, 2].map(|seed| FutSocket::from(MySocket::builder().delay(delay).seed(seed)));
-    writeln!(out, "FutSocket::poll: Ready with the number if the socket is readable;")?;
-    writeln!(out, "else it hands the socket a clone of cx.waker() and says Pending.")?;
+    let sockets =
+        || [1, 2].map(|seed| FutSocket::from(MySocket::builder().delay(delay).seed(seed)));
+    writeln!(
+        out,
+        "FutSocket::poll: Ready with the number if the socket is readable;"
+    )?;
+    writeln!(
+        out,
+        "else it hands the socket a clone of cx.waker() and says Pending."
+    )?;
 
     writeln!(out)?;
-    writeln!(out, "Two FutSockets, ready after 1 delay, on this workspace's executor and on futures':")?;
+    writeln!(
+        out,
+        "Two FutSockets, ready after 1 delay, on this workspace's executor and on futures':"
+    )?;
     let (outputs, stats, trace) = waker_executor::run_traced(Vec::from(sockets()));
     let took = stats.measurement();
-    let ours = Summary { futures: Some(2), took, polls: Some(stats.polls), trace: Some(trace) };
+    let ours = Summary {
+        futures: Some(2),
+        took,
+        polls: Some(stats.polls),
+        trace: Some(trace),
+    };
     writeln!(
         out,
         "  waker_executor::run          {outputs:?}, {} polls, {}: {took}",
@@ -37,15 +52,22 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
     )?;
 
     let (outputs, polls, took) = {
-        let (mut pool, counter, stopwatch) = (LocalPool::new(), PollCounter::new(), Stopwatch::start());
+        let (mut pool, counter, stopwatch) =
+            (LocalPool::new(), PollCounter::new(), Stopwatch::start());
         let outputs = Rc::new(RefCell::new([None; 2]));
         for (index, socket) in sockets().into_iter().enumerate() {
             let outputs = Rc::clone(&outputs);
-            let task = counter.count(socket).map(move |value| outputs.borrow_mut()[index] = Some(value));
-            pool.spawner().spawn_local(task).expect("the pool is running");
+            let task = counter
+                .count(socket)
+                .map(move |value| outputs.borrow_mut()[index] = Some(value));
+            pool.spawner()
+                .spawn_local(task)
+                .expect("the pool is running");
         }
         pool.run();
-        let outputs = outputs.borrow().map(|output| output.expect("every task finished"));
+        let outputs = outputs
+            .borrow()
+            .map(|output| output.expect("every task finished"));
         (outputs, counter.polls(), stopwatch.elapsed())
     };
     writeln!(
@@ -66,7 +88,13 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
     )?;
 
     writeln!(out)?;
-    writeln!(out, "Same numbers, two polls per socket and an idle CPU on every executor: FutSocket keeps")?;
-    writeln!(out, "the contract of poll (never block, arrange a wake, then say Pending) and asks nothing more.")?;
+    writeln!(
+        out,
+        "Same numbers, two polls per socket and an idle CPU on every executor: FutSocket keeps"
+    )?;
+    writeln!(
+        out,
+        "the contract of poll (never block, arrange a wake, then say Pending) and asks nothing more."
+    )?;
     Ok(ours)
 }

@@ -71,7 +71,10 @@ impl Default for FutSocket {
 
 impl From<MySocket> for FutSocket {
     fn from(inner: MySocket) -> Self {
-        FutSocket { inner, finished: false }
+        FutSocket {
+            inner,
+            finished: false,
+        }
     }
 }
 
@@ -89,7 +92,10 @@ impl Future for FutSocket {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<i32> {
         // FutSocket is Unpin: the pin promises nothing we rely on.
         let this = self.get_mut();
-        assert!(!this.finished, "FutSocket polled after it returned Ready: a finished future must not be polled again");
+        assert!(
+            !this.finished,
+            "FutSocket polled after it returned Ready: a finished future must not be polled again"
+        );
         // exercise: Ready with the number if readable; else give the socket a clone of this task's waker and say Pending
         if this.inner.has_data_to_read() {
             this.finished = true;

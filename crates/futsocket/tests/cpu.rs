@@ -11,7 +11,13 @@ use lab::measure::measure;
 use socket_sim::MySocket;
 
 fn sockets(n: u64) -> impl Iterator<Item = FutSocket> {
-    (0..n).map(|seed| FutSocket::from(MySocket::builder().delay(Duration::from_millis(400)).seed(seed)))
+    (0..n).map(|seed| {
+        FutSocket::from(
+            MySocket::builder()
+                .delay(Duration::from_millis(400))
+                .seed(seed),
+        )
+    })
 }
 
 #[test]

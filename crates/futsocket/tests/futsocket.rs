@@ -49,8 +49,15 @@ fn a_readable_socket_is_ready_at_the_first_poll_and_keeps_no_waker() {
         assert!(start.elapsed() < PATIENCE, "never readable");
     }
     let counter = WakeCounter::new();
-    assert_eq!(poll_with(&mut FutSocket::from(socket), &counter.waker()), Poll::Ready(5));
-    assert_eq!((counter.wakes(), counter.live_wakers()), (0, 0), "a ready socket needs no waker");
+    assert_eq!(
+        poll_with(&mut FutSocket::from(socket), &counter.waker()),
+        Poll::Ready(5)
+    );
+    assert_eq!(
+        (counter.wakes(), counter.live_wakers()),
+        (0, 0),
+        "a ready socket needs no waker"
+    );
 }
 
 #[test]
@@ -58,9 +65,17 @@ fn a_pending_socket_keeps_a_clone_of_the_waker_and_wakes_it_when_readable() {
     let counter = WakeCounter::new();
     let mut future = fut_socket(DELAY, 7);
     assert_eq!(poll_with(&mut future, &counter.waker()), Poll::Pending);
-    assert_eq!(counter.live_wakers(), 1, "the socket should hold a clone of the waker");
+    assert_eq!(
+        counter.live_wakers(),
+        1,
+        "the socket should hold a clone of the waker"
+    );
     assert!(counter.wait_for(1, PATIENCE), "never woken");
-    assert_eq!(poll_with(&mut future, &counter.waker()), Poll::Ready(7), "woken, yet not ready");
+    assert_eq!(
+        poll_with(&mut future, &counter.waker()),
+        Poll::Ready(7),
+        "woken, yet not ready"
+    );
 }
 
 #[test]
@@ -68,7 +83,11 @@ fn the_newest_waker_is_the_one_woken() {
     let (older, newest) = (WakeCounter::new(), WakeCounter::new());
     let mut future = fut_socket(DELAY, 7);
     assert_eq!(poll_with(&mut future, &older.waker()), Poll::Pending);
-    assert_eq!(poll_with(&mut future, &newest.waker()), Poll::Pending, "polled again, from another task");
+    assert_eq!(
+        poll_with(&mut future, &newest.waker()),
+        Poll::Pending,
+        "polled again, from another task"
+    );
     assert_eq!(older.live_wakers(), 0, "the older waker should be dropped");
     assert!(newest.wait_for(1, PATIENCE));
     std::thread::sleep(DELAY);
@@ -93,26 +112,42 @@ fn a_poll_around_the_deadline_never_loses_the_wake_up() {
             Poll::Ready(_) => ready += 1,
             Poll::Pending => {
                 pending += 1;
-                assert!(counter.wait_for(1, PATIENCE), "round {round}: Pending, and the wake-up was lost");
+                assert!(
+                    counter.wait_for(1, PATIENCE),
+                    "round {round}: Pending, and the wake-up was lost"
+                );
             }
         }
     }
-    assert!(pending > 0 && ready > 0, "all polls on one side of the deadline: {pending} pending, {ready} ready");
+    assert!(
+        pending > 0 && ready > 0,
+        "all polls on one side of the deadline: {pending} pending, {ready} ready"
+    );
 }
 
 #[test]
 fn polling_after_ready_is_a_clear_panic() {
     let mut future = fut_socket(Duration::ZERO, 1);
     poll_until_ready(&mut future);
-    let payload = panic::catch_unwind(AssertUnwindSafe(|| poll_with(&mut future, Waker::noop()))).unwrap_err();
-    let message = payload.downcast::<&str>().map(|message| *message).unwrap_or_default();
-    assert_eq!(message, "FutSocket polled after it returned Ready: a finished future must not be polled again");
+    let payload = panic::catch_unwind(AssertUnwindSafe(|| poll_with(&mut future, Waker::noop())))
+        .unwrap_err();
+    let message = payload
+        .downcast::<&str>()
+        .map(|message| *message)
+        .unwrap_or_default();
+    assert_eq!(
+        message,
+        "FutSocket polled after it returned Ready: a finished future must not be polled again"
+    );
 }
 
 #[test]
 fn new_uses_the_default_delay_and_a_builder_starts_the_delay_at_once() {
     // The tests leave SOCKET_SIM_DELAY_MS unset: the default is 2 s.
-    assert_eq!(poll_with(&mut FutSocket::new(), Waker::noop()), Poll::Pending);
+    assert_eq!(
+        poll_with(&mut FutSocket::new(), Waker::noop()),
+        Poll::Pending
+    );
     let mut future = fut_socket(DELAY, 3);
     std::thread::sleep(DELAY * 2); // not polled: the delay runs anyway
     let counter = WakeCounter::new();
@@ -142,7 +177,9 @@ fn runs_on_this_workspaces_executor_and_on_futures_with_two_polls_per_socket() {
     let mut pool = LocalPool::new();
     for socket in sockets() {
         let outputs = Rc::clone(&outputs);
-        let task = counter.count(socket).map(move |value| outputs.borrow_mut().push(value));
+        let task = counter
+            .count(socket)
+            .map(move |value| outputs.borrow_mut().push(value));
         pool.spawner().spawn_local(task).unwrap();
     }
     pool.run();
@@ -157,14 +194,17 @@ fn ten_thousand_fut_sockets_run_with_two_polls_each_and_never_look_stuck() {
     // Long enough that none is ready at its first poll, even under valgrind,
     // where building and spawning 10,000 of them can take over half a second.
     let delay = Duration::from_secs(3);
-    let (outputs, stats) = waker_executor::run_with_stats((0..N as i32).map(|i| fut_socket(delay, i)).collect());
+    let (outputs, stats) =
+        waker_executor::run_with_stats((0..N as i32).map(|i| fut_socket(delay, i)).collect());
     assert_eq!(outputs, (0..N as i32).collect::<Vec<_>>());
     assert_eq!(stats.polls, 2 * N as u64);
 
     let counter = PollCounter::new();
     let mut pool = LocalPool::new();
     for i in 0..N as i32 {
-        pool.spawner().spawn_local(counter.count(fut_socket(delay, i)).map(drop)).unwrap();
+        pool.spawner()
+            .spawn_local(counter.count(fut_socket(delay, i)).map(drop))
+            .unwrap();
     }
     pool.run();
     assert_eq!(counter.polls(), 2 * N as u64, "LocalPool");

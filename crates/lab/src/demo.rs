@@ -51,10 +51,18 @@ pub fn transcript(demo: Demo, delay: Duration, possible: fn() -> bool) -> (Strin
     loop {
         match result.recv_timeout(Duration::from_millis(50)) {
             Ok(transcript) => return transcript,
-            Err(mpsc::RecvTimeoutError::Disconnected) => panic!("the demo panicked (its message is above)"),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                panic!("the demo panicked (its message is above)")
+            }
             Err(mpsc::RecvTimeoutError::Timeout) => {
-                assert!(possible(), "what the demo waits for can no longer happen: it would wait forever");
-                assert!(start.elapsed() < Duration::from_secs(60), "the demo did not finish within a minute");
+                assert!(
+                    possible(),
+                    "what the demo waits for can no longer happen: it would wait forever"
+                );
+                assert!(
+                    start.elapsed() < Duration::from_secs(60),
+                    "the demo did not finish within a minute"
+                );
             }
         }
     }
@@ -63,7 +71,10 @@ pub fn transcript(demo: Demo, delay: Duration, possible: fn() -> bool) -> (Strin
 /// Insta filters for demo transcripts: they hide what varies from run to run
 /// (milliseconds measured, CPU shares) and keep everything else.
 pub const TIME_FILTERS: &[(&str, &str)] = &[
-    (r"\b\d+ ms, CPU busy \d+(\.\d+)?% of it", "[wall] ms, CPU busy [share] of it"),
+    (
+        r"\b\d+ ms, CPU busy \d+(\.\d+)?% of it",
+        "[wall] ms, CPU busy [share] of it",
+    ),
     // Even rounded to whole delays, a time measured on a busy machine can
     // come out a delay late: tests check times with slack, not here.
     (r"\babout \d+ delays?\b", "about [n] delay(s)"),

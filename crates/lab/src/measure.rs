@@ -32,7 +32,10 @@ pub fn process_cpu_time() -> Duration {
 /// Linux keeps the first 15 bytes of a name.
 pub fn thread_names() -> io::Result<Vec<String>> {
     if !cfg!(target_os = "linux") {
-        return Err(io::Error::new(io::ErrorKind::Unsupported, "thread names are read from /proc"));
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "thread names are read from /proc",
+        ));
     }
     let mut names = Vec::new();
     for task in fs::read_dir("/proc/self/task")? {
@@ -74,12 +77,18 @@ pub struct Stopwatch {
 impl Stopwatch {
     /// Starts measuring now.
     pub fn start() -> Self {
-        Self { wall: Instant::now(), cpu: process_cpu_time() }
+        Self {
+            wall: Instant::now(),
+            cpu: process_cpu_time(),
+        }
     }
 
     /// The wall and CPU time since [`start`](Self::start).
     pub fn elapsed(&self) -> Measurement {
-        Measurement { wall: self.wall.elapsed(), cpu: process_cpu_time().saturating_sub(self.cpu) }
+        Measurement {
+            wall: self.wall.elapsed(),
+            cpu: process_cpu_time().saturating_sub(self.cpu),
+        }
     }
 }
 
@@ -146,7 +155,12 @@ impl fmt::Display for Measurement {
         if self.wall < Duration::from_millis(1) {
             return write!(f, "under 1 ms");
         }
-        write!(f, "{} ms, CPU busy {} of it", self.wall.as_millis(), Percent(self.cpu_share()))
+        write!(
+            f,
+            "{} ms, CPU busy {} of it",
+            self.wall.as_millis(),
+            Percent(self.cpu_share())
+        )
     }
 }
 
@@ -240,7 +254,10 @@ impl WakeCounter {
     /// until `timeout` passed. Tells whether they were.
     pub fn wait_for(&self, wakes: usize, timeout: Duration) -> bool {
         let count = self.wakes.lock().unwrap();
-        let (count, _) = self.woken.wait_timeout_while(count, timeout, |count| *count < wakes).unwrap();
+        let (count, _) = self
+            .woken
+            .wait_timeout_while(count, timeout, |count| *count < wakes)
+            .unwrap();
         *count >= wakes
     }
 }
@@ -291,7 +308,10 @@ impl PollCounter {
     /// `future`, counting each of its polls into this counter. It must be
     /// `Unpin`; pin any other with `Box::pin(future)` first.
     pub fn count<F: Future + Unpin>(&self, future: F) -> Counted<F> {
-        Counted { future, counter: self.clone() }
+        Counted {
+            future,
+            counter: self.clone(),
+        }
     }
 }
 
@@ -318,15 +338,35 @@ mod tests {
 
     #[test]
     fn percent_keeps_a_decimal_only_for_small_shares() {
-        let shares = [0.0, 0.0002, 0.0016, 0.00996, 0.099, 0.0996, 0.5, 0.996, 1.87];
+        let shares = [
+            0.0, 0.0002, 0.0016, 0.00996, 0.099, 0.0996, 0.5, 0.996, 1.87,
+        ];
         let shown = shares.map(|share| Percent(share).to_string());
-        assert_eq!(shown, ["0.00%", "0.02%", "0.16%", "1.0%", "9.9%", "10%", "50%", "100%", "187%"]);
+        assert_eq!(
+            shown,
+            [
+                "0.00%", "0.02%", "0.16%", "1.0%", "9.9%", "10%", "50%", "100%", "187%"
+            ]
+        );
     }
 
     #[test]
     fn thousands_are_separated_by_commas() {
-        let shown = [0, 7, 999, 1_000, 12_345, 999_999, 1_000_000, 12_345_678].map(|n| Thousands(n).to_string());
-        assert_eq!(shown, ["0", "7", "999", "1,000", "12,345", "999,999", "1,000,000", "12,345,678"]);
+        let shown = [0, 7, 999, 1_000, 12_345, 999_999, 1_000_000, 12_345_678]
+            .map(|n| Thousands(n).to_string());
+        assert_eq!(
+            shown,
+            [
+                "0",
+                "7",
+                "999",
+                "1,000",
+                "12,345",
+                "999,999",
+                "1,000,000",
+                "12,345,678"
+            ]
+        );
     }
 
     #[test]
@@ -336,7 +376,10 @@ mod tests {
 
     #[test]
     fn display_gives_milliseconds_and_share() {
-        let m = Measurement { wall: Duration::from_millis(200), cpu: Duration::from_millis(100) };
+        let m = Measurement {
+            wall: Duration::from_millis(200),
+            cpu: Duration::from_millis(100),
+        };
         assert_eq!(m.to_string(), "200 ms, CPU busy 50% of it");
     }
 }

@@ -18,7 +18,9 @@ pub fn within_patience<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static
     let worker = thread::spawn(move || done.send(f()));
     match result.recv_timeout(PATIENCE) {
         Ok(value) => value,
-        Err(mpsc::RecvTimeoutError::Disconnected) => panic::resume_unwind(worker.join().unwrap_err()),
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            panic::resume_unwind(worker.join().unwrap_err())
+        }
         Err(mpsc::RecvTimeoutError::Timeout) => panic!("hung: no result after {PATIENCE:?}"),
     }
 }
@@ -27,6 +29,9 @@ pub fn within_patience<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static
 pub fn panic_message(payload: Box<dyn Any + Send>) -> String {
     match payload.downcast::<String>() {
         Ok(message) => *message,
-        Err(payload) => payload.downcast::<&str>().map(|message| message.to_string()).unwrap_or_default(),
+        Err(payload) => payload
+            .downcast::<&str>()
+            .map(|message| message.to_string())
+            .unwrap_or_default(),
     }
 }

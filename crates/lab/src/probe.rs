@@ -72,7 +72,14 @@ impl Probe {
     pub fn polled(&self, task: usize, ready: bool) {
         self.polls.fetch_add(1, Ordering::Relaxed);
         if let Some(trace) = &self.trace {
-            trace.record(task, if ready { EventKind::Ready } else { EventKind::Pending });
+            trace.record(
+                task,
+                if ready {
+                    EventKind::Ready
+                } else {
+                    EventKind::Pending
+                },
+            );
         }
     }
 
@@ -96,7 +103,11 @@ impl Probe {
 
     /// `future`, as task `task`: its polls and its wakes reach this probe.
     pub fn watch<F: Future>(self: &Arc<Self>, task: usize, future: F) -> Watched<F> {
-        Watched { future, task, probe: Arc::clone(self) }
+        Watched {
+            future,
+            task,
+            probe: Arc::clone(self),
+        }
     }
 }
 
@@ -118,7 +129,11 @@ impl<F: Future> Future for Watched<F> {
         let this = self.project();
         let (task, probe) = (*this.task, Arc::clone(this.probe));
         // Fresh at every poll and dropped with it, unless the future keeps it.
-        let waker = Waker::from(Arc::new(CountingWaker { inner: cx.waker().clone(), task, probe }));
+        let waker = Waker::from(Arc::new(CountingWaker {
+            inner: cx.waker().clone(),
+            task,
+            probe,
+        }));
         let poll = this.future.poll(&mut Context::from_waker(&waker));
         this.probe.polled(task, poll.is_ready());
         poll
@@ -168,7 +183,10 @@ mod tests {
         });
         let observed = probe.observed();
         assert_eq!((observed.polls, observed.wakes), (4000, 4000));
-        assert!(observed.trace.is_none(), "a trace was kept though none was asked for");
+        assert!(
+            observed.trace.is_none(),
+            "a trace was kept though none was asked for"
+        );
     }
 
     /// Pending once, handing its waker to `keep` (or dropping it); then Ready.
@@ -196,24 +214,58 @@ mod tests {
         let waker = counter.waker();
         let mut cx = Context::from_waker(&waker);
 
-        let mut forgetful = Box::pin(probe.watch(0, Once { polled: false, keep: None }));
+        let mut forgetful = Box::pin(probe.watch(
+            0,
+            Once {
+                polled: false,
+                keep: None,
+            },
+        ));
         assert!(forgetful.as_mut().poll(&mut cx).is_pending());
-        assert_eq!(counter.live_wakers(), 1, "only ours: the probe kept no clone of it");
+        assert_eq!(
+            counter.live_wakers(),
+            1,
+            "only ours: the probe kept no clone of it"
+        );
 
         let (keep, kept) = std::sync::mpsc::channel();
-        let mut keeper = Box::pin(probe.watch(1, Once { polled: false, keep: Some(keep) }));
+        let mut keeper = Box::pin(probe.watch(
+            1,
+            Once {
+                polled: false,
+                keep: Some(keep),
+            },
+        ));
         assert!(keeper.as_mut().poll(&mut cx).is_pending());
-        assert_eq!(counter.live_wakers(), 2, "the future's waker holds the executor's");
+        assert_eq!(
+            counter.live_wakers(),
+            2,
+            "the future's waker holds the executor's"
+        );
         kept.recv().unwrap().wake();
-        assert_eq!((counter.wakes(), counter.live_wakers()), (1, 1), "the wake went through, the clone is gone");
+        assert_eq!(
+            (counter.wakes(), counter.live_wakers()),
+            (1, 1),
+            "the wake went through, the clone is gone"
+        );
         assert!(keeper.as_mut().poll(&mut cx).is_ready());
 
         let observed = probe.observed();
         assert_eq!((observed.polls, observed.wakes), (3, 1));
-        let kinds: Vec<_> = observed.trace.unwrap().iter().map(|event| (event.task, event.kind)).collect();
+        let kinds: Vec<_> = observed
+            .trace
+            .unwrap()
+            .iter()
+            .map(|event| (event.task, event.kind))
+            .collect();
         assert_eq!(
             kinds,
-            [(0, EventKind::Pending), (1, EventKind::Pending), (1, EventKind::Wake), (1, EventKind::Ready)]
+            [
+                (0, EventKind::Pending),
+                (1, EventKind::Pending),
+                (1, EventKind::Wake),
+                (1, EventKind::Ready)
+            ]
         );
     }
 }

@@ -42,7 +42,13 @@ impl Svg {
     }
 
     /// A filled rectangle; `opacity` below 1 shades what is behind.
-    pub fn rect(&mut self, (x, y): (f64, f64), (width, height): (f64, f64), fill: &str, opacity: f64) {
+    pub fn rect(
+        &mut self,
+        (x, y): (f64, f64),
+        (width, height): (f64, f64),
+        fill: &str,
+        opacity: f64,
+    ) {
         let _ = writeln!(
             self.out,
             "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{width:.1}\" height=\"{height:.1}\" fill=\"{fill}\" fill-opacity=\"{opacity:.2}\"/>"
@@ -59,7 +65,11 @@ impl Svg {
 
     /// A filled polygon through `points`.
     pub fn polygon(&mut self, points: &[(f64, f64)], fill: &str) {
-        let _ = writeln!(self.out, "<polygon points=\"{}\" fill=\"{fill}\"/>", coordinates(points));
+        let _ = writeln!(
+            self.out,
+            "<polygon points=\"{}\" fill=\"{fill}\"/>",
+            coordinates(points)
+        );
     }
 
     /// A line through `points`.
@@ -93,12 +103,19 @@ impl Svg {
 }
 
 fn coordinates(points: &[(f64, f64)]) -> String {
-    points.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect::<Vec<_>>().join(" ")
+    points
+        .iter()
+        .map(|(x, y)| format!("{x:.1},{y:.1}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// `text` with XML's special characters escaped.
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 #[cfg(test)]
@@ -118,6 +135,9 @@ mod tests {
         assert_eq!(picture, draw());
         assert!(picture.starts_with("<svg ") && picture.ends_with("</svg>\n"));
         assert!(picture.contains("y1=\"0.3\""), "{picture}");
-        assert!(picture.contains(">a &lt; b &amp; &quot;c&quot;</text>"), "{picture}");
+        assert!(
+            picture.contains(">a &lt; b &amp; &quot;c&quot;</text>"),
+            "{picture}"
+        );
     }
 }

@@ -55,7 +55,10 @@ impl Trace {
 
     /// An empty trace whose clock starts now.
     pub fn new() -> Self {
-        Trace { start: Instant::now(), recorded: Mutex::default() }
+        Trace {
+            start: Instant::now(),
+            recorded: Mutex::default(),
+        }
     }
 
     /// Records that `kind` happened to `task` just now.
@@ -68,13 +71,21 @@ impl Trace {
         }
         if let Some(index) = latest[task] {
             let previous = &mut events[index];
-            if previous.kind == kind && kind != EventKind::Ready && at - previous.at < Self::RESOLUTION {
+            if previous.kind == kind
+                && kind != EventKind::Ready
+                && at - previous.at < Self::RESOLUTION
+            {
                 previous.count += 1;
                 return;
             }
         }
         latest[task] = Some(events.len());
-        events.push(Event { at, task, kind, count: 1 });
+        events.push(Event {
+            at,
+            task,
+            kind,
+            count: 1,
+        });
     }
 
     /// The events so far, in the order they were recorded.
@@ -103,7 +114,11 @@ mod tests {
         trace.record(0, EventKind::Ready);
         trace.record(1, EventKind::Wake);
         trace.record(1, EventKind::Ready);
-        let events: Vec<_> = trace.events().iter().map(|event| (event.task, event.kind, event.count)).collect();
+        let events: Vec<_> = trace
+            .events()
+            .iter()
+            .map(|event| (event.task, event.kind, event.count))
+            .collect();
         assert_eq!(
             events,
             [

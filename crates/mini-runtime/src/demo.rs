@@ -22,12 +22,24 @@ pub const ECHO_CONNECTIONS: usize = 1_000;
 /// Writes the stage 7 demo to `out`, with sockets that take `delay`; its
 /// main run, traced, is two reads of real sockets with `join`.
 pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
-    writeln!(out, "The reactor: every socket registered with the operating system (epoll, kqueue);")?;
-    writeln!(out, "the one thread sleeps in it until a socket is ready or a timer is due.")?;
+    writeln!(
+        out,
+        "The reactor: every socket registered with the operating system (epoll, kqueue);"
+    )?;
+    writeln!(
+        out,
+        "the one thread sleeps in it until a socket is ready or a timer is due."
+    )?;
 
     writeln!(out)?;
-    writeln!(out, "1. The article's socket, for real: a server that answers each connection with")?;
-    writeln!(out, "   one i32, one delay after the first connection and two after the second")?;
+    writeln!(
+        out,
+        "1. The article's socket, for real: a server that answers each connection with"
+    )?;
+    writeln!(
+        out,
+        "   one i32, one delay after the first connection and two after the second"
+    )?;
     let (pair, summary) = block_on(two_reads(delay))?;
     writeln!(
         out,
@@ -42,21 +54,37 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
     )?;
 
     writeln!(out)?;
-    writeln!(out, "2. An echo server and {ECHO_CONNECTIONS} clients, each connection one round trip of 64 bytes")?;
+    writeln!(
+        out,
+        "2. An echo server and {ECHO_CONNECTIONS} clients, each connection one round trip of 64 bytes"
+    )?;
     let (connected, echoed) = block_on(echo(ECHO_CONNECTIONS))?;
     if connected < ECHO_CONNECTIONS {
-        writeln!(out, "  (the open-file limit stopped it at {connected} connections; `ulimit -n 4096` lifts it)")?;
+        writeln!(
+            out,
+            "  (the open-file limit stopped it at {connected} connections; `ulimit -n 4096` lifts it)"
+        )?;
     }
-    writeln!(out, "  {echoed} of {connected} echoes came back whole, every connection open at once, one thread")?;
+    writeln!(
+        out,
+        "  {echoed} of {connected} echoes came back whole, every connection open at once, one thread"
+    )?;
 
     writeln!(out)?;
-    writeln!(out, "Same futures, same wakers, same poll: the reactor is just the thing that wakes them.")?;
+    writeln!(
+        out,
+        "Same futures, same wakers, same poll: the reactor is just the thing that wakes them."
+    )?;
     Ok(summary)
 }
 
 /// The number a socket seeded with `seed` holds, as stage 1 would draw it.
 fn number(seed: u64) -> i32 {
-    MySocket::builder().delay(Duration::ZERO).seed(seed).build().read_data()
+    MySocket::builder()
+        .delay(Duration::ZERO)
+        .seed(seed)
+        .build()
+        .read_data()
 }
 
 /// A server that writes `number(n)` to its n-th connection, n delays after
@@ -80,10 +108,18 @@ async fn two_reads(delay: Duration) -> io::Result<((i32, i32), Summary)> {
     let second = TcpStream::connect(addr).await?;
     server.await?;
     let probe = Probe::new(true);
-    let reads = join(probe.watch(0, read_number(first)), probe.watch(1, read_number(second)));
+    let reads = join(
+        probe.watch(0, read_number(first)),
+        probe.watch(1, read_number(second)),
+    );
     let (a, b) = reads.await;
     let seen = probe.observed();
-    let summary = Summary { futures: Some(2), took: seen.took, polls: Some(seen.polls), trace: seen.trace };
+    let summary = Summary {
+        futures: Some(2),
+        took: seen.took,
+        polls: Some(seen.polls),
+        trace: seen.trace,
+    };
     Ok(((a?, b?), summary))
 }
 

@@ -81,7 +81,9 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
         for task in woken {
             if task == MAIN {
                 main_waker.queued.swap(false, Ordering::Acquire);
-                let poll = main.as_mut().poll(&mut Context::from_waker(&Waker::from(main_waker.clone())));
+                let poll = main
+                    .as_mut()
+                    .poll(&mut Context::from_waker(&Waker::from(main_waker.clone())));
                 match poll {
                     Poll::Ready(output) => return output,
                     Poll::Pending => check_can_be_woken(MAIN, &main_waker),
@@ -110,9 +112,16 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
 ///
 /// Outside [`block_on`].
 pub fn spawn<F: Future + 'static>(future: F) -> JoinHandle<F::Output> {
-    let runtime = Runtime::current().unwrap_or_else(|| panic!("mini_runtime::spawn called outside block_on"));
-    let join = Rc::new(RefCell::new(Join { output: None, waiter: None }));
-    let task = Spawned { future: Box::pin(future), join: Rc::clone(&join) };
+    let runtime =
+        Runtime::current().unwrap_or_else(|| panic!("mini_runtime::spawn called outside block_on"));
+    let join = Rc::new(RefCell::new(Join {
+        output: None,
+        waiter: None,
+    }));
+    let task = Spawned {
+        future: Box::pin(future),
+        join: Rc::clone(&join),
+    };
     runtime.add(Box::pin(task));
     JoinHandle { join }
 }
@@ -173,7 +182,10 @@ impl<F: Future> Future for Spawned<F> {
         match output {
             Err(payload) if handle_dropped => {
                 let task = Runtime::current().map_or(0, |runtime| runtime.polling.get());
-                eprintln!("mini-runtime: task {task} panicked ({}); the runtime goes on", message(&*payload));
+                eprintln!(
+                    "mini-runtime: task {task} panicked ({}); the runtime goes on",
+                    message(&*payload)
+                );
             }
             output => {
                 let mut join = self.join.borrow_mut();
@@ -190,7 +202,8 @@ impl<F: Future> Future for Spawned<F> {
 /// A panic's message, where it has one.
 fn message(payload: &(dyn Any + Send)) -> &str {
     let text = payload.downcast_ref::<&str>().copied();
-    text.or_else(|| payload.downcast_ref::<String>().map(String::as_str)).unwrap_or("no message")
+    text.or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("no message")
 }
 
 /// The main future's task number; spawned tasks count from 1.
@@ -273,15 +286,30 @@ impl Drop for Entered {
 
 impl Runtime {
     fn enter() -> Entered {
-        assert!(Runtime::current().is_none(), "mini_runtime::block_on called inside block_on");
-        let reactor = Reactor::new().unwrap_or_else(|error| panic!("cannot start the reactor: {error}"));
+        assert!(
+            Runtime::current().is_none(),
+            "mini_runtime::block_on called inside block_on"
+        );
+        let reactor =
+            Reactor::new().unwrap_or_else(|error| panic!("cannot start the reactor: {error}"));
         #[cfg(not(loom))]
-        let reactor_waker = reactor.waker().unwrap_or_else(|error| panic!("cannot start the reactor: {error}"));
+        let reactor_waker = reactor
+            .waker()
+            .unwrap_or_else(|error| panic!("cannot start the reactor: {error}"));
         #[cfg(loom)]
         let reactor_waker = sync::current();
-        let shared = Arc::new(Shared { woken: Mutex::new(vec![MAIN]), thread: sync::current().id(), reactor_waker });
+        let shared = Arc::new(Shared {
+            woken: Mutex::new(vec![MAIN]),
+            thread: sync::current().id(),
+            reactor_waker,
+        });
         let tasks = RefCell::new(vec![None]);
-        let runtime = Rc::new(Runtime { reactor: RefCell::new(reactor), tasks, polling: Default::default(), shared });
+        let runtime = Rc::new(Runtime {
+            reactor: RefCell::new(reactor),
+            tasks,
+            polling: Default::default(),
+            shared,
+        });
         CURRENT.with(|current| *current.borrow_mut() = Some(Rc::clone(&runtime)));
         Entered(runtime)
     }
@@ -291,7 +319,11 @@ impl Runtime {
     }
 
     fn task_waker(&self, task: usize) -> Arc<TaskWaker> {
-        Arc::new(TaskWaker { task, queued: AtomicBool::new(true), shared: Arc::clone(&self.shared) })
+        Arc::new(TaskWaker {
+            task,
+            queued: AtomicBool::new(true),
+            shared: Arc::clone(&self.shared),
+        })
     }
 
     /// Adds a task, queued to be polled once.
@@ -304,11 +336,18 @@ impl Runtime {
 
     /// Polls spawned task `task`, once, unless it is finished.
     fn poll_task(&self, task: usize) {
-        let Some(mut running) = self.tasks.borrow_mut()[task].take() else { return };
+        let Some(mut running) = self.tasks.borrow_mut()[task].take() else {
+            return;
+        };
         running.waker.queued.swap(false, Ordering::Acquire);
         self.polling.set(task);
         let waker = Waker::from(Arc::clone(&running.waker));
-        if running.future.as_mut().poll(&mut Context::from_waker(&waker)).is_pending() {
+        if running
+            .future
+            .as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending()
+        {
             drop(waker);
             check_can_be_woken(task, &running.waker);
             self.tasks.borrow_mut()[task] = Some(running);

@@ -24,12 +24,21 @@ struct Registered<S: mio::event::Source> {
 impl<S: mio::event::Source> Registered<S> {
     fn new(mut socket: S) -> io::Result<Self> {
         let (runtime, token) = register(&mut socket)?;
-        Ok(Registered { socket, token, runtime })
+        Ok(Registered {
+            socket,
+            token,
+            runtime,
+        })
     }
 
     /// `result` of a system call on the socket, Pending (with the task's
     /// waker left with the reactor) if it would block.
-    fn ready<T>(&self, result: io::Result<T>, direction: Direction, cx: &Context<'_>) -> Poll<io::Result<T>> {
+    fn ready<T>(
+        &self,
+        result: io::Result<T>,
+        direction: Direction,
+        cx: &Context<'_>,
+    ) -> Poll<io::Result<T>> {
         match result {
             Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
                 self.runtime.wait(self.token, direction, cx.waker());
@@ -58,13 +67,24 @@ impl TcpListener {
     ///
     /// Outside [`block_on`](crate::block_on).
     pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
-        Ok(TcpListener { inner: Registered::new(mio::net::TcpListener::bind(addr)?)? })
+        Ok(TcpListener {
+            inner: Registered::new(mio::net::TcpListener::bind(addr)?)?,
+        })
     }
 
     /// Waits for the next connection.
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        let (stream, peer) = poll_fn(|cx| self.inner.ready(self.inner.socket.accept(), Direction::Read, cx)).await?;
-        Ok((TcpStream { inner: Registered::new(stream)? }, peer))
+        let (stream, peer) = poll_fn(|cx| {
+            self.inner
+                .ready(self.inner.socket.accept(), Direction::Read, cx)
+        })
+        .await?;
+        Ok((
+            TcpStream {
+                inner: Registered::new(stream)?,
+            },
+            peer,
+        ))
     }
 
     /// The address it listens on.
@@ -87,7 +107,9 @@ impl TcpStream {
     ///
     /// Outside [`block_on`](crate::block_on).
     pub async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
-        let stream = TcpStream { inner: Registered::new(mio::net::TcpStream::connect(addr)?)? };
+        let stream = TcpStream {
+            inner: Registered::new(mio::net::TcpStream::connect(addr)?)?,
+        };
         poll_fn(|cx| {
             if let Some(error) = stream.inner.socket.take_error()? {
                 return Poll::Ready(Err(error));

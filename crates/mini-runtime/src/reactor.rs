@@ -74,13 +74,19 @@ impl Reactor {
     /// The caller wakes them, once it no longer borrows the reactor.
     pub(crate) fn turn(&mut self, ready: &mut Vec<Waker>) -> io::Result<()> {
         // exercise: wait in mio until the earliest deadline; hand over the waiters of each event's socket, then of every timer that is due
-        let timeout = self.timers.keys().next().map(|&(at, _)| at.saturating_duration_since(Instant::now()));
+        let timeout = self
+            .timers
+            .keys()
+            .next()
+            .map(|&(at, _)| at.saturating_duration_since(Instant::now()));
         match self.poll.poll(&mut self.events, timeout) {
             Err(error) if error.kind() == io::ErrorKind::Interrupted => return Ok(()),
             result => result?,
         }
         for event in &self.events {
-            let Some(Some(waiting)) = self.sockets.get_mut(event.token().0) else { continue };
+            let Some(Some(waiting)) = self.sockets.get_mut(event.token().0) else {
+                continue;
+            };
             // Closed or failed counts as ready: the next call says how.
             if event.is_readable() || event.is_read_closed() || event.is_error() {
                 ready.extend(waiting.reader.take());
@@ -109,12 +115,16 @@ impl Reactor {
 ///
 /// Outside `block_on`.
 pub(crate) fn register(source: &mut impl Source) -> io::Result<(std::rc::Rc<Runtime>, Token)> {
-    let runtime = Runtime::current().unwrap_or_else(|| panic!("mini-runtime sockets work inside block_on only"));
+    let runtime = Runtime::current()
+        .unwrap_or_else(|| panic!("mini-runtime sockets work inside block_on only"));
     let token = {
         let mut reactor = runtime.reactor.borrow_mut();
         let index = reactor.free.pop().unwrap_or(reactor.sockets.len());
         let token = Token(index);
-        reactor.poll.registry().register(source, token, Interest::READABLE | Interest::WRITABLE)?;
+        reactor
+            .poll
+            .registry()
+            .register(source, token, Interest::READABLE | Interest::WRITABLE)?;
         if index == reactor.sockets.len() {
             reactor.sockets.push(None);
         }
@@ -139,7 +149,9 @@ impl Runtime {
     /// Makes `waker` the one to wake when the socket of `token` is ready in `direction`.
     pub(crate) fn wait(&self, token: Token, direction: Direction, waker: &Waker) {
         let mut reactor = self.reactor.borrow_mut();
-        let waiting = reactor.sockets[token.0].as_mut().expect("a registered socket");
+        let waiting = reactor.sockets[token.0]
+            .as_mut()
+            .expect("a registered socket");
         let slot = match direction {
             Direction::Read => &mut waiting.reader,
             Direction::Write => &mut waiting.writer,
@@ -180,5 +192,7 @@ impl Runtime {
 /// How many sockets the reactor of this thread's runtime has registered now
 /// (0 outside `block_on`): for tests that check nothing leaks.
 pub fn io_registrations() -> usize {
-    Runtime::current().map_or(0, |runtime| runtime.reactor.borrow().sockets.iter().flatten().count())
+    Runtime::current().map_or(0, |runtime| {
+        runtime.reactor.borrow().sockets.iter().flatten().count()
+    })
 }

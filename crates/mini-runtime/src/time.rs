@@ -15,7 +15,10 @@ use crate::Runtime;
 ///
 /// When polled outside [`block_on`](crate::block_on).
 pub fn sleep(duration: Duration) -> Sleep {
-    Sleep { at: Instant::now() + duration, timer: None }
+    Sleep {
+        at: Instant::now() + duration,
+        timer: None,
+    }
 }
 
 /// The future of [`sleep`]. Dropped before its deadline, it cancels its timer.
@@ -39,8 +42,8 @@ impl Future for Sleep {
         match &self.timer {
             Some((runtime, key)) if runtime.rewait_timer(*key, cx.waker()) => {}
             _ => {
-                let runtime =
-                    Runtime::current().unwrap_or_else(|| panic!("mini_runtime::time::sleep outside block_on"));
+                let runtime = Runtime::current()
+                    .unwrap_or_else(|| panic!("mini_runtime::time::sleep outside block_on"));
                 let key = runtime.add_timer(self.at, cx.waker());
                 self.timer = Some((runtime, key));
             }

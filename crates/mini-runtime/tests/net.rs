@@ -101,7 +101,10 @@ fn connecting_where_nobody_listens_is_refused() {
             TcpStream::connect(addr).await.err()
         })
     });
-    assert_eq!(error.map(|error| error.kind()), Some(ErrorKind::ConnectionRefused));
+    assert_eq!(
+        error.map(|error| error.kind()),
+        Some(ErrorKind::ConnectionRefused)
+    );
 }
 
 #[test]
@@ -109,7 +112,9 @@ fn a_peer_that_closes_mid_read_gives_0_after_the_bytes_it_sent() {
     let (first, then) = within_patience(|| {
         block_on(async {
             let listener = TcpListener::bind(loopback()).unwrap();
-            let mut client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+            let mut client = TcpStream::connect(listener.local_addr().unwrap())
+                .await
+                .unwrap();
             let (mut server, _) = listener.accept().await.unwrap();
             server.write_all(b"partial").await.unwrap();
             drop(server);
@@ -126,7 +131,9 @@ fn a_peer_that_resets_gives_connection_reset_and_writing_to_it_fails() {
     let (read, write) = within_patience(|| {
         block_on(async {
             let listener = TcpListener::bind(loopback()).unwrap();
-            let mut client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+            let mut client = TcpStream::connect(listener.local_addr().unwrap())
+                .await
+                .unwrap();
             let (server, _) = listener.accept().await.unwrap();
             // Closing with unread data makes the kernel reset the connection.
             client.write_all(b"never read").await.unwrap();
@@ -147,7 +154,10 @@ fn a_peer_that_resets_gives_connection_reset_and_writing_to_it_fails() {
     });
     assert_eq!(read, Err(ErrorKind::ConnectionReset));
     assert!(
-        matches!(write, Err(ErrorKind::BrokenPipe | ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted)),
+        matches!(
+            write,
+            Err(ErrorKind::BrokenPipe | ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted)
+        ),
         "writing to a reset connection: {write:?}"
     );
 }
@@ -157,7 +167,9 @@ fn binding_an_address_in_use_fails_with_addr_in_use() {
     let error = within_patience(|| {
         block_on(async {
             let first = TcpListener::bind(loopback()).unwrap();
-            TcpListener::bind(first.local_addr().unwrap()).err().map(|error| error.kind())
+            TcpListener::bind(first.local_addr().unwrap())
+                .err()
+                .map(|error| error.kind())
         })
     });
     assert_eq!(error, Some(ErrorKind::AddrInUse));
@@ -169,7 +181,9 @@ fn a_stream_dropped_while_a_task_waits_on_it_leaves_the_reactor() {
         block_on(async {
             let listener = TcpListener::bind(loopback()).unwrap();
             let before = io_registrations();
-            let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+            let client = TcpStream::connect(listener.local_addr().unwrap())
+                .await
+                .unwrap();
             let (server, _) = listener.accept().await.unwrap();
             let with_two = io_registrations();
             // A read that waits (nothing was sent), given up after one poll:
@@ -190,5 +204,9 @@ fn a_stream_dropped_while_a_task_waits_on_it_leaves_the_reactor() {
             (before, with_two, io_registrations())
         })
     });
-    assert_eq!(counts, (1, 3, 1), "(listener, + both ends, after both dropped)");
+    assert_eq!(
+        counts,
+        (1, 3, 1),
+        "(listener, + both ends, after both dropped)"
+    );
 }

@@ -45,7 +45,10 @@ fn sleep_waits_its_time_on_one_thread_without_spinning() {
     });
     let took = start.elapsed();
     assert!(took >= delay, "woke after {took:?}");
-    assert!(cpu < delay / 2, "{cpu:?} of CPU for a {delay:?} sleep: the thread did not sleep");
+    assert!(
+        cpu < delay / 2,
+        "{cpu:?} of CPU for a {delay:?} sleep: the thread did not sleep"
+    );
 }
 
 #[test]
@@ -131,7 +134,10 @@ fn a_task_that_can_never_be_woken_is_named() {
         .map_err(panic_message)
         .unwrap_err()
     });
-    assert_eq!(message, "task 2 returned Pending but nothing holds its waker: it can never be woken");
+    assert_eq!(
+        message,
+        "task 2 returned Pending but nothing holds its waker: it can never be woken"
+    );
 }
 
 #[test]
@@ -163,14 +169,20 @@ fn a_task_that_panics_with_its_handle_dropped_is_reported_and_the_runtime_goes_o
         return;
     }
     let output = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "a_task_that_panics_with_its_handle_dropped_is_reported_and_the_runtime_goes_on"])
+        .args([
+            "--exact",
+            "a_task_that_panics_with_its_handle_dropped_is_reported_and_the_runtime_goes_on",
+        ])
         .args(["--nocapture", "--test-threads=1"])
         .env(CHILD, "1")
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
-    assert!(stderr.contains("mini-runtime: task 1 panicked (nobody awaits me); the runtime goes on"), "{stderr}");
+    assert!(
+        stderr.contains("mini-runtime: task 1 panicked (nobody awaits me); the runtime goes on"),
+        "{stderr}"
+    );
     assert!(stderr.contains("child: still running"), "{stderr}");
 }
 
@@ -178,7 +190,8 @@ fn a_task_that_panics_with_its_handle_dropped_is_reported_and_the_runtime_goes_o
 fn spawn_outside_block_on_says_so_and_block_on_inside_block_on_too() {
     let message = panic_message(panic::catch_unwind(|| drop(spawn(async {}))).unwrap_err());
     assert_eq!(message, "mini_runtime::spawn called outside block_on");
-    let message = panic_message(panic::catch_unwind(|| block_on(async { block_on(async {}) })).unwrap_err());
+    let message =
+        panic_message(panic::catch_unwind(|| block_on(async { block_on(async {}) })).unwrap_err());
     assert_eq!(message, "mini_runtime::block_on called inside block_on");
     // The runtime of the failed call is gone: a new one starts.
     assert_eq!(block_on(async { 1 }), 1);

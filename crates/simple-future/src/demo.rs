@@ -18,7 +18,10 @@ use crate::{Poll, ReadTwoInTurn, SimpleFuture, SocketFuture};
 /// have different delays, so only times and the count of busy polls vary.
 pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
     let socket = |delays: u32, seed| MySocket::builder().delay(delay * delays).seed(seed).build();
-    writeln!(out, "A SimpleFuture is polled: each poll() answers Ready(value) or Pending, \"not yet\".")?;
+    writeln!(
+        out,
+        "A SimpleFuture is polled: each poll() answers Ready(value) or Pending, \"not yet\"."
+    )?;
 
     writeln!(out)?;
     writeln!(out, "1. Polling one SocketFuture by hand, again and again")?;
@@ -32,20 +35,49 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
         }
     };
     let took = stopwatch.elapsed();
-    let by_hand = Summary { futures: Some(1), took, polls: Some(pending + 1), trace: None };
-    writeln!(out, "  Pending {} times, then Ready({value})", Thousands(pending))?;
+    let by_hand = Summary {
+        futures: Some(1),
+        took,
+        polls: Some(pending + 1),
+        trace: None,
+    };
+    writeln!(
+        out,
+        "  Pending {} times, then Ready({value})",
+        Thousands(pending)
+    )?;
     writeln!(out, "  {}: {took}", about_delays(took.wall, delay))?;
-    writeln!(out, "  poll() never blocks, so a caller with nothing better to do asks again at once.")?;
+    writeln!(
+        out,
+        "  poll() never blocks, so a caller with nothing better to do asks again at once."
+    )?;
 
     writeln!(out)?;
     writeln!(out, "2. Polling again only when wake() is called")?;
-    writeln!(out, "  SocketFuture hands poll's `wake: fn()` to its socket, which calls it once readable.")?;
-    writeln!(out, "  Two futures, a (ready after 1 delay) and b (after 2). First poll of each:")?;
-    let (mut a, mut b) = (SocketFuture::from(socket(1, 1)), SocketFuture::from(socket(2, 2)));
+    writeln!(
+        out,
+        "  SocketFuture hands poll's `wake: fn()` to its socket, which calls it once readable."
+    )?;
+    writeln!(
+        out,
+        "  Two futures, a (ready after 1 delay) and b (after 2). First poll of each:"
+    )?;
+    let (mut a, mut b) = (
+        SocketFuture::from(socket(1, 1)),
+        SocketFuture::from(socket(2, 2)),
+    );
     let (start, rings) = (Instant::now(), BELL.rings());
-    writeln!(out, "    a: {:?}, b: {:?}", a.poll(ring_the_bell), b.poll(ring_the_bell))?;
+    writeln!(
+        out,
+        "    a: {:?}, b: {:?}",
+        a.poll(ring_the_bell),
+        b.poll(ring_the_bell)
+    )?;
     if delay.is_zero() {
-        writeln!(out, "  Both were readable at once (the delay is 0), so no wake() is ever needed.")?;
+        writeln!(
+            out,
+            "  Both were readable at once (the delay is 0), so no wake() is ever needed."
+        )?;
         return part_3(out, delay, by_hand);
     }
     BELL.wait_for(rings + 1);
@@ -55,12 +87,27 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
         about_delays(start.elapsed(), delay)
     )?;
     writeln!(out, "  so it cannot say; all we can do is poll both:")?;
-    writeln!(out, "    a: {:?}, b: {:?}", a.poll(ring_the_bell), b.poll(ring_the_bell))?;
+    writeln!(
+        out,
+        "    a: {:?}, b: {:?}",
+        a.poll(ring_the_bell),
+        b.poll(ring_the_bell)
+    )?;
     BELL.wait_for(rings + 2);
-    writeln!(out, "  wake() again, {} in. a is finished, so only b is polled:", about_delays(start.elapsed(), delay))?;
+    writeln!(
+        out,
+        "  wake() again, {} in. a is finished, so only b is polled:",
+        about_delays(start.elapsed(), delay)
+    )?;
     writeln!(out, "    b: {:?}", b.poll(ring_the_bell))?;
-    writeln!(out, "  5 polls instead of millions. Yet every wake() meant polling every unfinished future,")?;
-    writeln!(out, "  and all a fn() can reach is global state, shared by everything in the process.")?;
+    writeln!(
+        out,
+        "  5 polls instead of millions. Yet every wake() meant polling every unfinished future,"
+    )?;
+    writeln!(
+        out,
+        "  and all a fn() can reach is global state, shared by everything in the process."
+    )?;
     part_3(out, delay, by_hand)
 }
 
@@ -68,9 +115,14 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
 fn part_3(out: &mut dyn Write, delay: Duration, summary: Summary) -> io::Result<Summary> {
     writeln!(out)?;
     writeln!(out, "3. One future, two waits: ReadTwoInTurn")?;
-    writeln!(out, "  It reads one socket, then builds a second and reads that, keeping its place between polls.")?;
-    let mut future =
-        ReadTwoInTurn::new(MySocket::builder().delay(delay).seed(1), MySocket::builder().delay(delay).seed(2));
+    writeln!(
+        out,
+        "  It reads one socket, then builds a second and reads that, keeping its place between polls."
+    )?;
+    let mut future = ReadTwoInTurn::new(
+        MySocket::builder().delay(delay).seed(1),
+        MySocket::builder().delay(delay).seed(2),
+    );
     let start = Instant::now();
     for poll in 1.. {
         let rings = BELL.rings();
@@ -80,9 +132,16 @@ fn part_3(out: &mut dyn Write, delay: Duration, summary: Summary) -> io::Result<
             break;
         }
         BELL.wait_for(rings + 1);
-        writeln!(out, "    wake() after {}", about_delays(start.elapsed(), delay))?;
+        writeln!(
+            out,
+            "    wake() after {}",
+            about_delays(start.elapsed(), delay)
+        )?;
     }
-    writeln!(out, "  Pending once per wait, then Ready: its state carried it from one socket to the next.")?;
+    writeln!(
+        out,
+        "  Pending once per wait, then Ready: its state carried it from one socket to the next."
+    )?;
     Ok(summary)
 }
 
@@ -95,7 +154,10 @@ fn ring_the_bell() {
     BELL.ring();
 }
 
-static BELL: Bell = Bell { rings: Mutex::new(0), rung: Condvar::new() };
+static BELL: Bell = Bell {
+    rings: Mutex::new(0),
+    rung: Condvar::new(),
+};
 
 /// Counts the calls of [`ring_the_bell`] and lets the demo sleep until the next.
 struct Bell {
@@ -117,7 +179,13 @@ impl Bell {
     fn wait_for(&self, rings: u64) {
         let patience = Duration::from_secs(60);
         let count = self.rings.lock().unwrap();
-        let (_count, timeout) = self.rung.wait_timeout_while(count, patience, |count| *count < rings).unwrap();
-        assert!(!timeout.timed_out(), "wake() was not called within {patience:?}: is the socket's timer running?");
+        let (_count, timeout) = self
+            .rung
+            .wait_timeout_while(count, patience, |count| *count < rings)
+            .unwrap();
+        assert!(
+            !timeout.timed_out(),
+            "wake() was not called within {patience:?}: is the socket's timer running?"
+        );
     }
 }

@@ -135,7 +135,10 @@ impl Default for SocketFuture {
 
 impl From<MySocket> for SocketFuture {
     fn from(socket: MySocket) -> Self {
-        Self { socket, finished: false }
+        Self {
+            socket,
+            finished: false,
+        }
     }
 }
 
@@ -198,7 +201,10 @@ pub struct ReadTwoInTurn {
 #[derive(Debug)]
 enum TwoInTurn {
     /// Waiting for the first socket; the second is not built yet.
-    First { first: SocketFuture, second: socket_sim::SocketBuilder },
+    First {
+        first: SocketFuture,
+        second: socket_sim::SocketBuilder,
+    },
     /// Got the first number; waiting for the second socket.
     Second { first: i32, second: SocketFuture },
     /// Returned `Ready`.
@@ -209,7 +215,12 @@ impl ReadTwoInTurn {
     /// Reads a socket built by `first`, and once it is read, one built by
     /// `second`: about two delays in all.
     pub fn new(first: socket_sim::SocketBuilder, second: socket_sim::SocketBuilder) -> Self {
-        Self { state: TwoInTurn::First { first: first.build().into(), second } }
+        Self {
+            state: TwoInTurn::First {
+                first: first.build().into(),
+                second,
+            },
+        }
     }
 }
 
@@ -226,7 +237,10 @@ impl SimpleFuture for ReadTwoInTurn {
                     Poll::Pending => return Poll::Pending,
                     Poll::Ready(number) => {
                         let second = SocketFuture::from(second.build());
-                        self.state = TwoInTurn::Second { first: number, second };
+                        self.state = TwoInTurn::Second {
+                            first: number,
+                            second,
+                        };
                     }
                 },
                 TwoInTurn::Second { first, second } => match second.poll(wake) {
@@ -238,7 +252,9 @@ impl SimpleFuture for ReadTwoInTurn {
                     }
                 },
                 TwoInTurn::Finished => {
-                    panic!("ReadTwoInTurn polled after it returned Ready: a finished future must not be polled again")
+                    panic!(
+                        "ReadTwoInTurn polled after it returned Ready: a finished future must not be polled again"
+                    )
                 }
             }
         }

@@ -19,5 +19,9 @@ fn demo_transcript() {
     assert_eq!(summary.futures, Some(1));
     assert!(summary.polls.unwrap() > 1_000, "{:?} polls", summary.polls);
     let sleeping = sleeping_for(Duration::from_millis(100));
-    assert!(clearly_busier(summary.took, sleeping), "a busy loop: {}, against {sleeping} asleep", summary.took);
+    assert!(
+        clearly_busier(summary.took, sleeping),
+        "a busy loop: {}, against {sleeping} asleep",
+        summary.took
+    );
 }

@@ -35,7 +35,11 @@ fn poll_until_ready<F: SimpleFuture>(future: &mut F, wake: fn()) -> (F::Output, 
 fn wait_for(count: &AtomicUsize, wakes: usize) {
     let start = Instant::now();
     while count.load(Ordering::SeqCst) < wakes {
-        assert!(start.elapsed() < PATIENCE, "woken {} times, not {wakes}", count.load(Ordering::SeqCst));
+        assert!(
+            start.elapsed() < PATIENCE,
+            "woken {} times, not {wakes}",
+            count.load(Ordering::SeqCst)
+        );
         thread::sleep(Duration::from_millis(1));
     }
 }
@@ -44,7 +48,10 @@ fn panic_message(f: impl FnOnce()) -> String {
     let payload = panic::catch_unwind(AssertUnwindSafe(f)).expect_err("expected a panic");
     match payload.downcast::<String>() {
         Ok(message) => *message,
-        Err(payload) => payload.downcast::<&str>().map(|message| message.to_string()).unwrap_or_default(),
+        Err(payload) => payload
+            .downcast::<&str>()
+            .map(|message| message.to_string())
+            .unwrap_or_default(),
     }
 }
 
@@ -56,7 +63,10 @@ fn a_socket_future_is_pending_until_its_socket_is_readable_then_ready() {
     let (value, polls) = poll_until_ready(&mut future, ignore_wake);
     assert_eq!(value, 7);
     assert!(start.elapsed() >= DELAY, "ready before its delay");
-    assert!(polls > 1, "ready at the first poll of the loop, though pending just before");
+    assert!(
+        polls > 1,
+        "ready at the first poll of the loop, though pending just before"
+    );
 }
 
 #[test]
@@ -67,11 +77,19 @@ fn a_pending_socket_future_has_wake_called_once_when_readable() {
     }
     let mut future = SocketFuture::from(socket(7).build());
     assert_eq!(future.poll(wake), Poll::Pending);
-    assert_eq!(future.poll(wake), Poll::Pending, "a second poll registers again");
+    assert_eq!(
+        future.poll(wake),
+        Poll::Pending,
+        "a second poll registers again"
+    );
     wait_for(&WAKES, 1);
     assert_eq!(future.poll(wake), Poll::Ready(7), "woken, yet not ready");
     thread::sleep(DELAY);
-    assert_eq!(WAKES.load(Ordering::SeqCst), 1, "the socket keeps only the newest waker");
+    assert_eq!(
+        WAKES.load(Ordering::SeqCst),
+        1,
+        "the socket keeps only the newest waker"
+    );
 }
 
 #[test]
@@ -81,14 +99,23 @@ fn polling_a_finished_future_again_panics_naming_the_contract() {
     let message = panic_message(|| {
         future.poll(ignore_wake);
     });
-    assert!(message.contains("SocketFuture polled after it returned Ready"), "{message}");
+    assert!(
+        message.contains("SocketFuture polled after it returned Ready"),
+        "{message}"
+    );
 
-    let mut future = ReadTwoInTurn::new(socket(1).delay(Duration::ZERO), socket(2).delay(Duration::ZERO));
+    let mut future = ReadTwoInTurn::new(
+        socket(1).delay(Duration::ZERO),
+        socket(2).delay(Duration::ZERO),
+    );
     poll_until_ready(&mut future, ignore_wake);
     let message = panic_message(|| {
         future.poll(ignore_wake);
     });
-    assert!(message.contains("ReadTwoInTurn polled after it returned Ready"), "{message}");
+    assert!(
+        message.contains("ReadTwoInTurn polled after it returned Ready"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -108,11 +135,18 @@ fn read_two_in_turn_waits_twice_keeping_its_place_and_polled_on_wake_needs_three
     let mut future = ReadTwoInTurn::new(socket(1), socket(2));
     assert_eq!(future.poll(wake), Poll::Pending, "first socket");
     wait_for(&WAKES, 1);
-    assert_eq!(future.poll(wake), Poll::Pending, "second socket, built only now");
+    assert_eq!(
+        future.poll(wake),
+        Poll::Pending,
+        "second socket, built only now"
+    );
     wait_for(&WAKES, 2);
     assert_eq!(future.poll(wake), Poll::Ready((1, 2)));
     let took = start.elapsed();
-    assert!(took >= 2 * DELAY && took < 2 * DELAY + SLACK, "two waits in turn took {took:?}");
+    assert!(
+        took >= 2 * DELAY && took < 2 * DELAY + SLACK,
+        "two waits in turn took {took:?}"
+    );
 }
 
 #[test]

@@ -47,12 +47,16 @@ pub fn parse_delay_ms(origin: &'static str, text: &str) -> Result<Duration, Dela
     }
     match text.parse::<u64>() {
         Ok(ms) if ms <= MAX_DELAY_MS => Ok(Duration::from_millis(ms)),
-        _ => Err(DelayError(format!("{origin}: {text} ms is longer than the limit of {MAX_DELAY_MS} ms (one hour)"))),
+        _ => Err(DelayError(format!(
+            "{origin}: {text} ms is longer than the limit of {MAX_DELAY_MS} ms (one hour)"
+        ))),
     }
 }
 
 fn not_a_number(origin: &str, text: &str) -> DelayError {
-    DelayError(format!("{origin}: {text:?} is not a whole number of milliseconds"))
+    DelayError(format!(
+        "{origin}: {text:?} is not a whole number of milliseconds"
+    ))
 }
 
 /// A delay that is not a whole number of milliseconds up to one hour: says
@@ -76,7 +80,10 @@ mod tests {
     fn accepts_whole_milliseconds_up_to_an_hour() {
         assert_eq!(parse_delay_ms("X", "0"), Ok(Duration::ZERO));
         assert_eq!(parse_delay_ms("X", "0050"), Ok(Duration::from_millis(50)));
-        assert_eq!(parse_delay_ms("X", "3600000"), Ok(Duration::from_secs(3600)));
+        assert_eq!(
+            parse_delay_ms("X", "3600000"),
+            Ok(Duration::from_secs(3600))
+        );
     }
 
     #[test]
@@ -88,13 +95,20 @@ mod tests {
             ("-5", r#"X: "-5" is not a whole number of milliseconds"#),
             (" 5", r#"X: " 5" is not a whole number of milliseconds"#),
             ("1.5", r#"X: "1.5" is not a whole number of milliseconds"#),
-            ("3600001", "X: 3600001 ms is longer than the limit of 3600000 ms (one hour)"),
+            (
+                "3600001",
+                "X: 3600001 ms is longer than the limit of 3600000 ms (one hour)",
+            ),
             (
                 "99999999999999999999999",
                 "X: 99999999999999999999999 ms is longer than the limit of 3600000 ms (one hour)",
             ),
         ] {
-            assert_eq!(parse_delay_ms("X", text).unwrap_err().to_string(), message, "{text:?}");
+            assert_eq!(
+                parse_delay_ms("X", text).unwrap_err().to_string(),
+                message,
+                "{text:?}"
+            );
         }
     }
 }

@@ -8,7 +8,9 @@ use std::time::Duration;
 use lab::demo::{Demo, Summary, about_delays};
 use lab::measure::measure;
 
-use crate::{MySocket, default_delay, get_2_num_async_hardcode_with, get_num_sync_with, timer_is_running};
+use crate::{
+    MySocket, default_delay, get_2_num_async_hardcode_with, get_num_sync_with, timer_is_running,
+};
 
 /// Writes the stage 1 demo to `out`, with sockets that take `delay`; its
 /// main run is the hardcoded pair.
@@ -17,28 +19,59 @@ use crate::{MySocket, default_delay, get_2_num_async_hardcode_with, get_num_sync
 /// hardcoded one. Values are seeded, so only the times vary between runs.
 pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
     let socket = |seed| MySocket::builder().delay(delay).seed(seed);
-    writeln!(out, "Every socket here becomes readable {} ms after it is built, holding one i32.", delay.as_millis())?;
+    writeln!(
+        out,
+        "Every socket here becomes readable {} ms after it is built, holding one i32.",
+        delay.as_millis()
+    )?;
 
     writeln!(out)?;
     writeln!(out, "get_num_sync(), twice in a row")?;
-    writeln!(out, "  Each call spins on has_data_to_read() until its socket is ready, then reads it.")?;
-    let ((first, second), took) = measure(|| (get_num_sync_with(socket(1)), get_num_sync_with(socket(2))));
+    writeln!(
+        out,
+        "  Each call spins on has_data_to_read() until its socket is ready, then reads it."
+    )?;
+    let ((first, second), took) =
+        measure(|| (get_num_sync_with(socket(1)), get_num_sync_with(socket(2))));
     writeln!(out, "  first  = {first}")?;
     writeln!(out, "  second = {second}")?;
-    writeln!(out, "  2 numbers in {}: {took}", about_delays(took.wall, delay))?;
+    writeln!(
+        out,
+        "  2 numbers in {}: {took}",
+        about_delays(took.wall, delay)
+    )?;
 
     writeln!(out)?;
     writeln!(out, "get_2_num_async_hardcode()")?;
-    writeln!(out, "  Builds both sockets first, then spins until both are ready.")?;
+    writeln!(
+        out,
+        "  Builds both sockets first, then spins until both are ready."
+    )?;
     let (pair, hardcoded) = measure(|| get_2_num_async_hardcode_with(socket(1), socket(2)));
     writeln!(out, "  both   = {pair:?}")?;
-    writeln!(out, "  2 numbers in {}: {hardcoded}", about_delays(hardcoded.wall, delay))?;
+    writeln!(
+        out,
+        "  2 numbers in {}: {hardcoded}",
+        about_delays(hardcoded.wall, delay)
+    )?;
 
     writeln!(out)?;
-    writeln!(out, "Waiting for both sockets at once halved the time: that is what async is for.")?;
-    writeln!(out, "But every loop kept a core busy just asking \"ready yet?\", and a third socket,")?;
-    writeln!(out, "or a file, would need yet another hand-written function.")?;
-    Ok(Summary { took: hardcoded, ..Summary::default() })
+    writeln!(
+        out,
+        "Waiting for both sockets at once halved the time: that is what async is for."
+    )?;
+    writeln!(
+        out,
+        "But every loop kept a core busy just asking \"ready yet?\", and a third socket,"
+    )?;
+    writeln!(
+        out,
+        "or a file, would need yet another hand-written function."
+    )?;
+    Ok(Summary {
+        took: hardcoded,
+        ..Summary::default()
+    })
 }
 
 /// The `main` of every stage's demo binary: the delay from
@@ -67,5 +100,8 @@ pub struct SocketCounts {
 /// The sockets of this process so far: [`SocketCounts`].
 pub fn socket_counts() -> SocketCounts {
     let (built, waiting) = crate::timer::counts();
-    SocketCounts { built, waiting: waiting as u64 }
+    SocketCounts {
+        built,
+        waiting: waiting as u64,
+    }
 }

@@ -37,7 +37,9 @@ use rand::{RngExt, SeedableRng};
 
 use crate::sync::{AtomicBool, Mutex};
 
-pub use delay::{DEFAULT_DELAY, DELAY_ENV, DelayError, MAX_DELAY_MS, default_delay, parse_delay_ms};
+pub use delay::{
+    DEFAULT_DELAY, DELAY_ENV, DelayError, MAX_DELAY_MS, default_delay, parse_delay_ms,
+};
 pub use demo::{SocketCounts, socket_counts};
 pub use timer::{THREAD_NAME as TIMER_THREAD_NAME, timer_is_running};
 
@@ -164,7 +166,9 @@ impl MySocket {
     pub fn read_data(&self) -> i32 {
         match self.try_read_data() {
             Some(value) => value,
-            None => panic!("socket not readable yet: read_data was called before has_data_to_read returned true"),
+            None => panic!(
+                "socket not readable yet: read_data was called before has_data_to_read returned true"
+            ),
         }
     }
 

@@ -87,7 +87,10 @@ impl Timer {
 
     fn add(&self, deadline: Deadline) {
         let mut deadlines = self.deadlines.lock().unwrap();
-        let earliest = deadlines.heap.peek().is_none_or(|first| deadline.at < first.at);
+        let earliest = deadlines
+            .heap
+            .peek()
+            .is_none_or(|first| deadline.at < first.at);
         deadlines.heap.push(deadline);
         deadlines.added += 1;
         drop(deadlines);
@@ -112,7 +115,9 @@ impl Timer {
                 // `add` brings an earlier one. A spurious wake-up only costs
                 // one more turn of the loop.
                 deadlines = match deadlines.heap.peek().map(|first| first.at - now) {
-                    Some(until_first) => self.earlier.wait_timeout(deadlines, until_first).unwrap().0,
+                    Some(until_first) => {
+                        self.earlier.wait_timeout(deadlines, until_first).unwrap().0
+                    }
                     None => self.earlier.wait(deadlines).unwrap(),
                 };
                 continue;
@@ -137,7 +142,9 @@ impl Timer {
 /// timer goes on.
 fn wake(waker: Waker) {
     if panic::catch_unwind(AssertUnwindSafe(|| waker.wake())).is_err() {
-        eprintln!("socket-sim: a waker panicked in wake() (see above); the timer goes on with the other sockets");
+        eprintln!(
+            "socket-sim: a waker panicked in wake() (see above); the timer goes on with the other sockets"
+        );
     }
 }
 

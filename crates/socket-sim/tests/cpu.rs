@@ -22,22 +22,37 @@ fn socket(seed: u64) -> socket_sim::SocketBuilder {
 
 #[test]
 fn a_sync_read_takes_one_delay_with_a_core_busy() {
-    let _turn = SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _turn = SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let (_, took) = within_patience(|| measure(|| get_num_sync_with(socket(1))));
     assert!(took.wall >= DELAY && took.wall < DELAY + SLACK, "{took}");
     let sleeping = sleeping_for(DELAY);
-    assert!(clearly_busier(took, sleeping), "a busy wait should keep a core busy: {took}, against {sleeping} asleep");
+    assert!(
+        clearly_busier(took, sleeping),
+        "a busy wait should keep a core busy: {took}, against {sleeping} asleep"
+    );
 }
 
 #[test]
 fn two_sync_reads_take_two_delays_and_the_hardcoded_pair_one() {
-    let _turn = SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let ((first, second), sync) =
-        within_patience(|| measure(|| (get_num_sync_with(socket(1)), get_num_sync_with(socket(2)))));
-    let (pair, together) = within_patience(|| measure(|| get_2_num_async_hardcode_with(socket(1), socket(2))));
+    let _turn = SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let ((first, second), sync) = within_patience(|| {
+        measure(|| (get_num_sync_with(socket(1)), get_num_sync_with(socket(2))))
+    });
+    let (pair, together) =
+        within_patience(|| measure(|| get_2_num_async_hardcode_with(socket(1), socket(2))));
     assert_eq!(pair, (first, second), "same seeds, same numbers");
-    assert!(sync.wall >= 2 * DELAY && sync.wall < 2 * DELAY + SLACK, "{sync}");
-    assert!(together.wall >= DELAY && together.wall < DELAY + SLACK, "{together}");
+    assert!(
+        sync.wall >= 2 * DELAY && sync.wall < 2 * DELAY + SLACK,
+        "{sync}"
+    );
+    assert!(
+        together.wall >= DELAY && together.wall < DELAY + SLACK,
+        "{together}"
+    );
     let sleeping = sleeping_for(DELAY);
     assert!(
         clearly_busier(together, sleeping),
@@ -47,7 +62,9 @@ fn two_sync_reads_take_two_delays_and_the_hardcoded_pair_one() {
 
 #[test]
 fn waiting_on_a_waker_leaves_the_cpu_idle() {
-    let _turn = SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _turn = SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let counter = WakeCounter::new();
     let (woken, took) = measure(|| {
         let socket = socket(1).build();
@@ -57,5 +74,8 @@ fn waiting_on_a_waker_leaves_the_cpu_idle() {
     assert!(woken, "never woken");
     assert!(took.wall >= DELAY && took.wall < DELAY + SLACK, "{took}");
     // Both this thread and the timer thread sleep: a few context switches at most.
-    assert!(took.cpu_share() < 0.05, "waiting on a waker should cost next to nothing: {took}");
+    assert!(
+        took.cpu_share() < 0.05,
+        "waiting on a waker should cost next to nothing: {took}"
+    );
 }

@@ -16,7 +16,15 @@ fn demo_transcript() {
 
     // The hardcoded pair: one delay, a core busy all along.
     assert_eq!((summary.futures, summary.polls), (None, None));
-    assert!(summary.took.wall >= Duration::from_millis(100), "{}", summary.took);
+    assert!(
+        summary.took.wall >= Duration::from_millis(100),
+        "{}",
+        summary.took
+    );
     let sleeping = sleeping_for(Duration::from_millis(100));
-    assert!(clearly_busier(summary.took, sleeping), "a busy wait: {}, against {sleeping} asleep", summary.took);
+    assert!(
+        clearly_busier(summary.took, sleeping),
+        "a busy wait: {}, against {sleeping} asleep",
+        summary.took
+    );
 }

@@ -41,7 +41,12 @@ impl Wakes {
 
 /// A socket whose deadline never comes by itself: the model's timer fires it.
 fn socket() -> Arc<MySocket> {
-    Arc::new(MySocket::builder().delay(Duration::from_secs(60)).value(7).build())
+    Arc::new(
+        MySocket::builder()
+            .delay(Duration::from_secs(60))
+            .value(7)
+            .build(),
+    )
 }
 
 fn play_timer(socket: &Arc<MySocket>) -> thread::JoinHandle<()> {
@@ -58,7 +63,11 @@ fn a_waker_registered_while_the_timer_fires_is_woken_exactly_once() {
         socket.set_readable_callback(wakes.waker());
         timer.join().unwrap();
         assert!(socket.has_data_to_read());
-        assert_eq!(wakes.count(), 1, "the registration lost its wake-up (or was woken twice)");
+        assert_eq!(
+            wakes.count(),
+            1,
+            "the registration lost its wake-up (or was woken twice)"
+        );
     });
 }
 
@@ -71,7 +80,11 @@ fn only_the_newest_of_two_wakers_is_woken() {
         socket.set_readable_callback(older.waker());
         socket.set_readable_callback(newer.waker());
         timer.join().unwrap();
-        assert_eq!(newer.count(), 1, "the newest waker was not woken exactly once");
+        assert_eq!(
+            newer.count(),
+            1,
+            "the newest waker was not woken exactly once"
+        );
         // The older one is woken only if the timer fired between the two.
         assert!(older.count() <= 1);
         assert_eq!(Arc::strong_count(&older), 1, "the older waker was kept");

@@ -29,9 +29,15 @@ impl Wake for Panics {
 
 #[test]
 fn a_waker_that_panics_does_not_stop_the_other_sockets() {
-    let broken = MySocket::builder().delay(Duration::from_millis(10)).value(1).build();
+    let broken = MySocket::builder()
+        .delay(Duration::from_millis(10))
+        .value(1)
+        .build();
     broken.set_readable_callback(Waker::from(Arc::new(Panics)));
-    assert!(support::wait_for_readable(&broken), "the broken waker's own socket never became readable");
+    assert!(
+        support::wait_for_readable(&broken),
+        "the broken waker's own socket never became readable"
+    );
 
     // Sockets built after the panic, and one built before it that is due after.
     let delay = Duration::from_millis(50);
@@ -39,7 +45,10 @@ fn a_waker_that_panics_does_not_stop_the_other_sockets() {
     let later = MySocket::builder().delay(delay).value(2).build();
     let counter = WakeCounter::new();
     later.set_readable_callback(counter.waker());
-    assert!(woken(&counter, 1), "a socket built after the panic was never woken");
+    assert!(
+        woken(&counter, 1),
+        "a socket built after the panic was never woken"
+    );
     let took = built.elapsed();
     assert!(took >= delay, "woken after {took:?}, before its delay");
     assert_eq!(later.read_data(), 2);
@@ -54,13 +63,27 @@ fn the_panic_is_reported_and_the_timer_says_it_goes_on() {
         return; // the child runs the test above only
     }
     let output = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "a_waker_that_panics_does_not_stop_the_other_sockets", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "a_waker_that_panics_does_not_stop_the_other_sockets",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD, "1")
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "the child failed:\n{stderr}");
-    assert!(stderr.contains("this waker is broken on purpose"), "the panic hook's line is missing:\n{stderr}");
-    assert!(stderr.contains("the timer goes on with the other sockets"), "the timer said nothing:\n{stderr}");
-    assert!(stderr.contains("child: all sockets served"), "the child did not get to the end:\n{stderr}");
+    assert!(
+        stderr.contains("this waker is broken on purpose"),
+        "the panic hook's line is missing:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("the timer goes on with the other sockets"),
+        "the timer said nothing:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("child: all sockets served"),
+        "the child did not get to the end:\n{stderr}"
+    );
 }

@@ -28,7 +28,10 @@ fn panic_message(f: impl FnOnce()) -> String {
     let payload = panic::catch_unwind(AssertUnwindSafe(f)).expect_err("expected a panic");
     match payload.downcast::<String>() {
         Ok(message) => *message,
-        Err(payload) => payload.downcast::<&str>().map(|s| s.to_string()).unwrap_or_default(),
+        Err(payload) => payload
+            .downcast::<&str>()
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
     }
 }
 
@@ -38,10 +41,19 @@ fn readable_no_earlier_than_its_delay_and_promptly_after() {
     let socket = socket(DELAY);
     // Unless a loaded machine kept this thread off the CPU for the whole delay.
     let (readable, looked) = (socket.has_data_to_read(), built.elapsed());
-    assert!(!readable || looked >= DELAY, "readable {looked:?} after build, before its delay");
+    assert!(
+        !readable || looked >= DELAY,
+        "readable {looked:?} after build, before its delay"
+    );
     let took = wait_readable(&socket, built);
-    assert!(took >= DELAY, "readable after {took:?}, before its delay of {DELAY:?}");
-    assert!(took < DELAY + SLACK, "readable only after {took:?}, delay {DELAY:?}");
+    assert!(
+        took >= DELAY,
+        "readable after {took:?}, before its delay of {DELAY:?}"
+    );
+    assert!(
+        took < DELAY + SLACK,
+        "readable only after {took:?}, delay {DELAY:?}"
+    );
     assert!(socket.has_data_to_read(), "readable stays readable");
 }
 
@@ -53,7 +65,10 @@ fn sockets_with_different_delays_become_readable_in_order() {
     let early_at = wait_readable(&early, start);
     assert!(!late.has_data_to_read() || start.elapsed() >= DELAY * 2);
     let late_at = wait_readable(&late, start);
-    assert!(early_at < late_at && late_at >= DELAY * 2, "{early_at:?} then {late_at:?}");
+    assert!(
+        early_at < late_at && late_at >= DELAY * 2,
+        "{early_at:?} then {late_at:?}"
+    );
 }
 
 #[test]
@@ -70,7 +85,10 @@ fn try_read_data_is_none_until_readable_then_the_value() {
     let built = Instant::now();
     let socket = socket(DELAY);
     let (read, looked) = (socket.try_read_data(), built.elapsed());
-    assert!(read.is_none() || looked >= DELAY, "read {read:?} {looked:?} after build, before its delay");
+    assert!(
+        read.is_none() || looked >= DELAY,
+        "read {read:?} {looked:?} after build, before its delay"
+    );
     wait_readable(&socket, built);
     assert_eq!(socket.try_read_data(), Some(7));
     assert_eq!(socket.read_data(), 7);
@@ -84,10 +102,22 @@ fn values_come_from_value_or_seed_and_seeds_repeat() {
         socket.read_data()
     };
     assert_eq!(read(MySocket::builder().value(-5)), -5);
-    assert_eq!(read(MySocket::builder().value(-5).seed(1)), -5, "value wins over seed");
+    assert_eq!(
+        read(MySocket::builder().value(-5).seed(1)),
+        -5,
+        "value wins over seed"
+    );
     let seeded = read(MySocket::builder().seed(42));
-    assert_eq!(read(MySocket::builder().seed(42)), seeded, "same seed, same value");
-    assert_ne!(read(MySocket::builder().seed(43)), seeded, "another seed, another value");
+    assert_eq!(
+        read(MySocket::builder().seed(42)),
+        seeded,
+        "same seed, same value"
+    );
+    assert_ne!(
+        read(MySocket::builder().seed(43)),
+        seeded,
+        "another seed, another value"
+    );
 }
 
 #[test]
@@ -96,12 +126,18 @@ fn the_newest_waker_is_woken_once_and_older_ones_are_dropped_unwoken() {
     let socket = socket(DELAY);
     socket.set_readable_callback(older.waker());
     socket.set_readable_callback(newest.waker());
-    assert_eq!(older.live_wakers(), 0, "the replaced waker is dropped at once");
+    assert_eq!(
+        older.live_wakers(),
+        0,
+        "the replaced waker is dropped at once"
+    );
     assert_eq!(newest.live_wakers(), 1, "the socket keeps the newest waker");
 
     assert!(woken(&newest, 1), "the newest waker was never woken");
     assert!(socket.has_data_to_read(), "woken before readable");
-    wait_until("the woken waker to be dropped", || newest.live_wakers() == 0);
+    wait_until("the woken waker to be dropped", || {
+        newest.live_wakers() == 0
+    });
     thread::sleep(DELAY); // room for a wrong second wake-up to show
     assert_eq!((older.wakes(), newest.wakes()), (0, 1));
 }
@@ -114,7 +150,11 @@ fn registering_on_a_readable_socket_wakes_at_once() {
     socket.set_readable_callback(counter.waker());
     assert_eq!(counter.wakes(), 1, "not woken during the call");
     socket.set_readable_callback(counter.waker());
-    assert_eq!(counter.wakes(), 2, "every registration on a readable socket wakes");
+    assert_eq!(
+        counter.wakes(),
+        2,
+        "every registration on a readable socket wakes"
+    );
     assert_eq!(counter.live_wakers(), 0);
 }
 
@@ -124,7 +164,11 @@ fn a_socket_dropped_before_readable_drops_its_waker_unwoken() {
     let socket = socket(DELAY);
     socket.set_readable_callback(counter.waker());
     drop(socket);
-    assert_eq!(counter.live_wakers(), 0, "the dropped socket still holds its waker");
+    assert_eq!(
+        counter.live_wakers(),
+        0,
+        "the dropped socket still holds its waker"
+    );
     thread::sleep(DELAY + SLACK); // past the deadline the timer thread would have fired
     assert_eq!(counter.wakes(), 0, "a dropped socket woke its waker");
 }
@@ -136,7 +180,9 @@ fn a_socket_dropped_after_readable_has_nothing_left_to_wake() {
     socket.set_readable_callback(counter.waker());
     assert!(woken(&counter, 1));
     // The timer thread drops the waker just after waking it.
-    wait_until("the woken waker to be dropped", || counter.live_wakers() == 0);
+    wait_until("the woken waker to be dropped", || {
+        counter.live_wakers() == 0
+    });
     drop(socket);
     thread::sleep(DELAY);
     assert_eq!((counter.wakes(), counter.live_wakers()), (1, 0));
@@ -153,7 +199,11 @@ fn wakers_may_be_registered_from_any_thread() {
     });
     assert!(woken(&counter, 1));
     thread::sleep(DELAY);
-    assert_eq!(counter.wakes(), 1, "only the newest of the four is kept and woken");
+    assert_eq!(
+        counter.wakes(),
+        1,
+        "only the newest of the four is kept and woken"
+    );
 }
 
 #[test]
@@ -164,5 +214,9 @@ fn a_delay_of_zero_is_readable_at_once_and_wakes_a_registration_at_once() {
     assert_eq!(socket.read_data(), 7);
     let counter = WakeCounter::new();
     socket.set_readable_callback(counter.waker());
-    assert_eq!(counter.wakes(), 1, "woken inside the registration, not later");
+    assert_eq!(
+        counter.wakes(),
+        1,
+        "woken inside the registration, not later"
+    );
 }

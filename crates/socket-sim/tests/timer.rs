@@ -23,22 +23,47 @@ const SLACK: Duration = Duration::from_millis(500);
 /// once, on this thread: those wakes tell nothing, and are left out.
 fn timer_threads() -> usize {
     let seen = Arc::new(WakingThreads::default());
-    let sockets: Vec<MySocket> =
-        (0..8).map(|ms| MySocket::builder().delay(Duration::from_millis(100 + ms)).value(1).build()).collect();
+    let sockets: Vec<MySocket> = (0..8)
+        .map(|ms| {
+            MySocket::builder()
+                .delay(Duration::from_millis(100 + ms))
+                .value(1)
+                .build()
+        })
+        .collect();
     for socket in &sockets {
         socket.set_readable_callback(std::task::Waker::from(Arc::clone(&seen)));
     }
     let start = Instant::now();
     while seen.wakes.lock().unwrap().len() < sockets.len() {
-        assert!(start.elapsed() < support::PATIENCE, "the 8 sockets were never all woken");
+        assert!(
+            start.elapsed() < support::PATIENCE,
+            "the 8 sockets were never all woken"
+        );
         thread::sleep(Duration::from_millis(1));
     }
     let here = thread::current().id();
-    let wakes: Vec<_> = seen.wakes.lock().unwrap().iter().filter(|(id, _)| *id != here).cloned().collect();
-    assert!(wakes.iter().all(|(_, name)| name.as_deref() == Some(TIMER_THREAD_NAME)), "woken by {wakes:?}");
+    let wakes: Vec<_> = seen
+        .wakes
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(id, _)| *id != here)
+        .cloned()
+        .collect();
+    assert!(
+        wakes
+            .iter()
+            .all(|(_, name)| name.as_deref() == Some(TIMER_THREAD_NAME)),
+        "woken by {wakes:?}"
+    );
     let ids: std::collections::HashSet<_> = wakes.iter().map(|(id, _)| *id).collect();
     match thread_names() {
-        Ok(names) => names.iter().filter(|name| *name == TIMER_THREAD_NAME).count().max(ids.len()),
+        Ok(names) => names
+            .iter()
+            .filter(|name| *name == TIMER_THREAD_NAME)
+            .count()
+            .max(ids.len()),
         Err(_) => ids.len(), // no /proc here
     }
 }
@@ -52,7 +77,10 @@ struct WakingThreads {
 impl std::task::Wake for WakingThreads {
     fn wake(self: Arc<Self>) {
         let me = thread::current();
-        self.wakes.lock().unwrap().push((me.id(), me.name().map(str::to_owned)));
+        self.wakes
+            .lock()
+            .unwrap()
+            .push((me.id(), me.name().map(str::to_owned)));
     }
 }
 
@@ -85,14 +113,20 @@ fn registering_around_the_deadline_never_loses_a_wake_up() {
                         }
                         socket.set_readable_callback(older.waker());
                         socket.set_readable_callback(newest.waker());
-                        assert!(woken(&newest, 1), "round {round}: wake-up lost ({lead:?} after build)");
+                        assert!(
+                            woken(&newest, 1),
+                            "round {round}: wake-up lost ({lead:?} after build)"
+                        );
                         counters.push((older, newest));
                     }
                     (early, late, counters)
                 })
             })
             .collect();
-        workers.into_iter().map(|worker| worker.join().unwrap()).collect::<Vec<_>>()
+        workers
+            .into_iter()
+            .map(|worker| worker.join().unwrap())
+            .collect::<Vec<_>>()
     });
 
     thread::sleep(Duration::from_millis(20)); // room for a wrong second wake-up to show
@@ -105,7 +139,10 @@ fn registering_around_the_deadline_never_loses_a_wake_up() {
         }
     }
     // The test means something only if both sides of the deadline were hit.
-    assert!(early > 0 && late > 0, "registrations all on one side: {early} before, {late} after");
+    assert!(
+        early > 0 && late > 0,
+        "registrations all on one side: {early} before, {late} after"
+    );
 }
 
 #[test]
@@ -115,7 +152,9 @@ fn one_timer_thread_serves_sockets_built_on_many_threads() {
         for t in 0..8 {
             let counter = Arc::clone(&counter);
             scope.spawn(move || {
-                let socket = MySocket::builder().delay(Duration::from_millis(10 + t)).build();
+                let socket = MySocket::builder()
+                    .delay(Duration::from_millis(10 + t))
+                    .build();
                 socket.set_readable_callback(counter.waker());
                 assert!(woken(&counter, 1));
             });
@@ -130,7 +169,9 @@ fn one_timer_thread_wakes_100_000_pending_sockets_once_each() {
     let delay = Duration::from_millis(300);
     let counter = WakeCounter::new();
     let start = Instant::now();
-    let sockets: Vec<MySocket> = (0..N).map(|_| MySocket::builder().delay(delay).value(3).build()).collect();
+    let sockets: Vec<MySocket> = (0..N)
+        .map(|_| MySocket::builder().delay(delay).value(3).build())
+        .collect();
     let last_deadline = start.elapsed() + delay;
     for socket in &sockets {
         socket.set_readable_callback(counter.waker());
@@ -139,7 +180,10 @@ fn one_timer_thread_wakes_100_000_pending_sockets_once_each() {
     let all_woken = start.elapsed();
 
     assert!(sockets.iter().all(MySocket::has_data_to_read));
-    assert!(all_woken < last_deadline + SLACK, "all woken after {all_woken:?}, last deadline {last_deadline:?}");
+    assert!(
+        all_woken < last_deadline + SLACK,
+        "all woken after {all_woken:?}, last deadline {last_deadline:?}"
+    );
     thread::sleep(Duration::from_millis(20));
     assert_eq!(counter.wakes(), N, "some socket woke twice");
     assert_eq!(timer_threads(), 1);
@@ -147,8 +191,9 @@ fn one_timer_thread_wakes_100_000_pending_sockets_once_each() {
 
 #[test]
 fn a_socket_is_on_time_behind_100_000_pending_ones() {
-    let crowd: Vec<MySocket> =
-        (0..100_000).map(|_| MySocket::builder().delay(Duration::from_secs(60)).build()).collect();
+    let crowd: Vec<MySocket> = (0..100_000)
+        .map(|_| MySocket::builder().delay(Duration::from_secs(60)).build())
+        .collect();
     let delay = Duration::from_millis(50);
     let start = Instant::now();
     let socket = MySocket::builder().delay(delay).build();
@@ -156,7 +201,10 @@ fn a_socket_is_on_time_behind_100_000_pending_ones() {
     socket.set_readable_callback(counter.waker());
     assert!(woken(&counter, 1));
     let took = start.elapsed();
-    assert!(took >= delay && took < delay + SLACK, "woken after {took:?}, delay {delay:?}");
+    assert!(
+        took >= delay && took < delay + SLACK,
+        "woken after {took:?}, delay {delay:?}"
+    );
     assert!(crowd.iter().all(|socket| !socket.has_data_to_read()));
 }
 
@@ -175,7 +223,11 @@ impl std::task::Wake for ChainLink {
             return self.done.waker().wake();
         }
         let next = MySocket::builder().delay(Duration::from_millis(1)).build();
-        let link = ChainLink { left: self.left - 1, sockets: Arc::clone(&self.sockets), done: Arc::clone(&self.done) };
+        let link = ChainLink {
+            left: self.left - 1,
+            sockets: Arc::clone(&self.sockets),
+            done: Arc::clone(&self.done),
+        };
         next.set_readable_callback(Arc::new(link).into());
         self.sockets.lock().unwrap().push(next);
     }
@@ -187,7 +239,11 @@ fn a_waker_may_build_new_sockets_while_it_is_woken() {
     // deadlock trying to schedule its socket.
     let (done, sockets) = (WakeCounter::new(), Arc::default());
     let first = MySocket::builder().delay(Duration::from_millis(1)).build();
-    let link = ChainLink { left: 20, sockets: Arc::clone(&sockets), done: Arc::clone(&done) };
+    let link = ChainLink {
+        left: 20,
+        sockets: Arc::clone(&sockets),
+        done: Arc::clone(&done),
+    };
     first.set_readable_callback(Arc::new(link).into());
     assert!(woken(&done, 1), "the chain of 20 sockets stopped");
     assert_eq!(sockets.lock().unwrap().len(), 20);

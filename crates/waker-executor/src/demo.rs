@@ -31,12 +31,23 @@ use crate::{Event, EventKind, RunStats, Stuck, Wakers, run_with};
 /// only times and the busy executor's poll count vary.
 pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
     let socket = |delays: u32, seed| MySocket::builder().delay(delay * delays).seed(seed).build();
-    writeln!(out, "run() polls each task once, then only when one of its wakers is woken; in between it sleeps.")?;
+    writeln!(
+        out,
+        "run() polls each task once, then only when one of its wakers is woken; in between it sleeps."
+    )?;
 
     writeln!(out)?;
-    writeln!(out, "1. Two waits, ready after 1 and 2 delays; another thread makes each ready and wakes it")?;
+    writeln!(
+        out,
+        "1. Two waits, ready after 1 and 2 delays; another thread makes each ready and wakes it"
+    )?;
     let (outputs, stats, events) = run_traced(vec![Later::new(1, delay), Later::new(2, delay * 2)]);
-    let sockets = Summary { futures: Some(2), took: stats.measurement(), polls: Some(stats.polls), trace: None };
+    let sockets = Summary {
+        futures: Some(2),
+        took: stats.measurement(),
+        polls: Some(stats.polls),
+        trace: None,
+    };
     writeln!(out, "  outputs: {outputs:?}")?;
     for task in 0..outputs.len() {
         writeln!(out, "  task {task}: {}", story(&events, task, delay))?;
@@ -50,7 +61,10 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
         about_delays(stats.wall, delay),
         stats.measurement()
     )?;
-    let busy = vec![SocketFuture::from(socket(1, 1)), SocketFuture::from(socket(2, 2))];
+    let busy = vec![
+        SocketFuture::from(socket(1, 1)),
+        SocketFuture::from(socket(2, 2)),
+    ];
     let (_, busy) = busy_executor::run_with_stats(busy);
     writeln!(
         out,
@@ -61,8 +75,14 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
     )?;
 
     writeln!(out)?;
-    writeln!(out, "2. A task that wakes itself 1000 times during one poll")?;
-    let (_, stats) = run_with_stats(vec![WakeOften { wakes: 1000, polled: false }]);
+    writeln!(
+        out,
+        "2. A task that wakes itself 1000 times during one poll"
+    )?;
+    let (_, stats) = run_with_stats(vec![WakeOften {
+        wakes: 1000,
+        polled: false,
+    }]);
     writeln!(
         out,
         "  {} wakes, {} polls: the first wake queues the task, the rest find it queued.",
@@ -71,13 +91,22 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
 
     writeln!(out)?;
     writeln!(out, "3. A future that forgets to hand its waker on")?;
-    writeln!(out, "  It returns Pending, and nothing will ever wake it: an executor would sleep forever.")?;
+    writeln!(
+        out,
+        "  It returns Pending, and nothing will ever wake it: an executor would sleep forever."
+    )?;
     let forgetful = future::poll_fn(|_cx| Poll::<i32>::Pending);
     match Executor::new().try_run(vec![forgetful]) {
-        Err(stuck) => writeln!(out, "  This one sees that nothing holds the task's waker, and says so:\n    {stuck}")?,
+        Err(stuck) => writeln!(
+            out,
+            "  This one sees that nothing holds the task's waker, and says so:\n    {stuck}"
+        )?,
         Ok(_) => unreachable!("a future that is always Pending cannot finish"),
     }
-    Ok(Summary { trace: Some(events), ..sockets })
+    Ok(Summary {
+        trace: Some(events),
+        ..sockets
+    })
 }
 
 /// A future that another thread makes ready with `value`, `after` its first
@@ -95,7 +124,11 @@ pub struct Later {
 impl Later {
     /// Ready with `value`, `after` its first poll.
     pub fn new(value: i32, after: Duration) -> Self {
-        Later { value, after, ready: None }
+        Later {
+            value,
+            after,
+            ready: None,
+        }
     }
 }
 
@@ -107,7 +140,11 @@ impl Future for Later {
             Some(ready) if ready.load(Ordering::Acquire) => Poll::Ready(self.value),
             Some(_) => Poll::Pending, // polled early: the thread still has the waker
             None => {
-                let (ready, waker, after) = (Arc::new(AtomicBool::new(false)), cx.waker().clone(), self.after);
+                let (ready, waker, after) = (
+                    Arc::new(AtomicBool::new(false)),
+                    cx.waker().clone(),
+                    self.after,
+                );
                 let flag = Arc::clone(&ready);
                 thread::spawn(move || {
                     thread::sleep(after);
@@ -147,7 +184,13 @@ impl Future for WakeOften {
 /// `Pending @0, woken @1, Ready @1`.
 fn story(events: &[Event], task: usize, delay: Duration) -> String {
     // With a delay of 0 everything happens at once: at 0.
-    let at = |event: &Event| if delay.is_zero() { 0.0 } else { (event.at.as_secs_f64() / delay.as_secs_f64()).round() };
+    let at = |event: &Event| {
+        if delay.is_zero() {
+            0.0
+        } else {
+            (event.at.as_secs_f64() / delay.as_secs_f64()).round()
+        }
+    };
     let told: Vec<String> = events
         .iter()
         .filter(|event| event.task == task)
@@ -195,7 +238,11 @@ pub fn run_with_stats<F: Future>(futures: Vec<F>) -> (Vec<F::Output>, RunStats) 
 /// [`run_with_stats`], also recording every poll and wake as an [`Event`].
 pub fn run_traced<F: Future>(futures: Vec<F>) -> (Vec<F::Output>, RunStats, Vec<Event>) {
     let report = Executor::new().traced().run(futures);
-    (report.outputs, report.stats, report.trace.expect("a trace was asked for"))
+    (
+        report.outputs,
+        report.stats,
+        report.trace.expect("a trace was asked for"),
+    )
 }
 
 /// An observed run: which wakers it hands out, and whether it traces.
@@ -220,7 +267,10 @@ pub struct Report<T> {
 impl Executor {
     /// `Wake` wakers, no trace.
     pub const fn new() -> Self {
-        Executor { wakers: Wakers::Wake, trace: false }
+        Executor {
+            wakers: Wakers::Wake,
+            trace: false,
+        }
     }
 
     /// Hands out wakers built as `wakers` says.
@@ -230,7 +280,10 @@ impl Executor {
 
     /// Records every poll and wake in [`Report::trace`].
     pub const fn traced(self) -> Self {
-        Executor { trace: true, ..self }
+        Executor {
+            trace: true,
+            ..self
+        }
     }
 
     /// [`run`](crate::run) with this set-up.
@@ -239,12 +292,16 @@ impl Executor {
     ///
     /// As [`run`](crate::run).
     pub fn run<F: Future>(self, futures: Vec<F>) -> Report<F::Output> {
-        self.try_run(futures).unwrap_or_else(|stuck| panic!("{stuck}"))
+        self.try_run(futures)
+            .unwrap_or_else(|stuck| panic!("{stuck}"))
     }
 
     /// [`block_on`](crate::block_on) as a run of one task with this set-up.
     pub fn block_on<F: Future>(self, future: F) -> F::Output {
-        self.run(vec![future]).outputs.pop().expect("one future, one output")
+        self.run(vec![future])
+            .outputs
+            .pop()
+            .expect("one future, one output")
     }
 
     /// [`run`](crate::run) with this set-up, but a task that can never be woken is an
@@ -266,11 +323,24 @@ impl Executor {
     pub fn try_run<F: Future>(self, futures: Vec<F>) -> Result<Report<F::Output>, Stuck> {
         let (outputs, seen) = lab::probe::observe(self.trace, |probe| {
             run_with(
-                futures.into_iter().enumerate().map(|(task, future)| probe.watch(task, future)).collect(),
+                futures
+                    .into_iter()
+                    .enumerate()
+                    .map(|(task, future)| probe.watch(task, future))
+                    .collect(),
                 self.wakers,
             )
         });
-        let stats = RunStats { polls: seen.polls, wakes: seen.wakes, wall: seen.took.wall, cpu: seen.took.cpu };
-        Ok(Report { outputs: outputs?, stats, trace: seen.trace })
+        let stats = RunStats {
+            polls: seen.polls,
+            wakes: seen.wakes,
+            wall: seen.took.wall,
+            cpu: seen.took.cpu,
+        };
+        Ok(Report {
+            outputs: outputs?,
+            stats,
+            trace: seen.trace,
+        })
     }
 }

@@ -68,7 +68,10 @@ use crate::waker::{BlockOnWaker, Shared, TaskWaker};
 /// ```
 pub fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
-    let wakes = std::sync::Arc::new(BlockOnWaker { state: Mutex::default(), changed: Condvar::new() });
+    let wakes = std::sync::Arc::new(BlockOnWaker {
+        state: Mutex::default(),
+        changed: Condvar::new(),
+    });
     loop {
         let waker = wakes.waker();
         if let Poll::Ready(output) = future.as_mut().poll(&mut Context::from_waker(&waker)) {
@@ -78,7 +81,13 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
         // Sleep until woken; a wake during the poll was kept, and ends the
         // wait at once. No wake, and no waker left to make one: stuck.
         if !wakes.wait() {
-            panic!("{}", Stuck { task: 0, cause: Cause::NoWakerKept });
+            panic!(
+                "{}",
+                Stuck {
+                    task: 0,
+                    cause: Cause::NoWakerKept
+                }
+            );
         }
     }
 }
@@ -103,8 +112,15 @@ pub fn run<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
 }
 
 /// [`run`], with the wakers built as `wakers` says; a stuck task is an error.
-pub(crate) fn run_with<F: Future>(futures: Vec<F>, wakers: Wakers) -> Result<Vec<F::Output>, Stuck> {
-    let shared = Arc::new(Shared { inbox: Mutex::default(), executor: current(), closed: AtomicBool::new(false) });
+pub(crate) fn run_with<F: Future>(
+    futures: Vec<F>,
+    wakers: Wakers,
+) -> Result<Vec<F::Output>, Stuck> {
+    let shared = Arc::new(Shared {
+        inbox: Mutex::default(),
+        executor: current(),
+        closed: AtomicBool::new(false),
+    });
     let mut run = Run {
         tasks: Vec::with_capacity(futures.len()),
         outputs: futures.iter().map(|_| None).collect(),
@@ -117,10 +133,17 @@ pub(crate) fn run_with<F: Future>(futures: Vec<F>, wakers: Wakers) -> Result<Vec
     for (task, future) in futures.into_iter().enumerate() {
         run.tasks.push(Some(Box::pin(future)));
         let shared = Arc::clone(&run.shared);
-        run.poll_woken(Arc::new(TaskWaker { task, queued: AtomicBool::new(true), shared }))?;
+        run.poll_woken(Arc::new(TaskWaker {
+            task,
+            queued: AtomicBool::new(true),
+            shared,
+        }))?;
     }
     run.until_finished()?;
-    Ok(mem::take(&mut run.outputs).into_iter().map(|output| output.expect("every task finished")).collect())
+    Ok(mem::take(&mut run.outputs)
+        .into_iter()
+        .map(|output| output.expect("every task finished"))
+        .collect())
 }
 
 /// One run: the tasks not yet finished, and the outputs so far.
@@ -148,7 +171,10 @@ impl<F: Future> Run<F> {
                 mem::take(&mut inbox.orphaned)
             };
             if let Some(&task) = orphaned.iter().find(|&&task| self.tasks[task].is_some()) {
-                return Err(Stuck { task, cause: Cause::LastWakerDropped });
+                return Err(Stuck {
+                    task,
+                    cause: Cause::LastWakerDropped,
+                });
             }
             if woken.is_empty() {
                 // Sleep until a wake unparks us. `park` may also return for
@@ -192,7 +218,10 @@ impl<F: Future> Run<F> {
             Poll::Pending => {
                 drop(cx_waker);
                 if nobody_can_wake(&waker) {
-                    return Err(Stuck { task, cause: Cause::NoWakerKept });
+                    return Err(Stuck {
+                        task,
+                        cause: Cause::NoWakerKept,
+                    });
                 }
             }
         }
@@ -258,7 +287,9 @@ impl fmt::Display for Stuck {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let why = match self.cause {
             Cause::NoWakerKept => "returned Pending but nothing holds its waker",
-            Cause::LastWakerDropped => "is pending and the last waker that could wake it was dropped unwoken",
+            Cause::LastWakerDropped => {
+                "is pending and the last waker that could wake it was dropped unwoken"
+            }
         };
         write!(f, "task {} {why}: it can never be woken", self.task)
     }

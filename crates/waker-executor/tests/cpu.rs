@@ -24,8 +24,14 @@ fn a_long_wait_costs_under_one_percent_of_a_core() {
         let report = Executor::new().wakers(wakers).run(futures);
         let took = report.stats.measurement();
         // The delays started as the sockets were built, just before `run` started its clock.
-        assert!(start.elapsed() >= delay && took.wall <= start.elapsed(), "{took}");
-        assert!(took.cpu_share() < 0.01, "{wakers:?}: the executor should sleep while it waits: {took}");
+        assert!(
+            start.elapsed() >= delay && took.wall <= start.elapsed(),
+            "{took}"
+        );
+        assert!(
+            took.cpu_share() < 0.01,
+            "{wakers:?}: the executor should sleep while it waits: {took}"
+        );
         assert_eq!(report.stats.polls, 20, "{wakers:?}: two polls per socket");
     }
 }

@@ -9,13 +9,24 @@ use socket_sim::demo::transcript;
 fn demo_transcript() {
     let (transcript, summary) = transcript(waker_executor::demo::run, Duration::from_millis(100));
     let mut filters = TIME_FILTERS.to_vec();
-    filters.push((r"[\d,]+ polls, for two sockets", "[many] polls, for two sockets"));
+    filters.push((
+        r"[\d,]+ polls, for two sockets",
+        "[many] polls, for two sockets",
+    ));
     insta::with_settings!({ filters => filters }, {
         insta::assert_snapshot!(transcript);
     });
 
     // Two waits on the waker executor, traced: two polls each, a CPU at rest.
     assert_eq!((summary.futures, summary.polls), (Some(2), Some(4)));
-    assert!(summary.took.cpu_share() < 0.05, "the executor should sleep: {}", summary.took);
-    assert_eq!(summary.trace.unwrap().len(), 6, "Pending, wake and Ready for each wait");
+    assert!(
+        summary.took.cpu_share() < 0.05,
+        "the executor should sleep: {}",
+        summary.took
+    );
+    assert_eq!(
+        summary.trace.unwrap().len(),
+        6,
+        "Pending, wake and Ready for each wait"
+    );
 }

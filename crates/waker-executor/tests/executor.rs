@@ -19,7 +19,10 @@ mod support;
 use waker_executor::{EventKind, Executor, Report, Wakers};
 
 /// Every test runs on both: the `Wake` trait's wakers and the hand-built vtable's.
-const EXECUTORS: [Executor; 2] = [Executor::new().wakers(Wakers::Wake), Executor::new().wakers(Wakers::RawVtable)];
+const EXECUTORS: [Executor; 2] = [
+    Executor::new().wakers(Wakers::Wake),
+    Executor::new().wakers(Wakers::RawVtable),
+];
 
 /// A socket as a std future (stage 5 makes this `FutSocket`).
 fn socket(delay: Duration, value: i32) -> impl Future<Output = i32> {
@@ -56,7 +59,16 @@ type Slots = Arc<Mutex<Vec<Option<Waker>>>>;
 /// `n` futures waiting for a wake, and the slots where their wakers appear.
 fn wait_for_wakes(n: usize) -> (Vec<WaitForWake>, Slots) {
     let slot = Arc::new(Mutex::new(vec![None; n]));
-    ((0..n).map(|id| WaitForWake { id, polls: 0, slot: Arc::clone(&slot) }).collect(), slot)
+    (
+        (0..n)
+            .map(|id| WaitForWake {
+                id,
+                polls: 0,
+                slot: Arc::clone(&slot),
+            })
+            .collect(),
+        slot,
+    )
 }
 
 /// Waits until every slot holds a waker, then takes them all.
@@ -65,7 +77,10 @@ fn take_wakers(slot: &Mutex<Vec<Option<Waker>>>) -> Vec<Waker> {
     loop {
         let mut slots = slot.lock().unwrap();
         if slots.iter().all(Option::is_some) {
-            return slots.iter_mut().map(|waker| waker.take().unwrap()).collect();
+            return slots
+                .iter_mut()
+                .map(|waker| waker.take().unwrap())
+                .collect();
         }
         drop(slots);
         assert!(start.elapsed() < PATIENCE, "the wakers never all showed up");
@@ -94,7 +109,9 @@ impl Future for Yield {
 #[test]
 fn outputs_come_back_in_input_order_whatever_order_they_finish_in() {
     for executor in EXECUTORS {
-        let futures = (0..5).map(|i| socket(Duration::from_millis(10) * (5 - i as u32), i)).collect();
+        let futures = (0..5)
+            .map(|i| socket(Duration::from_millis(10) * (5 - i as u32), i))
+            .collect();
         let report = within_patience(move || executor.run(futures));
         assert_eq!(report.outputs, [0, 1, 2, 3, 4], "{executor:?}");
         assert_eq!(report.stats.polls, 10, "{executor:?}: two polls per socket");
@@ -109,7 +126,11 @@ fn a_task_is_polled_once_then_only_after_its_waker_is_woken() {
         let report = within_patience(move || executor.run(futures));
         waker.join().unwrap();
         assert_eq!(report.outputs, [0, 1, 2]);
-        assert_eq!((report.stats.polls, report.stats.wakes), (6, 3), "{executor:?}");
+        assert_eq!(
+            (report.stats.polls, report.stats.wakes),
+            (6, 3),
+            "{executor:?}"
+        );
     }
 }
 
@@ -131,7 +152,11 @@ fn a_future_that_wakes_itself_a_thousand_times_is_polled_twice() {
     }
     for executor in EXECUTORS {
         let report = within_patience(move || executor.run(vec![WakeOften(false)]));
-        assert_eq!((report.stats.polls, report.stats.wakes), (2, 1000), "{executor:?}");
+        assert_eq!(
+            (report.stats.polls, report.stats.wakes),
+            (2, 1000),
+            "{executor:?}"
+        );
     }
 }
 
@@ -162,7 +187,11 @@ fn wakes_while_a_task_is_queued_add_no_polls_even_while_it_stays_pending() {
     for executor in EXECUTORS {
         let (slot, wakers) = mpsc::channel();
         let released = Arc::new(AtomicUsize::new(0));
-        let chatty = Chatty { polls: 0, released: Arc::clone(&released), slot };
+        let chatty = Chatty {
+            polls: 0,
+            released: Arc::clone(&released),
+            slot,
+        };
         let releaser = thread::spawn(move || {
             let waker: Waker = wakers.recv().unwrap();
             thread::sleep(Duration::from_millis(20)); // room for wrong extra polls
@@ -189,14 +218,23 @@ fn ten_thousand_tasks_woken_from_four_threads_are_polled_twice_each() {
                     thread::spawn(move || wakers.iter().for_each(Waker::wake_by_ref))
                 })
                 .collect();
-            threads.into_iter().for_each(|thread| thread.join().unwrap());
+            threads
+                .into_iter()
+                .for_each(|thread| thread.join().unwrap());
         });
         let report = within_patience(move || executor.run(futures));
         wakers.join().unwrap();
-        assert_eq!(report.outputs, (0..TASKS).collect::<Vec<_>>(), "{executor:?}");
+        assert_eq!(
+            report.outputs,
+            (0..TASKS).collect::<Vec<_>>(),
+            "{executor:?}"
+        );
         assert_eq!(report.stats.polls, 2 * TASKS as u64, "{executor:?}");
         let wakes = report.stats.wakes;
-        assert!((TASKS as u64..=4 * TASKS as u64).contains(&wakes), "{executor:?}: {wakes} wakes");
+        assert!(
+            (TASKS as u64..=4 * TASKS as u64).contains(&wakes),
+            "{executor:?}: {wakes} wakes"
+        );
     }
 }
 
@@ -204,7 +242,11 @@ fn ten_thousand_tasks_woken_from_four_threads_are_polled_twice_each() {
 fn a_self_yielding_future_runs_a_hundred_thousand_times() {
     for executor in EXECUTORS {
         let report = within_patience(move || executor.run(vec![Yield { left: 100_000 }]));
-        assert_eq!((report.stats.polls, report.stats.wakes), (100_001, 100_000), "{executor:?}");
+        assert_eq!(
+            (report.stats.polls, report.stats.wakes),
+            (100_001, 100_000),
+            "{executor:?}"
+        );
     }
 }
 
@@ -242,11 +284,17 @@ fn a_task_that_keeps_no_waker_is_reported_by_index_instead_of_hanging() {
             Box::pin(forgetful()),
         ]);
         let message = error.map(|_| ()).unwrap_err().to_string();
-        assert_eq!(message, "task 2 returned Pending but nothing holds its waker: it can never be woken");
+        assert_eq!(
+            message,
+            "task 2 returned Pending but nothing holds its waker: it can never be woken"
+        );
 
         let payload = panic::catch_unwind(|| executor.run(vec![forgetful()])).unwrap_err();
         let message = panic_message(payload);
-        assert!(message.contains("task 0") && message.contains("can never be woken"), "{message}");
+        assert!(
+            message.contains("task 0") && message.contains("can never be woken"),
+            "{message}"
+        );
 
         let payload = panic::catch_unwind(|| executor.block_on(forgetful())).unwrap_err();
         assert!(panic_message(payload).contains("can never be woken"));
@@ -279,11 +327,16 @@ fn ten_thousand_sockets_never_look_stuck() {
     for executor in EXECUTORS {
         let report = within_patience(move || {
             // Long enough that no socket is ready at its first poll, even under valgrind.
-            let futures = (0..10_000).map(|i| socket(Duration::from_millis(500), i)).collect();
+            let futures = (0..10_000)
+                .map(|i| socket(Duration::from_millis(500), i))
+                .collect();
             executor.run(futures)
         });
         assert_eq!(report.outputs, (0..10_000).collect::<Vec<_>>());
-        assert_eq!(report.stats.polls, 20_000, "{executor:?}: two polls per socket");
+        assert_eq!(
+            report.stats.polls, 20_000,
+            "{executor:?}: two polls per socket"
+        );
     }
 }
 
@@ -322,11 +375,23 @@ fn a_panic_in_a_task_reaches_the_caller_and_every_task_is_dropped() {
     for executor in EXECUTORS {
         for panic_at in [1, 2] {
             let drops = Arc::new(AtomicUsize::new(0));
-            let fragile = |panic_at| Fragile { panic_at, polls: 0, drops: Arc::clone(&drops) };
+            let fragile = |panic_at| Fragile {
+                panic_at,
+                polls: 0,
+                drops: Arc::clone(&drops),
+            };
             let futures = vec![fragile(0), fragile(0), fragile(panic_at), fragile(0)];
-            let payload = panic::catch_unwind(AssertUnwindSafe(|| executor.run(futures))).unwrap_err();
-            assert_eq!(panic_message(payload), format!("fragile task broke at poll {panic_at}"));
-            assert_eq!(drops.load(Ordering::SeqCst), 4, "{executor:?}: every task dropped");
+            let payload =
+                panic::catch_unwind(AssertUnwindSafe(|| executor.run(futures))).unwrap_err();
+            assert_eq!(
+                panic_message(payload),
+                format!("fragile task broke at poll {panic_at}")
+            );
+            assert_eq!(
+                drops.load(Ordering::SeqCst),
+                4,
+                "{executor:?}: every task dropped"
+            );
         }
     }
 }
@@ -361,9 +426,18 @@ fn a_spurious_unpark_of_the_executor_thread_polls_nothing() {
             thread::sleep(Duration::from_millis(20));
             waker.wake();
         });
-        let report = within_patience(move || executor.run(vec![Parked { polls: 0, tell: Some(tell) }]));
+        let report = within_patience(move || {
+            executor.run(vec![Parked {
+                polls: 0,
+                tell: Some(tell),
+            }])
+        });
         nudger.join().unwrap();
-        assert_eq!(report.outputs, [2], "{executor:?}: polled between the unparks");
+        assert_eq!(
+            report.outputs,
+            [2],
+            "{executor:?}: polled between the unparks"
+        );
         assert_eq!(report.stats.polls, 2);
     }
 }
@@ -389,7 +463,11 @@ fn a_wake_from_inside_poll_under_the_futures_own_lock_does_not_deadlock() {
         }
     }
     for executor in EXECUTORS {
-        let report = within_patience(move || executor.run(vec![Locked { state: Mutex::new(0) }]));
+        let report = within_patience(move || {
+            executor.run(vec![Locked {
+                state: Mutex::new(0),
+            }])
+        });
         assert_eq!(report.outputs, [2], "{executor:?}");
     }
 }
@@ -399,20 +477,37 @@ fn a_trace_shows_each_socket_pending_then_woken_then_ready() {
     for executor in EXECUTORS {
         // Long enough that no socket is ready at its first poll, even under valgrind.
         let delays = [Duration::from_millis(300), Duration::from_millis(600)];
-        let Report { outputs, trace, .. } =
-            within_patience(move || executor.traced().run(delays.iter().map(|&delay| socket(delay, 1)).collect()));
+        let Report { outputs, trace, .. } = within_patience(move || {
+            executor
+                .traced()
+                .run(delays.iter().map(|&delay| socket(delay, 1)).collect())
+        });
         assert_eq!(outputs, [1, 1]);
         let trace = trace.expect("traced");
         for task in 0..2 {
-            let kinds: Vec<_> = trace.iter().filter(|event| event.task == task).map(|event| event.kind).collect();
-            assert_eq!(kinds, [EventKind::Pending, EventKind::Wake, EventKind::Ready], "{executor:?}, task {task}");
+            let kinds: Vec<_> = trace
+                .iter()
+                .filter(|event| event.task == task)
+                .map(|event| event.kind)
+                .collect();
+            assert_eq!(
+                kinds,
+                [EventKind::Pending, EventKind::Wake, EventKind::Ready],
+                "{executor:?}, task {task}"
+            );
         }
-        let woken_at: Vec<_> =
-            trace.iter().filter(|event| event.kind == EventKind::Wake).map(|event| event.at).collect();
+        let woken_at: Vec<_> = trace
+            .iter()
+            .filter(|event| event.kind == EventKind::Wake)
+            .map(|event| event.at)
+            .collect();
         // The trace starts after the sockets were built, so only the gap
         // between the wakes is known: the gap between the delays.
         let gap = woken_at[1] - woken_at[0];
-        assert!(gap >= delays[1] - delays[0] - Duration::from_millis(50), "wakes {gap:?} apart: {woken_at:?}");
+        assert!(
+            gap >= delays[1] - delays[0] - Duration::from_millis(50),
+            "wakes {gap:?} apart: {woken_at:?}"
+        );
     }
 }
 
@@ -422,7 +517,10 @@ fn no_futures_finish_at_once_and_block_on_gives_the_one_output() {
         let report = executor.run(Vec::<future::Ready<()>>::new());
         assert!(report.outputs.is_empty());
         assert_eq!(report.stats.polls, 0);
-        assert_eq!(within_patience(move || executor.block_on(socket(Duration::from_millis(20), 9))), 9);
+        assert_eq!(
+            within_patience(move || executor.block_on(socket(Duration::from_millis(20), 9))),
+            9
+        );
     }
     assert_eq!(
         waker_executor::block_on(async {
@@ -439,15 +537,23 @@ fn block_on_sleeps_until_a_wake_from_another_thread() {
     let start = Instant::now();
     let value = within_patience(move || waker_executor::block_on(socket(delay, 7)));
     assert_eq!(value, 7);
-    assert!(start.elapsed() >= delay, "ready before its socket: {:?}", start.elapsed());
+    assert!(
+        start.elapsed() >= delay,
+        "ready before its socket: {:?}",
+        start.elapsed()
+    );
 }
 
 #[test]
 fn block_on_names_a_future_that_can_never_be_woken() {
     // Keeps no waker at all.
-    let payload = panic::catch_unwind(|| waker_executor::block_on(future::pending::<()>())).unwrap_err();
+    let payload =
+        panic::catch_unwind(|| waker_executor::block_on(future::pending::<()>())).unwrap_err();
     let message = panic_message(payload);
-    assert!(message.starts_with("task 0 ") && message.contains("can never be woken"), "{message}");
+    assert!(
+        message.starts_with("task 0 ") && message.contains("can never be woken"),
+        "{message}"
+    );
 
     // Hands its waker to a thread that drops it later, unwoken: a panic, not a hang.
     let dropped_later = future::poll_fn(|cx| {
@@ -458,8 +564,9 @@ fn block_on_names_a_future_that_can_never_be_woken() {
         });
         Poll::<()>::Pending
     });
-    let outcome =
-        within_patience(move || panic::catch_unwind(AssertUnwindSafe(|| waker_executor::block_on(dropped_later))));
+    let outcome = within_patience(move || {
+        panic::catch_unwind(AssertUnwindSafe(|| waker_executor::block_on(dropped_later)))
+    });
     assert!(panic_message(outcome.unwrap_err()).contains("can never be woken"));
 }
 
@@ -494,17 +601,27 @@ fn block_on_polls_once_more_for_many_wakes_and_wakes_kept_from_earlier_polls_sti
 fn the_stuck_task_is_named_alike_with_and_without_probes() {
     // Task 1 keeps no waker; task 0 keeps one (on another thread) and is woken.
     let futures = || -> Vec<Pin<Box<dyn Future<Output = ()> + Send>>> {
-        vec![Box::pin(socket(Duration::from_millis(20), 0).map_output()), Box::pin(future::pending())]
+        vec![
+            Box::pin(socket(Duration::from_millis(20), 0).map_output()),
+            Box::pin(future::pending()),
+        ]
     };
     let plain = panic::catch_unwind(|| waker_executor::run(futures())).unwrap_err();
     let probed = panic::catch_unwind(|| waker_executor::run_with_stats(futures())).unwrap_err();
     let (plain, probed) = (panic_message(plain), panic_message(probed));
-    assert!(plain.starts_with("task 1 ") && plain.contains("can never be woken"), "{plain}");
-    assert_eq!(probed, plain, "a probe must neither hide nor invent a stuck task");
+    assert!(
+        plain.starts_with("task 1 ") && plain.contains("can never be woken"),
+        "{plain}"
+    );
+    assert_eq!(
+        probed, plain,
+        "a probe must neither hide nor invent a stuck task"
+    );
 
     // A task whose waker is kept is never taken for stuck, probed or not.
-    let (outputs, stats) =
-        within_patience(move || waker_executor::run_with_stats(vec![socket(Duration::from_millis(20), 5)]));
+    let (outputs, stats) = within_patience(move || {
+        waker_executor::run_with_stats(vec![socket(Duration::from_millis(20), 5)])
+    });
     assert_eq!((outputs, stats.polls), (vec![5], 2));
 }
 

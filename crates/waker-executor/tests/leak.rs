@@ -48,8 +48,10 @@ fn failed_runs_under_racing_wakes(wakers: Wakers, rounds: usize) {
     let (sender, receiver) = mpsc::channel::<Waker>();
     let waking = thread::spawn(move || receiver.into_iter().for_each(Waker::wake));
     for _ in 0..rounds {
-        let futures: Vec<Pin<Box<dyn Future<Output = ()>>>> =
-            vec![Box::pin(WokenElsewhere(sender.clone())), Box::pin(future::pending())];
+        let futures: Vec<Pin<Box<dyn Future<Output = ()>>>> = vec![
+            Box::pin(WokenElsewhere(sender.clone())),
+            Box::pin(future::pending()),
+        ];
         let stuck = Executor::new().wakers(wakers).try_run(futures).unwrap_err();
         assert_eq!(stuck.task, 1);
     }
@@ -75,6 +77,9 @@ fn wakes_racing_the_end_of_failed_runs_leak_nothing() {
         let before = live();
         failed_runs_under_racing_wakes(wakers, ROUNDS);
         let leaked = live() - before;
-        assert_eq!(leaked, 0, "{wakers:?}: {leaked} blocks still allocated after {ROUNDS} failed runs");
+        assert_eq!(
+            leaked, 0,
+            "{wakers:?}: {leaked} blocks still allocated after {ROUNDS} failed runs"
+        );
     }
 }

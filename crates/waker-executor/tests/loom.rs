@@ -70,7 +70,10 @@ fn check(model: impl Fn() + Sync + Send + 'static) {
 #[test]
 fn a_wake_during_the_poll_is_never_lost() {
     check(|| {
-        let future = SetByAnotherThread { flag: Arc::new(AtomicBool::new(false)), registered: false };
+        let future = SetByAnotherThread {
+            flag: Arc::new(AtomicBool::new(false)),
+            registered: false,
+        };
         match Executor::new().try_run(vec![future]) {
             Ok(report) => assert_eq!(report.outputs, ["set"]),
             Err(stuck) => panic!("lost wake-up: {stuck}"),
@@ -91,7 +94,10 @@ impl Future for WokenOnceFromAnotherThread {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if self.sent {
             // Polled again: only the wake queues it, so the wake happened.
-            assert!(self.woken.load(Ordering::Relaxed), "polled again before the wake");
+            assert!(
+                self.woken.load(Ordering::Relaxed),
+                "polled again before the wake"
+            );
             return Poll::Ready(());
         }
         self.sent = true;
@@ -107,7 +113,10 @@ impl Future for WokenOnceFromAnotherThread {
 #[test]
 fn a_waker_held_by_another_thread_is_never_taken_for_stuck() {
     check(|| {
-        let future = WokenOnceFromAnotherThread { woken: Arc::new(AtomicBool::new(false)), sent: false };
+        let future = WokenOnceFromAnotherThread {
+            woken: Arc::new(AtomicBool::new(false)),
+            sent: false,
+        };
         if let Err(stuck) = Executor::new().try_run(vec![future]) {
             panic!("a task with a live waker was reported: {stuck}");
         }
@@ -117,7 +126,10 @@ fn a_waker_held_by_another_thread_is_never_taken_for_stuck() {
 #[test]
 fn block_on_never_loses_a_wake_during_the_poll() {
     check(|| {
-        let future = SetByAnotherThread { flag: Arc::new(AtomicBool::new(false)), registered: false };
+        let future = SetByAnotherThread {
+            flag: Arc::new(AtomicBool::new(false)),
+            registered: false,
+        };
         assert_eq!(waker_executor::block_on(future), "set");
     });
 }
@@ -142,8 +154,13 @@ impl Future for DropsItsWakerElsewhere {
 #[test]
 fn block_on_reports_a_waker_dropped_unwoken_elsewhere_instead_of_sleeping_forever() {
     check(|| {
-        let outcome = std::panic::catch_unwind(|| waker_executor::block_on(DropsItsWakerElsewhere { sent: false }));
-        let message = *outcome.expect_err("block_on returned").downcast::<String>().unwrap();
+        let outcome = std::panic::catch_unwind(|| {
+            waker_executor::block_on(DropsItsWakerElsewhere { sent: false })
+        });
+        let message = *outcome
+            .expect_err("block_on returned")
+            .downcast::<String>()
+            .unwrap();
         assert!(message.contains("can never be woken"), "{message}");
     });
 }

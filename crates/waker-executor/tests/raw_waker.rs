@@ -27,9 +27,12 @@ fn sequences(depth: usize) -> Vec<Vec<Op>> {
             return;
         }
         for i in 0..live {
-            for (op, live_after) in
-                [(Op::Clone(i), live + 1), (Op::Wake(i), live - 1), (Op::WakeByRef(i), live), (Op::Drop(i), live - 1)]
-            {
+            for (op, live_after) in [
+                (Op::Clone(i), live + 1),
+                (Op::Wake(i), live - 1),
+                (Op::WakeByRef(i), live),
+                (Op::Drop(i), live - 1),
+            ] {
                 prefix.push(op);
                 extend(prefix, live_after, depth - 1, all);
                 prefix.pop();
@@ -59,7 +62,12 @@ fn play(ops: &[Op], make: fn(Arc<WakeCounter>) -> Waker) {
             }
             Op::Drop(i) => drop(pool.remove(i)),
         }
-        assert_eq!(counter.live_wakers(), pool.len(), "live wakers after {:?}", &ops[..=step]);
+        assert_eq!(
+            counter.live_wakers(),
+            pool.len(),
+            "live wakers after {:?}",
+            &ops[..=step]
+        );
         assert_eq!(counter.wakes(), wakes, "wakes after {:?}", &ops[..=step]);
     }
     drop(pool);

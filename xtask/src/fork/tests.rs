@@ -67,18 +67,43 @@ pub fn second(&self) {
             // end exercise
     }
     "#);
-    let places: Vec<_> = regions.iter().map(|region| (region.line, region.function.as_str(), region.todo)).collect();
-    assert_eq!(places, [(3, "outer", true), (9, "second", true)], "lines as the fork has them");
-    assert_eq!(regions_now(&emptied, "src/lib.rs"), regions, "a fresh fork reads as all todo");
-    assert!(regions_now(text, "src/lib.rs").iter().all(|region| !region.todo), "the solution reads as written");
+    let places: Vec<_> = regions
+        .iter()
+        .map(|region| (region.line, region.function.as_str(), region.todo))
+        .collect();
+    assert_eq!(
+        places,
+        [(3, "outer", true), (9, "second", true)],
+        "lines as the fork has them"
+    );
+    assert_eq!(
+        regions_now(&emptied, "src/lib.rs"),
+        regions,
+        "a fresh fork reads as all todo"
+    );
+    assert!(
+        regions_now(text, "src/lib.rs")
+            .iter()
+            .all(|region| !region.todo),
+        "the solution reads as written"
+    );
 }
 
 #[test]
 fn broken_markers_are_errors_that_say_where() {
     let error = |text: &str| empty_regions(text, "f.rs").unwrap_err();
-    assert_eq!(error("// exercise: a\n// exercise: b\n// end exercise\n"), "f.rs:2: an exercise region inside another");
-    assert_eq!(error("x\n// exercise: a\n"), "f.rs:2: an exercise region that never ends");
-    assert_eq!(error("// end exercise\n"), "f.rs:1: `// end exercise` without a region");
+    assert_eq!(
+        error("// exercise: a\n// exercise: b\n// end exercise\n"),
+        "f.rs:2: an exercise region inside another"
+    );
+    assert_eq!(
+        error("x\n// exercise: a\n"),
+        "f.rs:2: an exercise region that never ends"
+    );
+    assert_eq!(
+        error("// end exercise\n"),
+        "f.rs:1: `// end exercise` without a region"
+    );
 }
 
 #[test]
@@ -88,8 +113,14 @@ fn names_that_are_not_crate_names_or_are_taken_are_refused() {
         ("", "a crate name starts with a letter"),
         ("1st", "a crate name starts with a letter"),
         ("-x", "a crate name starts with a letter"),
-        ("my fork", "a crate name has at most 64 letters, digits, '-' and '_'"),
-        ("my/fork", "a crate name has at most 64 letters, digits, '-' and '_'"),
+        (
+            "my fork",
+            "a crate name has at most 64 letters, digits, '-' and '_'",
+        ),
+        (
+            "my/fork",
+            "a crate name has at most 64 letters, digits, '-' and '_'",
+        ),
         ("fn", "that is a name Rust keeps for itself"),
         ("std", "that is a name Rust keeps for itself"),
         ("socket_sim", "stage 1 is called that"),
@@ -106,13 +137,27 @@ fn names_that_are_not_crate_names_or_are_taken_are_refused() {
             "futures_util",
             "the workspace already has a crate called \"futures-util\" (names that differ only in case or '-' against '_' collide)",
         ),
-        ("build", "cargo keeps \"build\" for a directory of target/, so no binary may be called that"),
-        ("Deps", "cargo keeps \"deps\" for a directory of target/, so no binary may be called that"),
-        ("examples", "cargo keeps \"examples\" for a directory of target/, so no binary may be called that"),
-        ("incremental", "cargo keeps \"incremental\" for a directory of target/, so no binary may be called that"),
+        (
+            "build",
+            "cargo keeps \"build\" for a directory of target/, so no binary may be called that",
+        ),
+        (
+            "Deps",
+            "cargo keeps \"deps\" for a directory of target/, so no binary may be called that",
+        ),
+        (
+            "examples",
+            "cargo keeps \"examples\" for a directory of target/, so no binary may be called that",
+        ),
+        (
+            "incremental",
+            "cargo keeps \"incremental\" for a directory of target/, so no binary may be called that",
+        ),
     ] {
         match check_name(&root, name) {
-            Err(Failure::Usage { message, .. }) => assert_eq!(message, format!("cannot fork into {name:?}: {why}")),
+            Err(Failure::Usage { message, .. }) => {
+                assert_eq!(message, format!("cannot fork into {name:?}: {why}"))
+            }
             other => panic!("{name:?} gave {other:?}"),
         }
     }
@@ -124,10 +169,16 @@ fn names_that_are_not_crate_names_or_are_taken_are_refused() {
 fn a_fork_not_yet_in_cargo_lock_still_takes_its_name_in_every_spelling() {
     let root = bare_root("taken-names");
     fs::create_dir_all(root.join("exercises/my-loop")).unwrap();
-    fs::write(root.join("exercises/my-loop/Cargo.toml"), "[package]\nname = \"my-loop\"\n").unwrap();
+    fs::write(
+        root.join("exercises/my-loop/Cargo.toml"),
+        "[package]\nname = \"my-loop\"\n",
+    )
+    .unwrap();
     for name in ["my-loop", "my_loop", "MY-LOOP", "My_Loop"] {
         match check_name(&root, name) {
-            Err(Failure::Usage { message, .. }) => assert!(message.contains("\"my-loop\""), "{name}: {message}"),
+            Err(Failure::Usage { message, .. }) => {
+                assert!(message.contains("\"my-loop\""), "{name}: {message}")
+            }
             other => panic!("{name:?} gave {other:?}"),
         }
     }
@@ -146,18 +197,26 @@ fn a_fork_moves_across_filesystems_by_copying_and_never_shows_half_a_copy() {
     let renamed = std::cell::Cell::new(0);
     let rename = |a: &Path, b: &Path| {
         renamed.set(renamed.get() + 1);
-        if a.parent() == b.parent() { fs::rename(a, b) } else { Err(io::Error::from(io::ErrorKind::CrossesDevices)) }
+        if a.parent() == b.parent() {
+            fs::rename(a, b)
+        } else {
+            Err(io::Error::from(io::ErrorKind::CrossesDevices))
+        }
     };
     move_dir(&from, &to, rename).unwrap();
     assert_eq!(renamed.get(), 2, "a try, then the copy renamed into place");
-    assert_eq!(fs::read_to_string(to.join("src/lib.rs")).unwrap(), "//! mine");
+    assert_eq!(
+        fs::read_to_string(to.join("src/lib.rs")).unwrap(),
+        "//! mine"
+    );
     assert!(!from.exists(), "the staging copy is removed");
     assert!(!root.join("exercises/.mine.partial").exists());
 
     // Other errors are not papered over.
     fs::create_dir_all(&from).unwrap();
-    let denied =
-        move_dir(&from, &root.join("exercises/other"), |_, _| Err(io::Error::from(io::ErrorKind::PermissionDenied)));
+    let denied = move_dir(&from, &root.join("exercises/other"), |_, _| {
+        Err(io::Error::from(io::ErrorKind::PermissionDenied))
+    });
     assert_eq!(denied.unwrap_err().kind(), io::ErrorKind::PermissionDenied);
 }
 
@@ -171,7 +230,10 @@ fn failed_tests_are_read_from_test_output() {
         "test result: FAILED. 0 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out",
     ];
     let failed: Vec<String> = lines.iter().filter_map(|line| failed_test(line)).collect();
-    assert_eq!(failed, ["no_futures_no_polls", "crates/x/src/lib.rs - run (line 37)"]);
+    assert_eq!(
+        failed,
+        ["no_futures_no_polls", "crates/x/src/lib.rs - run (line 37)"]
+    );
 }
 
 /// Where the end-to-end test keeps its copy of the workspace and its build,
@@ -184,7 +246,14 @@ fn scratch() -> PathBuf {
 /// content is unchanged are left alone, so cargo can reuse its build.
 fn workspace_copy() -> PathBuf {
     let (root, copy) = (cli::workspace_root(), scratch().join("workspace"));
-    for entry in ["Cargo.toml", "Cargo.lock", "rustfmt.toml", "crates", "xtask", "bench", "exercises"] {
+    for entry in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "crates",
+        "xtask",
+        "bench",
+        "exercises",
+    ] {
         sync(&root.join(entry), &copy.join(entry));
     }
     for fork in fs::read_dir(copy.join("exercises")).unwrap() {
@@ -220,19 +289,28 @@ fn sync(from: &Path, to: &Path) {
 
 /// Cargo, in the copy `root`, building into the copy's own target directory.
 fn cargo_in(root: &Path, args: &[&str]) -> std::process::Output {
-    cli::cargo_in(root).args(args).output().expect("cannot run cargo")
+    cli::cargo_in(root)
+        .args(args)
+        .output()
+        .expect("cannot run cargo")
 }
 
 /// For each stage, a test of its own suite that reaches an emptied region at
 /// once: the quickest proof that a fresh fork fails.
 const QUICK_JUDGES: [(&str, &str); 7] = [
     ("socket", "the_newest_waker_is_woken_once"),
-    ("futures", "a_socket_future_is_pending_until_its_socket_is_readable"),
+    (
+        "futures",
+        "a_socket_future_is_pending_until_its_socket_is_readable",
+    ),
     ("run", "no_futures_no_polls"),
     ("executor", "no_futures_finish_at_once"),
     ("futsocket", "a_readable_socket_is_ready_at_the_first_poll"),
     ("await", "join_polled_after_ready"),
-    ("runtime", "spawned_tasks_run_and_their_handles_give_their_outputs"),
+    (
+        "runtime",
+        "spawned_tasks_run_and_their_handles_give_their_outputs",
+    ),
 ];
 
 /// Every stage, forked in a copy of the workspace: the fork builds, its
@@ -241,14 +319,24 @@ const QUICK_JUDGES: [(&str, &str); 7] = [
 #[test]
 fn every_stage_forks_into_a_crate_that_fails_with_its_hints_until_the_bodies_are_written() {
     let copy = workspace_copy();
-    let forks: Vec<Fork> =
-        STAGES.iter().map(|stage| create(&copy, stage, &format!("fork-of-{}", stage.krate)).expect("a fork")).collect();
-    let packages: Vec<&str> = forks.iter().flat_map(|fork| ["-p", fork.name.as_str()]).collect();
+    let forks: Vec<Fork> = STAGES
+        .iter()
+        .map(|stage| create(&copy, stage, &format!("fork-of-{}", stage.krate)).expect("a fork"))
+        .collect();
+    let packages: Vec<&str> = forks
+        .iter()
+        .flat_map(|fork| ["-p", fork.name.as_str()])
+        .collect();
 
     let tree: Vec<String> = cli::files_under(&copy.join("exercises/fork-of-socket-sim"))
         .unwrap()
         .iter()
-        .map(|file| file.strip_prefix(copy.join("exercises/fork-of-socket-sim")).unwrap().display().to_string())
+        .map(|file| {
+            file.strip_prefix(copy.join("exercises/fork-of-socket-sim"))
+                .unwrap()
+                .display()
+                .to_string()
+        })
         .collect();
     insta::assert_snapshot!(tree.join("\n"), @"
     Cargo.toml
@@ -270,35 +358,82 @@ fn every_stage_forks_into_a_crate_that_fails_with_its_hints_until_the_bodies_are
     ");
 
     for (fork, (test, filter)) in forks.iter().zip(QUICK_JUDGES) {
-        assert!(!fork.regions.is_empty(), "{} has no exercise region", fork.stage.krate);
+        assert!(
+            !fork.regions.is_empty(),
+            "{} has no exercise region",
+            fork.stage.krate
+        );
         // Builds the fork (its library, binary and this test) and runs one test.
-        let output = cargo_in(&copy, &["test", "-p", &fork.name, "--test", test, "--", filter]);
-        let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-        assert!(!said.contains("error: could not compile"), "{} does not build:\n{said}", fork.name);
-        assert!(!output.status.success(), "{}: a fresh fork passes {test}::{filter}", fork.name);
-        let hinted = fork.regions.iter().any(|region| said.contains(&format!("not yet implemented: {}", region.hint)));
-        assert!(hinted, "{}: no hint in the failure of {test}::{filter}:\n{said}", fork.name);
+        let output = cargo_in(
+            &copy,
+            &["test", "-p", &fork.name, "--test", test, "--", filter],
+        );
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            !said.contains("error: could not compile"),
+            "{} does not build:\n{said}",
+            fork.name
+        );
+        assert!(
+            !output.status.success(),
+            "{}: a fresh fork passes {test}::{filter}",
+            fork.name
+        );
+        let hinted = fork
+            .regions
+            .iter()
+            .any(|region| said.contains(&format!("not yet implemented: {}", region.hint)));
+        assert!(
+            hinted,
+            "{}: no hint in the failure of {test}::{filter}:\n{said}",
+            fork.name
+        );
     }
     let checked = check(&copy, "fork-of-busy-executor", false).unwrap();
     assert!(matches!(checked.failed, Failed::Tests(_)), "{checked:?}");
-    assert!(checked.report.contains("1 of 1 regions still todo!"), "{}", checked.report);
+    assert!(
+        checked.report.contains("1 of 1 regions still todo!"),
+        "{}",
+        checked.report
+    );
 
     // The solution back in every fork: the stage's own sources, renamed.
     for fork in &forks {
         let source = copy.join("crates").join(fork.stage.krate);
         for file in cli::files_under(&source).unwrap() {
             if file.extension().is_some_and(|ext| ext == "rs") {
-                let solution = rename(&fs::read_to_string(&file).unwrap(), fork.stage.krate, &fork.name);
-                fs::write(copy.join("exercises").join(&fork.name).join(file.strip_prefix(&source).unwrap()), solution)
-                    .unwrap();
+                let solution = rename(
+                    &fs::read_to_string(&file).unwrap(),
+                    fork.stage.krate,
+                    &fork.name,
+                );
+                fs::write(
+                    copy.join("exercises")
+                        .join(&fork.name)
+                        .join(file.strip_prefix(&source).unwrap()),
+                    solution,
+                )
+                .unwrap();
             }
         }
     }
     let tested = cargo_in(&copy, &[&["test"], packages.as_slice()].concat());
-    assert!(tested.status.success(), "restored forks fail:\n{}", String::from_utf8_lossy(&tested.stdout));
+    assert!(
+        tested.status.success(),
+        "restored forks fail:\n{}",
+        String::from_utf8_lossy(&tested.stdout)
+    );
     let checked = check(&copy, "fork-of-busy-executor", false).unwrap();
     assert_eq!(checked.failed, Failed::None, "{}", checked.report);
-    assert!(checked.report.contains("0 of 1 regions still todo!"), "{}", checked.report);
+    assert!(
+        checked.report.contains("0 of 1 regions still todo!"),
+        "{}",
+        checked.report
+    );
 }
 
 /// A workspace of nothing but what `create` looks at first.
@@ -317,12 +452,21 @@ fn an_existing_target_is_refused_and_left_as_it_was() {
     fs::write(root.join("exercises/taken/notes.txt"), "mine").unwrap();
     match create(&root, &STAGES[0], "taken") {
         Err(Failure::Usage { message, .. }) => {
-            assert_eq!(message, "exercises/taken exists already; pick another name or remove it")
+            assert_eq!(
+                message,
+                "exercises/taken exists already; pick another name or remove it"
+            )
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(fs::read_to_string(root.join("exercises/taken/notes.txt")).unwrap(), "mine");
-    assert!(!root.join("target").exists(), "nothing staged for a refused fork");
+    assert_eq!(
+        fs::read_to_string(root.join("exercises/taken/notes.txt")).unwrap(),
+        "mine"
+    );
+    assert!(
+        !root.join("target").exists(),
+        "nothing staged for a refused fork"
+    );
 }
 
 #[test]
@@ -331,12 +475,18 @@ fn a_fork_that_cannot_be_written_leaves_nothing_behind() {
     let root = bare_root("unreadable-source");
     match create(&root, &STAGES[2], "mine") {
         Err(Failure::Failed(message)) => {
-            assert!(message.starts_with("cannot write the fork exercises/mine: "), "{message}")
+            assert!(
+                message.starts_with("cannot write the fork exercises/mine: "),
+                "{message}"
+            )
         }
         other => panic!("{other:?}"),
     }
     assert!(!root.join("exercises/mine").exists());
-    assert!(!root.join("target/xtask-fork/mine").exists(), "the staging directory was left behind");
+    assert!(
+        !root.join("target/xtask-fork/mine").exists(),
+        "the staging directory was left behind"
+    );
 }
 
 #[test]
@@ -347,7 +497,9 @@ fn check_refuses_what_is_not_a_fork() {
         match check(&root, name, false) {
             Err(Failure::Usage { message, .. }) => assert_eq!(
                 message,
-                format!("there is no fork exercises/{name}; make one with `cargo xtask fork STAGE {name}`")
+                format!(
+                    "there is no fork exercises/{name}; make one with `cargo xtask fork STAGE {name}`"
+                )
             ),
             other => panic!("{name}: {other:?}"),
         }

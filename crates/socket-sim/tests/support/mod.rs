@@ -19,7 +19,10 @@ pub const PATIENCE: Duration = Duration::from_secs(20);
 const GLANCE: Duration = Duration::from_millis(50);
 
 fn timer_must_run() {
-    assert!(timer_is_running(), "the timer thread has stopped (its panic is above): no socket will become readable");
+    assert!(
+        timer_is_running(),
+        "the timer thread has stopped (its panic is above): no socket will become readable"
+    );
 }
 
 /// Waits until `counter` was woken `wakes` times in all; false if that has
