@@ -48,8 +48,9 @@ pub use demo::{Executor, Report, run_traced, run_with_stats};
 pub use lab::trace::{Event, EventKind};
 pub use raw_waker::Wakers;
 
-use crate::sync::{Arc, AtomicBool, Condvar, Mutex, current, fence, park};
-use crate::waker::{BlockOnWaker, Shared, TaskWaker};
+use crate::sync::{Arc, Condvar, Mutex, current, fence, park};
+use crate::waker::BlockOnWaker;
+pub use crate::waker::{Rouse, Shared, TaskWaker};
 
 // ANCHOR: block_on
 /// Runs one future to completion on this thread and returns its output,
@@ -116,28 +117,18 @@ pub(crate) fn run_with<F: Future>(
     futures: Vec<F>,
     wakers: Wakers,
 ) -> Result<Vec<F::Output>, Stuck> {
-    let shared = Arc::new(Shared {
-        inbox: Mutex::default(),
-        executor: current(),
-        closed: AtomicBool::new(false),
-    });
     let mut run = Run {
         tasks: Vec::with_capacity(futures.len()),
         outputs: futures.iter().map(|_| None).collect(),
         unfinished: futures.len(),
         wakers,
-        shared,
+        shared: Shared::new(current()),
     };
     // Every task can make progress at the start: each is polled once, in
     // order, as if it had been woken.
     for (task, future) in futures.into_iter().enumerate() {
         run.tasks.push(Some(Box::pin(future)));
-        let shared = Arc::clone(&run.shared);
-        run.poll_woken(Arc::new(TaskWaker {
-            task,
-            queued: AtomicBool::new(true),
-            shared,
-        }))?;
+        run.poll_woken(TaskWaker::new(task, &run.shared))?;
     }
     run.until_finished()?;
     Ok(mem::take(&mut run.outputs)
@@ -162,20 +153,10 @@ impl<F: Future> Run<F> {
     /// Polls woken tasks until every task is finished, sleeping whenever
     /// none is woken.
     fn until_finished(&mut self) -> Result<(), Stuck> {
-        // exercise: take the inbox in one lock; fail on an orphaned pending task; park if nothing was woken, else poll each woken task once
+        // exercise: take what the inbox holds (an orphaned task is an error); park if nothing was woken, else poll each woken task once
         let mut woken = Vec::new();
         while self.unfinished > 0 {
-            let orphaned = {
-                let mut inbox = self.shared.inbox.lock().unwrap();
-                mem::swap(&mut woken, &mut inbox.woken);
-                mem::take(&mut inbox.orphaned)
-            };
-            if let Some(&task) = orphaned.iter().find(|&&task| self.tasks[task].is_some()) {
-                return Err(Stuck {
-                    task,
-                    cause: Cause::LastWakerDropped,
-                });
-            }
+            self.shared.take(&mut woken)?;
             if woken.is_empty() {
                 // Sleep until a wake unparks us. `park` may also return for
                 // no reason at all: the loop then finds the inbox empty and
@@ -192,43 +173,53 @@ impl<F: Future> Run<F> {
     }
     // ANCHOR_END: until_finished
 
-    // ANCHOR: poll_woken
     /// Polls the task of `waker`, which was woken, unless it finished already.
     fn poll_woken(&mut self, waker: Arc<TaskWaker>) -> Result<(), Stuck> {
-        let task = waker.task;
+        let task = waker.task();
         let Some(future) = self.tasks[task].as_mut() else {
             return Ok(()); // a late wake of a finished task
         };
-        // Cleared before the poll, not after: a wake from now on queues the
-        // task again. And with a swap, not a store: a wake that found
-        // `queued` set left its work to this poll, and only a read of its
-        // `swap(true, AcqRel)` (this Acquire) makes that work visible here.
-        // A plain store reads nothing, so the poll could miss the work.
-        waker.queued.swap(false, Ordering::Acquire);
-        let cx_waker = self.wakers.make(&waker);
-        match future.as_mut().poll(&mut Context::from_waker(&cx_waker)) {
-            Poll::Ready(output) => {
-                // Queued for good: no wake queues it again. Relaxed: a wake
-                // that misses this only brings a late wake, ignored above.
-                waker.queued.store(true, Ordering::Relaxed);
-                self.outputs[task] = Some(output);
-                self.tasks[task] = None;
-                self.unfinished -= 1;
-            }
-            Poll::Pending => {
-                drop(cx_waker);
-                if nobody_can_wake(&waker) {
-                    return Err(Stuck {
-                        task,
-                        cause: Cause::NoWakerKept,
-                    });
-                }
-            }
+        if let Poll::Ready(output) = poll_task(&waker, future.as_mut(), self.wakers)? {
+            waker.finish();
+            self.outputs[task] = Some(output);
+            self.tasks[task] = None;
+            self.unfinished -= 1;
         }
         Ok(())
     }
-    // ANCHOR_END: poll_woken
 }
+
+// ANCHOR: poll_task
+/// Polls `future`, the task of `waker`, once: the task was just taken from
+/// the inbox, or is new. Every executor from here on polls its tasks so.
+///
+/// # Errors
+///
+/// The task returned Pending and nothing but the executor holds its waker:
+/// nothing can ever wake it.
+pub fn poll_task<R: Rouse, F: Future + ?Sized>(
+    waker: &Arc<TaskWaker<R>>,
+    future: Pin<&mut F>,
+    wakers: Wakers,
+) -> Result<Poll<F::Output>, Stuck> {
+    // exercise: clear the task's queued flag so that it reads the waker's write; poll with a waker of the task; a Pending task nobody can wake is stuck
+    // Cleared before the poll, not after: a wake from now on queues the
+    // task again. And with a swap, not a store: a wake that found `queued`
+    // set left its work to this poll, and only a read of the flag (this
+    // Acquire, of the wake's Release) makes that work visible here. A
+    // plain store reads nothing, so the poll could miss the work.
+    waker.queued.swap(false, Ordering::Acquire);
+    let cx_waker = wakers.make(waker);
+    let poll = future.poll(&mut Context::from_waker(&cx_waker));
+    drop(cx_waker);
+    if poll.is_pending() && nobody_can_wake(waker) {
+        let (task, cause) = (waker.task(), Cause::NoWakerKept);
+        return Err(Stuck { task, cause });
+    }
+    Ok(poll)
+    // end exercise
+}
+// ANCHOR_END: poll_task
 
 // ---------------------------------------------------------------------------
 // Stuck tasks: what no teaching executor checks, and every one should.
@@ -239,30 +230,27 @@ impl<F: Future> Run<F> {
 // - right after a Pending poll, if the executor's own reference is the
 //   only one and the task did not queue itself, nobody can wake it;
 // - later, when the last `Waker` clone is dropped unwoken, `TaskWaker`'s
-//   `Drop` tells the executor (`Inbox::orphaned`), which would otherwise
+//   `Drop` tells the executor (the inbox's orphans), which would otherwise
 //   park forever.
+// Neither sees a task that keeps its own waker and arranges no wake: the
+// waker is held (by the task itself), so no executor can tell it from a
+// task that will be woken.
 // ---------------------------------------------------------------------------
 
 /// Whether nobody but the executor holds `waker` (its own `Arc` is the only
 /// reference) and the task is not queued: then nothing can ever wake it.
-fn nobody_can_wake(waker: &Arc<TaskWaker>) -> bool {
-    let unshared = Arc::strong_count(waker) == 1;
+pub fn nobody_can_wake<R: Rouse>(waker: &Arc<TaskWaker<R>>) -> bool {
+    // A Relaxed load of the count, as std's `Arc::strong_count` is.
+    let unshared = sync::unshared(waker);
     // Pairs with the Release of a clone's drop on another thread, so that
     // whatever that thread did with its clone (a wake) is visible below.
     fence(Ordering::Acquire);
     unshared && !waker.queued.load(Ordering::Acquire)
 }
 
-/// However a run ends (done, stuck, unwinding from a panic), it is marked
-/// closed, so that later wakes do nothing, and its inbox is emptied: a
-/// queued `TaskWaker` there holds the `Shared` that holds the inbox, a
-/// cycle that would never be freed.
 impl<F: Future> Drop for Run<F> {
     fn drop(&mut self) {
-        // Release: a waker that then takes the inbox lock sees it closed.
-        self.shared.closed.store(true, Ordering::Release);
-        let woken = mem::take(&mut self.shared.inbox.lock().unwrap().woken);
-        drop(woken); // outside the lock: each drop may take it again
+        self.shared.close();
     }
 }
 

@@ -51,6 +51,8 @@ use crate::sync::Wake;
 /// assert_eq!((counter.wakes(), counter.live_wakers()), (2, 0));
 /// ```
 pub fn waker<W: Wake + Send + Sync + 'static>(wake: Arc<W>) -> Waker {
+    #[cfg(loom)]
+    W::made(&wake);
     let data = Arc::into_raw(wake).cast::<()>();
     // SAFETY: `data` comes from `Arc::<W>::into_raw` and carries the one
     // strong reference the new `Waker` owns; the vtable of `W` treats it so,
@@ -73,6 +75,11 @@ unsafe fn clone<W: Wake + Send + Sync + 'static>(data: *const ()) -> RawWaker {
     // `Waker` still owns, so the `Arc` is alive. The new reference belongs to
     // the `RawWaker` we return.
     unsafe { Arc::increment_strong_count(data.cast::<W>()) };
+    // SAFETY: as above; the reference is only borrowed, for the count.
+    #[cfg(loom)]
+    W::made(&ManuallyDrop::new(unsafe {
+        Arc::from_raw(data.cast::<W>())
+    }));
     RawWaker::new(data, vtable::<W>())
 }
 
@@ -85,7 +92,12 @@ unsafe fn wake<W: Wake + Send + Sync + 'static>(data: *const ()) {
     // SAFETY: takes back the reference the consumed `Waker` owned, exactly
     // once; `Wake::wake` drops it when done.
     let wake = unsafe { Arc::from_raw(data.cast::<W>()) };
+    // In a model, the `Waker` is counted gone once its wake is done.
+    #[cfg(loom)]
+    let counted = Arc::clone(&wake);
     W::wake(wake);
+    #[cfg(loom)]
+    W::gone(&counted);
 }
 
 /// Wakes, leaving the `Waker` as it is.
@@ -106,6 +118,12 @@ unsafe fn wake_by_ref<W: Wake + Send + Sync + 'static>(data: *const ()) {
 ///
 /// As [`clone`]; the `Waker` is not used again.
 unsafe fn drop<W: Wake + Send + Sync + 'static>(data: *const ()) {
+    // SAFETY: the dropped `Waker` still owns its reference here; borrowed
+    // only, for the count.
+    #[cfg(loom)]
+    W::gone(&ManuallyDrop::new(unsafe {
+        Arc::from_raw(data.cast::<W>())
+    }));
     // SAFETY: gives back the reference the dropped `Waker` owned, exactly
     // once; the `Arc` is freed if it was the last.
     unsafe { Arc::decrement_strong_count(data.cast::<W>()) };
@@ -124,7 +142,7 @@ pub enum Wakers {
 
 impl Wakers {
     /// A `Waker` for a task's `TaskWaker`, built the chosen way.
-    pub(crate) fn make(self, task_waker: &Arc<crate::waker::TaskWaker>) -> Waker {
+    pub(crate) fn make<R: crate::Rouse>(self, task_waker: &Arc<crate::TaskWaker<R>>) -> Waker {
         match self {
             // `Waker::from` needs std's `Arc`: a loom build uses the vtable.
             #[cfg(not(loom))]
@@ -137,22 +155,40 @@ impl Wakers {
 }
 
 /// std's `Wake`, for loom's `Arc`: the same two methods, called as
-/// `W::wake(arc)`, since only std's `Arc` can be a `self` type.
+/// `W::wake(arc)`, since only std's `Arc` can be a `self` type; and two
+/// more, with which a model counts the `Waker`s alive (`sync::unshared`).
 #[cfg(loom)]
 pub trait Wake {
     /// Wakes, consuming the reference.
     fn wake(this: Arc<Self>);
     /// Wakes, borrowing the reference.
     fn wake_by_ref(this: &Arc<Self>);
+    /// A `Waker` of `this` was made.
+    fn made(_this: &Arc<Self>) {}
+    /// A `Waker` of `this` was dropped, or woken by value.
+    fn gone(_this: &Arc<Self>) {}
 }
 
 #[cfg(loom)]
-impl Wake for crate::waker::TaskWaker {
+impl<R: crate::Rouse> Wake for crate::TaskWaker<R> {
     fn wake(this: Arc<Self>) {
-        crate::waker::TaskWaker::queue(this);
+        crate::TaskWaker::queue(this);
     }
 
     fn wake_by_ref(this: &Arc<Self>) {
-        crate::waker::TaskWaker::queue(Arc::clone(this));
+        crate::TaskWaker::queue(Arc::clone(this));
+    }
+
+    fn made(this: &Arc<Self>) {
+        // Relaxed, as std's `Arc::clone`: a new reference orders nothing.
+        this.wakers
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn gone(this: &Arc<Self>) {
+        // Release, as std's `Arc` drop: what this thread did with the
+        // `Waker` (a wake) happens before a fenced read of the count.
+        this.wakers
+            .fetch_sub(1, std::sync::atomic::Ordering::Release);
     }
 }

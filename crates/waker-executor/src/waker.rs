@@ -1,11 +1,17 @@
 //! The wakers: what `cx.waker()` is when this stage's executors poll.
 //!
-//! For [`run`](crate::run), a [`TaskWaker`] knows its task's index; waking
-//! it puts it in the executor's inbox and unparks the executor thread. This
-//! is the data a bare `fn()` could not carry (stage 2): the executor learns
+//! For [`run`](crate::run), a [`TaskWaker`] knows its task's number; waking
+//! it puts it in the executor's [`Inbox`] and rouses the executor. This is
+//! the data a bare `fn()` could not carry (stage 2): the executor learns
 //! *which* task to poll, so it polls nothing else. For
 //! [`block_on`](crate::block_on), one task, a [`BlockOnWaker`] is a flag
-//! and the thread to unpark.
+//! under a lock and a condition variable.
+//!
+//! Where a wake goes is the one thing that differs between executors: this
+//! stage's parks a thread, stage 7's waits in the operating system's event
+//! queue. So [`Shared`] is generic over a [`Rouse`], and everything else
+//! (the `queued` flag, the inbox, the stuck-task checks) is written once,
+//! here, and reused by the runtimes of the later stages.
 
 use std::sync::atomic::Ordering;
 use std::task::Waker;
@@ -13,29 +19,91 @@ use std::task::Waker;
 #[cfg(not(loom))]
 use crate::sync::Wake;
 use crate::sync::{Arc, AtomicBool, Condvar, Mutex, Thread};
+use crate::{Cause, Stuck};
 
-/// What the executor thread and all the wakers of one run share.
+/// How a wake makes the executor look at its inbox.
+pub trait Rouse: Send + Sync + 'static {
+    /// Called after a task was put in the inbox: the executor, if it sleeps
+    /// or is about to, must look at the inbox again soon.
+    fn rouse(&self);
+}
+
+/// This stage's executor sleeps in `thread::park`: a wake unparks it.
+impl Rouse for Thread {
+    fn rouse(&self) {
+        // If the executor is about to park, the unpark token makes that
+        // park return at once, so a wake after the push cannot be missed.
+        self.unpark();
+    }
+}
+
+/// What the executor and all the wakers of one run share.
 ///
 /// No code that can panic runs while `inbox` is locked, so the lock is never
 /// poisoned and `lock()` cannot fail.
-pub(crate) struct Shared {
+pub struct Shared<R: Rouse = Thread> {
     /// What happened since the executor last looked; it takes it all in one lock.
-    pub(crate) inbox: Mutex<Inbox>,
-    /// The thread that runs the executor: a wake unparks it.
-    pub(crate) executor: Thread,
+    inbox: Mutex<Inbox<R>>,
+    /// Wakes the executor: this stage's unparks its thread.
+    rouser: R,
     /// Set when the run is over (finished, failed or unwound): from then on
     /// a wake, or a waker's drop, does nothing.
-    pub(crate) closed: AtomicBool,
+    closed: AtomicBool,
 }
 
 /// The executor's inbox.
-#[derive(Default)]
-pub(crate) struct Inbox {
+struct Inbox<R: Rouse> {
     /// The wakers of the tasks to poll, each task at most once (see
     /// [`TaskWaker::queued`]). A waker woken by value moves its own reference here.
-    pub(crate) woken: Vec<Arc<TaskWaker>>,
+    woken: Vec<Arc<TaskWaker<R>>>,
     /// Pending tasks whose last waker was dropped without waking them.
-    pub(crate) orphaned: Vec<usize>,
+    orphaned: Vec<usize>,
+}
+
+impl<R: Rouse> Shared<R> {
+    /// The state of a new run, whose executor `rouser` rouses.
+    pub fn new(rouser: R) -> Arc<Self> {
+        let inbox = Inbox {
+            woken: Vec::new(),
+            orphaned: Vec::new(),
+        };
+        Arc::new(Shared {
+            inbox: Mutex::new(inbox),
+            rouser,
+            closed: AtomicBool::new(false),
+        })
+    }
+
+    /// Takes every woken task's waker out of the inbox, in one lock, into
+    /// `woken` (which must be empty), in the order they were woken.
+    ///
+    /// # Errors
+    ///
+    /// A pending task whose last waker was dropped unwoken: it can never be
+    /// woken, and the executor would wait for it forever.
+    pub fn take(&self, woken: &mut Vec<Arc<TaskWaker<R>>>) -> Result<(), Stuck> {
+        let mut inbox = self.inbox.lock().unwrap();
+        std::mem::swap(woken, &mut inbox.woken);
+        match inbox.orphaned.first() {
+            Some(&task) => Err(Stuck {
+                task,
+                cause: Cause::LastWakerDropped,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Ends the run, however it ends (done, stuck, unwinding from a panic):
+    /// later wakes do nothing, and the inbox is emptied, since a queued
+    /// `TaskWaker` there holds the `Shared` that holds the inbox, a cycle
+    /// that would never be freed.
+    pub fn close(&self) {
+        // Relaxed is enough: every wake and drop reads `closed` under the
+        // inbox lock, and the lock orders it (see `TaskWaker::queue`).
+        self.closed.store(true, Ordering::Relaxed);
+        let woken = std::mem::take(&mut self.inbox.lock().unwrap().woken);
+        drop(woken); // outside the lock: each drop may take it again
+    }
 }
 
 /// The state behind every clone of one task's `Waker`.
@@ -44,67 +112,102 @@ pub(crate) struct Inbox {
 /// queued), so when the last `Waker` clone is dropped the `TaskWaker` is
 /// dropped too, and its `Drop` can tell the executor that nothing is left
 /// to wake the task.
-pub(crate) struct TaskWaker {
-    /// The task's index in the executor's input.
-    pub(crate) task: usize,
+pub struct TaskWaker<R: Rouse = Thread> {
+    /// The task's number: its index in the executor's input (stage 4), or
+    /// its slot among the runtime's tasks (stage 7).
+    task: usize,
     /// True from the wake that put the task in the inbox until the executor
     /// takes it out to poll it: wakes in between add nothing, so many wakes
-    /// before the next poll give one poll. True at the start (every task is
-    /// queued once, to be polled once), and for good once the task is
+    /// before the next poll give one poll. True for good once the task is
     /// finished (later wakes add nothing, and its last drop tells nothing).
     pub(crate) queued: AtomicBool,
-    pub(crate) shared: Arc<Shared>,
+    shared: Arc<Shared<R>>,
+    /// In a loom model only: how many `Waker`s of this task are alive (see
+    /// `nobody_can_wake`).
+    #[cfg(loom)]
+    pub(crate) wakers: crate::sync::AtomicUsize,
+}
+
+impl<R: Rouse> TaskWaker<R> {
+    /// The waker of task `task` of the run `shared`, not yet queued.
+    pub fn new(task: usize, shared: &Arc<Shared<R>>) -> Arc<Self> {
+        Arc::new(TaskWaker {
+            task,
+            queued: AtomicBool::new(false),
+            shared: Arc::clone(shared),
+            #[cfg(loom)]
+            wakers: crate::sync::AtomicUsize::new(0),
+        })
+    }
+
+    /// The task's number.
+    pub fn task(&self) -> usize {
+        self.task
+    }
+
+    /// Marks the task finished, queued for good: no wake queues it again.
+    /// True if a wake queued it during its last poll: that wake is still in
+    /// the inbox, and will be taken out with the others.
+    pub fn finish(&self) -> bool {
+        // Relaxed: a wake that misses this only brings a late wake, which
+        // the executor sees is for a finished task.
+        self.queued.swap(true, Ordering::Relaxed)
+    }
 }
 
 // ANCHOR: wake
 // `wake_by_ref` is the trait's own: `wake` on a clone of the `Arc`.
 #[cfg(not(loom))]
-impl Wake for TaskWaker {
+impl<R: Rouse> Wake for TaskWaker<R> {
     fn wake(self: Arc<Self>) {
         TaskWaker::queue(self);
     }
 }
 
-impl TaskWaker {
+impl<R: Rouse> TaskWaker<R> {
     /// A wake: queues the task (with `this`, a reference to its waker)
     /// unless it is queued already (or finished) or the run is over.
-    pub(crate) fn queue(this: Arc<TaskWaker>) {
-        // exercise: unless the task is already queued or the run is over, put it in the inbox and unpark the executor
-        let shared = &this.shared;
-        // Only the wake that sets `queued` queues the task. Release: the
-        // poll that clears it (with Acquire) sees what we did before waking.
+    pub fn queue(this: Arc<TaskWaker<R>>) {
+        // exercise: unless the task is already queued or the run is over, put it in the inbox and rouse the executor
+        // Only the wake that sets `queued` queues the task. AcqRel: its
+        // Release half hands what this thread did before waking to the
+        // poll that clears the flag (with Acquire).
         if this.queued.swap(true, Ordering::AcqRel) {
             return;
         }
+        let shared = &this.shared;
         let mut inbox = shared.inbox.lock().unwrap();
         // Checked under the lock: a run that is over has emptied its inbox
         // for the last time, and a waker pushed now would keep `Shared`
         // alive through itself, for ever.
-        if shared.closed.load(Ordering::Acquire) {
+        if shared.closed.load(Ordering::Relaxed) {
             return;
         }
         inbox.woken.push(Arc::clone(&this));
         drop(inbox);
-        // After the push: if the executor is about to park, the unpark token
-        // makes that park return at once, so this wake cannot be missed.
-        shared.executor.unpark();
+        // After the push, so that the executor, roused, finds the task.
+        shared.rouser.rouse();
         // end exercise
     }
 }
 // ANCHOR_END: wake
 
 // ANCHOR: last_waker_dropped
-impl Drop for TaskWaker {
+impl<R: Rouse> Drop for TaskWaker<R> {
     /// The last `Waker` of the task is gone. Unless the task is queued (or
     /// finished), nothing can ever wake it again: tell the executor, which
     /// would otherwise sleep forever.
     fn drop(&mut self) {
         // Relaxed: this is the last reference, and dropping it took the
         // `Arc`'s Acquire, so every write to `queued` happened before this.
-        let idle = !self.queued.load(Ordering::Relaxed);
-        if idle && !self.shared.closed.load(Ordering::Acquire) {
-            self.shared.inbox.lock().unwrap().orphaned.push(self.task);
-            self.shared.executor.unpark();
+        if self.queued.load(Ordering::Relaxed) {
+            return;
+        }
+        let mut inbox = self.shared.inbox.lock().unwrap();
+        if !self.shared.closed.load(Ordering::Relaxed) {
+            inbox.orphaned.push(self.task);
+            drop(inbox);
+            self.shared.rouser.rouse();
         }
     }
 }

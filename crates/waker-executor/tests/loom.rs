@@ -9,8 +9,19 @@
 //!
 //! Each model fails if a wake-up is lost: the run then ends in a `Stuck`
 //! error (the task is pending and nothing can wake it) or in a deadlock,
-//! which loom reports. Loom's `Arc::clone` is not a fence, so nothing hides
-//! an ordering bug here the way x86 hardware does.
+//! which loom reports. Loom's `Arc::clone` is not a fence, so no hardware
+//! hides an ordering bug here the way x86 does.
+//!
+//! One thing loom does hide: its `unpark` makes the unparked thread see
+//! everything the unparking thread did, at once, even while the unparked
+//! thread is running (std's makes it so only when `park` returns). Every
+//! wake that queues a task unparks the executor, so in a model of the whole
+//! executor, the executor always sees `queued` set by the time it could see
+//! the waker's clone dropped, and the fence in `nobody_can_wake` could be
+//! removed unseen. The last model takes the executor's thread out of it: it
+//! polls once with `poll_task` and a rouser that does nothing, which is
+//! where that fence, and nothing else, stands between a woken task and a
+//! false "can never be woken".
 #![cfg(loom)]
 
 use std::future::Future;
@@ -21,7 +32,7 @@ use std::task::{Context, Poll};
 use loom::sync::Arc;
 use loom::sync::atomic::AtomicBool;
 use loom::thread;
-use waker_executor::Executor;
+use waker_executor::{Executor, Rouse, Shared, TaskWaker, Wakers, poll_task};
 
 /// A leaf future that does not lock anything: it registers its waker once,
 /// with a thread that wakes it, sets `flag` and wakes it again; each poll
@@ -162,5 +173,45 @@ fn block_on_reports_a_waker_dropped_unwoken_elsewhere_instead_of_sleeping_foreve
             .downcast::<String>()
             .unwrap();
         assert!(message.contains("can never be woken"), "{message}");
+    });
+}
+
+/// A rouser that does nothing and synchronises nothing: the model below
+/// never sleeps, it only asks once whether the task can still be woken.
+struct Silent;
+
+impl Rouse for Silent {
+    fn rouse(&self) {}
+}
+
+/// Hands a clone of its waker to another thread, which wakes the task and
+/// then drops the clone.
+struct WokenThenDroppedElsewhere;
+
+impl Future for WokenThenDroppedElsewhere {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let waker = cx.waker().clone();
+        thread::spawn(move || {
+            waker.wake_by_ref();
+            drop(waker);
+        });
+        Poll::Pending
+    }
+}
+
+#[test]
+fn a_task_woken_by_a_clone_since_dropped_is_never_taken_for_stuck() {
+    check(|| {
+        let shared = Shared::new(Silent);
+        let waker = TaskWaker::new(0, &shared);
+        let mut future = std::pin::pin!(WokenThenDroppedElsewhere);
+        let polled = poll_task(&waker, future.as_mut(), Wakers::Wake);
+        // The wake left the task in the inbox: empty it, as a run's end does.
+        shared.close();
+        if let Err(stuck) = polled {
+            panic!("the wake was not seen though the clone's drop was: {stuck}");
+        }
     });
 }
