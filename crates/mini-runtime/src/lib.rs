@@ -10,16 +10,19 @@
 //! wakes the tasks whose sockets or timers are ready. No helper thread at
 //! all; wakes from other threads arrive through a `mio::Waker`.
 //!
+//! The tasks are stage 4's: the same `TaskWaker`, inbox and stuck checks,
+//! roused through the reactor instead of by `unpark`. What is new:
 //! - [`spawn`] adds a task, whose [`JoinHandle`] is a future of its output;
 //! - [`time::sleep`] waits on the reactor's timers;
 //! - [`net`]'s `TcpListener` and `TcpStream` try each non-blocking call and,
 //!   on `WouldBlock`, give the reactor the task's waker and return Pending:
-//!   stage 5's `FutSocket`, for real.
+//!   stage 5's `FutSocket`, for real;
+//! - the reactor is asked for news every 61 polls even while tasks keep
+//!   waking each other, so that a busy task never starves a socket or a timer.
 //!
-//! Stage 4's guarantees hold: a woken task is polled once per batch of
-//! wakes, and a task that can never be woken is named, not waited for.
 //! Left out, and where production runtimes go further (see the book's last
-//! chapters): several threads and work stealing, fairness budgets, a timer
+//! chapters): several threads and work stealing (stage 9), budgets that
+//! make a task yield after so many operations (tokio's coop), a timer
 //! wheel, cancellation of blocking work, and io_uring.
 #![forbid(unsafe_code)]
 
@@ -32,25 +35,30 @@ mod reactor;
 mod sync;
 pub mod time;
 
-use std::any::Any;
-use std::cell::RefCell;
-use std::future::Future;
+use std::cell::{Cell, RefCell};
+use std::future::{Future, poll_fn};
 use std::mem;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::{Pin, pin};
-use std::rc::Rc;
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
-use std::task::{Context, Poll, Wake, Waker};
+use std::rc::{Rc, Weak};
+use std::task::{Context, Poll, Waker};
 use std::thread;
+
+use pin_project_lite::pin_project;
+use slab::Slab;
+use waker_executor::{Rouse, Shared, TaskWaker, Wakers, poll_task};
 
 use reactor::Reactor;
 pub use reactor::io_registrations;
-use sync::{AtomicBool, Mutex, Rouser, ThreadId};
+use sync::{Arc, ReactorWaker, ThreadId};
+
+/// Polls between two looks at the reactor while tasks stay woken: tokio's
+/// number for its current-thread runtime (`event_interval`).
+pub const EVENT_INTERVAL: u32 = 61;
 
 // ANCHOR: block_on
 /// Runs `future` and every task it spawns on this thread, until `future` is
-/// done; tasks still pending then are dropped, unfinished (as tokio does).
+/// done; tasks still pending then are dropped, unfinished.
 ///
 /// # Panics
 ///
@@ -73,36 +81,61 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
     let entered = Runtime::enter();
     let runtime = &entered.0;
     let mut main = pin!(future);
-    let main_waker = runtime.task_waker(MAIN);
-    let mut ready: Vec<Waker> = Vec::new();
+    let mut woken = Vec::new();
+    let mut polls = 0;
     loop {
-        // exercise: poll every woken task once, in the order they were woken; when none is woken, wait in the reactor
-        let woken = mem::take(&mut *runtime.shared.woken.lock().unwrap());
-        for task in woken {
-            if task == MAIN {
-                main_waker.queued.swap(false, Ordering::Acquire);
-                let poll = main
-                    .as_mut()
-                    .poll(&mut Context::from_waker(&Waker::from(main_waker.clone())));
-                match poll {
-                    Poll::Ready(output) => return output,
-                    Poll::Pending => check_can_be_woken(MAIN, &main_waker),
-                }
-            } else {
-                runtime.poll_task(task);
-            }
-        }
-        if runtime.shared.woken.lock().unwrap().is_empty() {
+        // exercise: take the woken tasks; with none, wait in the reactor; else poll each once, and every EVENT_INTERVAL polls look at the reactor without waiting
+        runtime.shared.take(&mut woken).unwrap_or_else(stuck);
+        if woken.is_empty() {
             // Nothing to poll: sleep in the operating system until a socket
             // is ready, a timer is due, or another thread wakes a task.
-            let turned = runtime.reactor.borrow_mut().turn(&mut ready);
-            turned.unwrap_or_else(|error| panic!("the reactor failed: {error}"));
-            ready.drain(..).for_each(Waker::wake);
+            runtime.turn(true);
+            continue;
+        }
+        for waker in woken.drain(..) {
+            if waker.task != MAIN {
+                runtime.poll_spawned(waker);
+            } else if let Poll::Ready(output) = poll(&waker, main.as_mut()) {
+                return output;
+            }
+            // Tasks that wake each other would keep the inbox full for
+            // ever: without this look, sockets and timers would starve.
+            polls += 1;
+            if polls == EVENT_INTERVAL {
+                polls = 0;
+                runtime.turn(false);
+            }
         }
         // end exercise
     }
 }
 // ANCHOR_END: block_on
+
+/// Stage 4's poll of a woken task; a task that can never be woken panics.
+fn poll<F: Future + ?Sized>(
+    waker: &Arc<TaskWaker<Rouser>>,
+    future: Pin<&mut F>,
+) -> Poll<F::Output> {
+    poll_task(waker, future, Wakers::Wake).unwrap_or_else(stuck)
+}
+
+fn stuck<T>(stuck: waker_executor::Stuck) -> T {
+    panic!("{stuck}")
+}
+
+/// Lets the other tasks, the sockets and the timers have a turn: Pending
+/// once, having woken itself, so that the runtime polls it again soon.
+pub async fn yield_now() {
+    let mut yielded = false;
+    poll_fn(|cx| {
+        if mem::replace(&mut yielded, true) {
+            return Poll::Ready(());
+        }
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    })
+    .await
+}
 
 /// Starts `future` as a task of the runtime this thread is running, and
 /// returns a handle that is a future of its output. The task runs whether
@@ -114,15 +147,9 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
 pub fn spawn<F: Future + 'static>(future: F) -> JoinHandle<F::Output> {
     let runtime =
         Runtime::current().unwrap_or_else(|| panic!("mini_runtime::spawn called outside block_on"));
-    let join = Rc::new(RefCell::new(Join {
-        output: None,
-        waiter: None,
-    }));
-    let task = Spawned {
-        future: Box::pin(future),
-        join: Rc::clone(&join),
-    };
-    runtime.add(Box::pin(task));
+    let join = Rc::new(RefCell::new(Join::Running(None)));
+    let finished = Finished(Rc::clone(&join));
+    runtime.add(Box::pin(Spawned { future, finished }));
     JoinHandle { join }
 }
 
@@ -137,11 +164,15 @@ pub struct JoinHandle<T> {
 }
 
 /// What a task and its handle share.
-struct Join<T> {
-    /// The task's output, or its panic, once it is done.
-    output: Option<thread::Result<T>>,
-    /// The task awaiting the handle, to wake when the output comes.
-    waiter: Option<Waker>,
+enum Join<T> {
+    /// Not finished; the waker of the task awaiting the handle, if one does.
+    Running(Option<Waker>),
+    /// Finished: its output, or its panic.
+    Done(thread::Result<T>),
+    /// The handle returned the output.
+    Taken,
+    /// Dropped unfinished, with its runtime.
+    Gone,
 }
 
 impl<T> Future for JoinHandle<T> {
@@ -149,119 +180,120 @@ impl<T> Future for JoinHandle<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         let mut join = self.join.borrow_mut();
-        match join.output.take() {
-            Some(Ok(output)) => Poll::Ready(output),
-            Some(Err(payload)) => {
+        match mem::replace(&mut *join, Join::Taken) {
+            Join::Running(old) => {
+                *join = Join::Running(Some(cx.waker().clone()));
                 drop(join);
-                panic::resume_unwind(payload)
-            }
-            None => {
-                join.waiter = Some(cx.waker().clone());
+                drop(old); // a waker's drop may run any code: not under our borrow
                 Poll::Pending
+            }
+            Join::Done(output) => {
+                drop(join);
+                Poll::Ready(output.unwrap_or_else(|panic| panic::resume_unwind(panic)))
+            }
+            Join::Taken => panic!("a JoinHandle was polled after it returned Ready"),
+            Join::Gone => {
+                *join = Join::Gone;
+                panic!("{GONE}")
             }
         }
     }
 }
 
-/// A spawned future, with the place its output goes.
-struct Spawned<F: Future> {
-    future: Pin<Box<F>>,
-    join: Rc<RefCell<Join<F::Output>>>,
+/// What a handle, a sleep or a socket says when polled after its runtime.
+const GONE: &str = "its runtime is gone: the block_on it belonged to has returned";
+
+pin_project! {
+    /// A spawned future, with the place its output goes.
+    struct Spawned<F: Future> {
+        #[pin]
+        future: F,
+        finished: Finished<F::Output>,
+    }
 }
+
+/// Marks a task's handle `Gone` if the task is dropped unfinished.
+struct Finished<T>(Rc<RefCell<Join<T>>>);
 
 impl<F: Future> Future for Spawned<F> {
     type Output = ();
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let output = match panic::catch_unwind(AssertUnwindSafe(|| self.future.as_mut().poll(cx))) {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.project();
+        let output = match panic::catch_unwind(AssertUnwindSafe(|| this.future.poll(cx))) {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(output)) => Ok(output),
             Err(payload) => Err(payload),
         };
-        let handle_dropped = Rc::strong_count(&self.join) == 1;
-        match output {
-            Err(payload) if handle_dropped => {
-                let task = Runtime::current().map_or(0, |runtime| runtime.polling.get());
-                eprintln!(
-                    "mini-runtime: task {task} panicked ({}); the runtime goes on",
-                    message(&*payload)
-                );
-            }
-            output => {
-                let mut join = self.join.borrow_mut();
-                join.output = Some(output);
-                if let Some(waiter) = join.waiter.take() {
-                    waiter.wake();
-                }
-            }
+        let join = &this.finished.0;
+        if let (1, Err(payload)) = (Rc::strong_count(join), &output) {
+            let task = Runtime::current().map_or(0, |runtime| runtime.polling.get());
+            let message = panic_message(&**payload);
+            eprintln!("mini-runtime: task {task} panicked ({message}); the runtime goes on");
+        }
+        let waiter = match mem::replace(&mut *join.borrow_mut(), Join::Done(output)) {
+            Join::Running(waiter) => waiter,
+            _ => None,
+        };
+        // Woken once `join` is no longer borrowed: a wake may run any code.
+        if let Some(waiter) = waiter {
+            waiter.wake();
         }
         Poll::Ready(())
     }
 }
 
+impl<T> Drop for Finished<T> {
+    fn drop(&mut self) {
+        let mut join = self.0.borrow_mut();
+        if let Join::Running(waiter) = &mut *join {
+            let waiter = waiter.take();
+            *join = Join::Gone;
+            drop(join);
+            drop(waiter); // outside the borrow, as every waker's drop here
+        }
+    }
+}
+
 /// A panic's message, where it has one.
-fn message(payload: &(dyn Any + Send)) -> &str {
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
     let text = payload.downcast_ref::<&str>().copied();
     text.or_else(|| payload.downcast_ref::<String>().map(String::as_str))
         .unwrap_or("no message")
 }
 
-/// The main future's task number; spawned tasks count from 1.
+/// The main future's task number (its slot stays empty: `block_on` polls
+/// it itself); spawned tasks count from 1.
 const MAIN: usize = 0;
 
 /// The runtime of one `block_on`, reachable from its thread while it runs.
 struct Runtime {
     reactor: RefCell<Reactor>,
-    /// Spawned tasks by number (0 is the main future, polled by `block_on`
-    /// itself); `None` once finished. Taken out while polled, so that a
-    /// task may spawn.
-    tasks: RefCell<Vec<Option<Task>>>,
+    /// The spawned tasks' futures, by task number. A slot is `None` while
+    /// its task is polled (so that the task may spawn), and once its task
+    /// is finished while a wake of it is still queued: the slot is reused
+    /// only when no queued wake names it any more.
+    tasks: RefCell<Slab<Option<Pin<Box<dyn Future<Output = ()>>>>>>,
     /// The task being polled, for messages.
-    polling: std::cell::Cell<usize>,
-    shared: Arc<Shared>,
+    polling: Cell<usize>,
+    /// The wakers of tasks the reactor found ready, to wake after its turn.
+    ready: Cell<Vec<Waker>>,
+    /// Stage 4's inbox, roused through the reactor.
+    shared: Arc<Shared<Rouser>>,
 }
 
-/// A spawned task: its future and its waker.
-struct Task {
-    future: Pin<Box<dyn Future<Output = ()>>>,
-    waker: Arc<TaskWaker>,
-}
-
-/// What the wakers share with the runtime, from any thread.
-struct Shared {
-    /// The tasks woken since the runtime last looked.
-    woken: Mutex<Vec<usize>>,
-    /// The runtime's thread: a wake from it needs no system call.
+/// How a wake rouses this runtime: a `mio::Waker` that makes the reactor's
+/// wait return. From the runtime's own thread there is nothing to rouse:
+/// it is running, and will look at its inbox before it waits again.
+struct Rouser {
     thread: ThreadId,
-    /// Wakes the reactor out of `Poll::poll` (a `mio::Waker`), for wakes
-    /// from other threads.
-    reactor_waker: Rouser,
+    reactor: ReactorWaker,
 }
 
-/// The waker of one task, as in stage 4.
-struct TaskWaker {
-    task: usize,
-    /// Set by the wake that queues the task, cleared (with a swap, Acquire)
-    /// before its poll: many wakes between two polls give one poll.
-    queued: AtomicBool,
-    shared: Arc<Shared>,
-}
-
-impl Wake for TaskWaker {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        // AcqRel: the Release half lets the poll see what the waker did.
-        if self.queued.swap(true, Ordering::AcqRel) {
-            return;
-        }
-        self.shared.woken.lock().unwrap().push(self.task);
-        // From our own thread the runtime is not asleep: it will look at
-        // `woken` before it waits again. Only another thread must wake it.
-        if sync::current().id() != self.shared.thread {
-            sync::rouse(&self.shared.reactor_waker);
+impl Rouse for Rouser {
+    fn rouse(&self) {
+        if sync::current().id() != self.thread {
+            sync::rouse(&self.reactor);
         }
     }
 }
@@ -271,13 +303,16 @@ thread_local! {
     static CURRENT: RefCell<Option<Rc<Runtime>>> = const { RefCell::new(None) };
 }
 
-/// Clears [`CURRENT`] when `block_on` ends, however it ends.
+/// Ends the run when `block_on` returns, however it returns.
 struct Entered(Rc<Runtime>);
 
 impl Drop for Entered {
     fn drop(&mut self) {
-        // The tasks still pending are dropped, unfinished. Their sockets
-        // hold the runtime too, so the cycle is broken here.
+        // From now on a wake, or a waker's last drop, does nothing.
+        self.0.shared.close();
+        // The tasks still pending are dropped, unfinished, while the runtime
+        // is still current: their sockets deregister, their handles say
+        // their runtime is gone.
         let tasks = mem::take(&mut *self.0.tasks.borrow_mut());
         drop(tasks);
         CURRENT.with(|current| current.borrow_mut().take());
@@ -292,22 +327,20 @@ impl Runtime {
         );
         let reactor =
             Reactor::new().unwrap_or_else(|error| panic!("cannot start the reactor: {error}"));
-        #[cfg(not(loom))]
-        let reactor_waker = reactor
-            .waker()
-            .unwrap_or_else(|error| panic!("cannot start the reactor: {error}"));
-        #[cfg(loom)]
-        let reactor_waker = sync::current();
-        let shared = Arc::new(Shared {
-            woken: Mutex::new(vec![MAIN]),
-            thread: sync::current().id(),
-            reactor_waker,
-        });
-        let tasks = RefCell::new(vec![None]);
+        let thread = sync::current().id();
+        let rouser = Rouser {
+            thread,
+            reactor: sync::reactor_waker(&reactor),
+        };
+        let shared = Shared::new(rouser);
+        let mut tasks = Slab::new();
+        tasks.insert(None); // the main future's slot
+        TaskWaker::queue(TaskWaker::new(MAIN, &shared)); // polled once, at the start
         let runtime = Rc::new(Runtime {
             reactor: RefCell::new(reactor),
-            tasks,
-            polling: Default::default(),
+            tasks: RefCell::new(tasks),
+            polling: Cell::new(MAIN),
+            ready: Cell::default(),
             shared,
         });
         CURRENT.with(|current| *current.borrow_mut() = Some(Rc::clone(&runtime)));
@@ -318,47 +351,46 @@ impl Runtime {
         CURRENT.with(|current| current.borrow().clone())
     }
 
-    fn task_waker(&self, task: usize) -> Arc<TaskWaker> {
-        Arc::new(TaskWaker {
-            task,
-            queued: AtomicBool::new(true),
-            shared: Arc::clone(&self.shared),
-        })
+    /// The runtime behind `weak`, which a handle, a sleep or a socket keeps.
+    ///
+    /// # Panics
+    ///
+    /// If that runtime is gone: the thing polled outlived its `block_on`.
+    fn upgrade(weak: &Weak<Runtime>) -> Rc<Runtime> {
+        weak.upgrade().unwrap_or_else(|| panic!("{GONE}"))
     }
 
-    /// Adds a task, queued to be polled once.
+    /// Adds a task, queued as if woken: it is polled once, in turn.
     fn add(&self, future: Pin<Box<dyn Future<Output = ()>>>) {
-        let mut tasks = self.tasks.borrow_mut();
-        let waker = self.task_waker(tasks.len());
-        self.shared.woken.lock().unwrap().push(tasks.len());
-        tasks.push(Some(Task { future, waker }));
+        let task = self.tasks.borrow_mut().insert(Some(future));
+        TaskWaker::queue(TaskWaker::new(task, &self.shared));
     }
 
-    /// Polls spawned task `task`, once, unless it is finished.
-    fn poll_task(&self, task: usize) {
-        let Some(mut running) = self.tasks.borrow_mut()[task].take() else {
+    /// Polls the spawned task of `waker`, which was woken.
+    fn poll_spawned(&self, waker: Arc<TaskWaker<Rouser>>) {
+        let task = waker.task;
+        let Some(mut future) = self.tasks.borrow_mut()[task].take() else {
+            // Finished, and this is the wake it queued at its last poll:
+            // now nothing names the slot, and it can be reused.
+            self.tasks.borrow_mut().remove(task);
             return;
         };
-        running.waker.queued.swap(false, Ordering::Acquire);
         self.polling.set(task);
-        let waker = Waker::from(Arc::clone(&running.waker));
-        if running
-            .future
-            .as_mut()
-            .poll(&mut Context::from_waker(&waker))
-            .is_pending()
-        {
-            drop(waker);
-            check_can_be_woken(task, &running.waker);
-            self.tasks.borrow_mut()[task] = Some(running);
+        match poll(&waker, future.as_mut()) {
+            Poll::Pending => self.tasks.borrow_mut()[task] = Some(future),
+            Poll::Ready(()) if waker.finish() => {} // a wake is queued: keep the slot
+            Poll::Ready(()) => drop(self.tasks.borrow_mut().remove(task)),
         }
     }
-}
 
-/// Panics if nothing but the runtime holds the waker of `task`, which is
-/// pending and not queued: nothing can ever wake it.
-fn check_can_be_woken(task: usize, waker: &Arc<TaskWaker>) {
-    if Arc::strong_count(waker) == 1 && !waker.queued.load(Ordering::Acquire) {
-        panic!("task {task} returned Pending but nothing holds its waker: it can never be woken");
+    /// Asks the reactor which sockets and timers are ready (waiting until
+    /// one is, or until the next deadline, if `wait`) and wakes their tasks.
+    fn turn(&self, wait: bool) {
+        let mut ready = self.ready.take();
+        let turned = self.reactor.borrow_mut().turn(wait, &mut ready);
+        turned.unwrap_or_else(|error| panic!("the reactor failed: {error}"));
+        // Woken once the reactor is no longer borrowed: a wake may run any code.
+        ready.drain(..).for_each(Waker::wake);
+        self.ready.set(ready);
     }
 }

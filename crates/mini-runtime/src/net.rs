@@ -2,13 +2,19 @@
 //! and, on `WouldBlock`, hands the reactor the task's waker and returns
 //! Pending; the reactor wakes the task when the socket's next event comes.
 //! Stage 5's `FutSocket` pattern, on a real socket. Errors are std's.
+//!
+//! The same `poll_read` and `poll_write` serve the `async fn`s and the
+//! `futures_io` traits, so that code written for any runtime's I/O
+//! (`futures::io::copy`, `BufReader`, `lines()`) runs on these sockets.
 
 use std::future::poll_fn;
 use std::io::{self, Read, Write};
-use std::net::SocketAddr;
-use std::rc::Rc;
+use std::net::{Shutdown, SocketAddr};
+use std::pin::Pin;
+use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 
+use futures_io::{AsyncRead, AsyncWrite};
 use mio::Token;
 
 use crate::Runtime;
@@ -18,7 +24,9 @@ use crate::reactor::{Direction, register};
 struct Registered<S: mio::event::Source> {
     socket: S,
     token: Token,
-    runtime: Rc<Runtime>,
+    /// Weak: a socket that outlives its `block_on` must not keep the
+    /// reactor, and says so when polled.
+    runtime: Weak<Runtime>,
 }
 
 impl<S: mio::event::Source> Registered<S> {
@@ -31,17 +39,18 @@ impl<S: mio::event::Source> Registered<S> {
         })
     }
 
-    /// `result` of a system call on the socket, Pending (with the task's
-    /// waker left with the reactor) if it would block.
-    fn ready<T>(
+    /// Tries `call`, a non-blocking system call on the socket; if it would
+    /// block, leaves the task's waker with the reactor and says Pending.
+    fn poll_io<T>(
         &self,
-        result: io::Result<T>,
         direction: Direction,
         cx: &Context<'_>,
+        call: impl FnOnce(&S) -> io::Result<T>,
     ) -> Poll<io::Result<T>> {
-        match result {
+        let runtime = Runtime::upgrade(&self.runtime);
+        match call(&self.socket) {
             Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
-                self.runtime.wait(self.token, direction, cx.waker());
+                runtime.wait(self.token, direction, cx.waker());
                 Poll::Pending
             }
             result => Poll::Ready(result),
@@ -51,7 +60,10 @@ impl<S: mio::event::Source> Registered<S> {
 
 impl<S: mio::event::Source> Drop for Registered<S> {
     fn drop(&mut self) {
-        self.runtime.deregister(&mut self.socket, self.token);
+        // A runtime that is gone closed its reactor: nothing to deregister.
+        if let Some(runtime) = self.runtime.upgrade() {
+            runtime.deregister(&mut self.socket, self.token);
+        }
     }
 }
 
@@ -67,24 +79,16 @@ impl TcpListener {
     ///
     /// Outside [`block_on`](crate::block_on).
     pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
-        Ok(TcpListener {
-            inner: Registered::new(mio::net::TcpListener::bind(addr)?)?,
-        })
+        let inner = Registered::new(mio::net::TcpListener::bind(addr)?)?;
+        Ok(TcpListener { inner })
     }
 
-    /// Waits for the next connection.
+    /// Waits for the next connection. Several tasks may wait at once: a
+    /// connection wakes them all, one accepts it, the others wait again.
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        let (stream, peer) = poll_fn(|cx| {
-            self.inner
-                .ready(self.inner.socket.accept(), Direction::Read, cx)
-        })
-        .await?;
-        Ok((
-            TcpStream {
-                inner: Registered::new(stream)?,
-            },
-            peer,
-        ))
+        let accepted = poll_fn(|cx| self.inner.poll_io(Direction::Read, cx, |s| s.accept()));
+        let (stream, peer) = accepted.await?;
+        Ok((TcpStream::registered(stream)?, peer))
     }
 
     /// The address it listens on.
@@ -93,12 +97,21 @@ impl TcpListener {
     }
 }
 
-/// A TCP connection on the reactor.
+/// A TCP connection on the reactor. [`into_split`](Self::into_split) gives
+/// a half to read and a half to write, for two tasks at once.
 pub struct TcpStream {
-    inner: Registered<mio::net::TcpStream>,
+    inner: Rc<Stream>,
 }
 
+/// What a stream and its halves share.
+type Stream = Registered<mio::net::TcpStream>;
+
 impl TcpStream {
+    fn registered(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
+        let inner = Rc::new(Registered::new(stream)?);
+        Ok(TcpStream { inner })
+    }
+
     /// Connects to `addr`. A non-blocking connect is finished when the
     /// socket turns writable; then `take_error` says whether it failed, and
     /// `peer_addr` whether it is connected (not yet: wait again).
@@ -107,53 +120,47 @@ impl TcpStream {
     ///
     /// Outside [`block_on`](crate::block_on).
     pub async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
-        let stream = TcpStream {
-            inner: Registered::new(mio::net::TcpStream::connect(addr)?)?,
-        };
-        poll_fn(|cx| {
-            if let Some(error) = stream.inner.socket.take_error()? {
-                return Poll::Ready(Err(error));
+        let stream = TcpStream::registered(mio::net::TcpStream::connect(addr)?)?;
+        let connected = |socket: &mio::net::TcpStream| {
+            if let Some(error) = socket.take_error()? {
+                return Err(error);
             }
-            match stream.inner.socket.peer_addr() {
-                Ok(_) => Poll::Ready(Ok(())),
+            match socket.peer_addr() {
                 Err(error) if error.kind() == io::ErrorKind::NotConnected => {
-                    let would_block = Err(io::Error::from(io::ErrorKind::WouldBlock));
-                    stream.inner.ready(would_block, Direction::Write, cx)
+                    Err(io::ErrorKind::WouldBlock.into())
                 }
-                Err(error) => Poll::Ready(Err(error)),
+                result => result.map(drop),
             }
-        })
-        .await?;
+        };
+        poll_fn(|cx| stream.inner.poll_io(Direction::Write, cx, connected)).await?;
         Ok(stream)
     }
 
     // ANCHOR: read
     /// Reads into `buf`; 0 at the end of the stream.
     pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        // exercise: try the read; on WouldBlock leave the waker with the reactor and return Pending
-        poll_fn(|cx| {
-            let result = self.inner.socket.read(buf);
-            self.inner.ready(result, Direction::Read, cx)
-        })
-        .await
-        // end exercise
+        poll_fn(|cx| self.inner.poll_read(cx, buf)).await
     }
     // ANCHOR_END: read
 
     /// Writes all of `buf`, waiting whenever the send buffer is full.
-    pub async fn write_all(&mut self, mut buf: &[u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            let written = poll_fn(|cx| {
-                let result = self.inner.socket.write(buf);
-                self.inner.ready(result, Direction::Write, cx)
-            })
-            .await?;
-            if written == 0 {
-                return Err(io::ErrorKind::WriteZero.into());
-            }
-            buf = &buf[written..];
-        }
-        Ok(())
+    pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.inner.write_all(buf).await
+    }
+
+    /// Shuts down reading, writing or both (`Shutdown::Write` is the
+    /// half-close: the other end reads the end of the stream).
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.inner.socket.shutdown(how)
+    }
+
+    /// Two halves of the one connection: one to read, one to write, each
+    /// usable by a task of its own.
+    pub fn into_split(self) -> (ReadHalf, WriteHalf) {
+        let write = WriteHalf {
+            inner: Rc::clone(&self.inner),
+        };
+        (ReadHalf { inner: self.inner }, write)
     }
 
     /// Sends small writes at once (`TCP_NODELAY`), as request/response protocols want.
@@ -169,5 +176,126 @@ impl TcpStream {
     /// The other end's address.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.inner.socket.peer_addr()
+    }
+}
+
+impl Stream {
+    // ANCHOR: poll_read
+    /// Reads into `buf`, or leaves the task's waker with the reactor.
+    fn poll_read(&self, cx: &Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        // exercise: try the read; on WouldBlock leave the waker with the reactor and return Pending
+        self.poll_io(Direction::Read, cx, |mut socket| socket.read(buf))
+        // end exercise
+    }
+    // ANCHOR_END: poll_read
+
+    /// Writes some of `buf`, or leaves the task's waker with the reactor.
+    fn poll_write(&self, cx: &Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.poll_io(Direction::Write, cx, |mut socket| socket.write(buf))
+    }
+
+    async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match poll_fn(|cx| self.poll_write(cx, buf)).await? {
+                0 => return Err(io::ErrorKind::WriteZero.into()),
+                written => buf = &buf[written..],
+            }
+        }
+        Ok(())
+    }
+
+    /// `poll_close` of `AsyncWrite`: a half-close, done at once.
+    fn close(&self) -> Poll<io::Result<()>> {
+        Poll::Ready(self.socket.shutdown(Shutdown::Write))
+    }
+}
+
+/// The reading half of a [`TcpStream`].
+pub struct ReadHalf {
+    inner: Rc<Stream>,
+}
+
+impl ReadHalf {
+    /// Reads into `buf`; 0 at the end of the stream.
+    pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        poll_fn(|cx| self.inner.poll_read(cx, buf)).await
+    }
+}
+
+/// The writing half of a [`TcpStream`].
+pub struct WriteHalf {
+    inner: Rc<Stream>,
+}
+
+impl WriteHalf {
+    /// Writes all of `buf`, waiting whenever the send buffer is full.
+    pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.inner.write_all(buf).await
+    }
+
+    /// Shuts down the connection as [`TcpStream::shutdown`] does.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.inner.socket.shutdown(how)
+    }
+}
+
+// The runtime-agnostic traits. Their `poll_*` take `Pin<&mut Self>`: one
+// future at a time per half, as the `async fn`s' `&mut self` says.
+
+impl AsyncRead for TcpStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.inner.poll_read(cx, buf)
+    }
+}
+
+impl AsyncRead for ReadHalf {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.inner.poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for TcpStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.inner.poll_write(cx, buf)
+    }
+
+    /// Nothing to flush: a write goes straight to the system.
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.inner.close()
+    }
+}
+
+impl AsyncWrite for WriteHalf {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.inner.poll_write(cx, buf)
+    }
+
+    /// Nothing to flush: a write goes straight to the system.
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.inner.close()
     }
 }

@@ -5,19 +5,22 @@
 //! send buffer has room) once, not for as long as it lasts. That is enough
 //! because a task always tries its system call first and waits only after
 //! `WouldBlock`: the next change is then the one it waits for. The reactor
-//! keeps, per socket, the waker of the task waiting to read and of the one
-//! waiting to write, and wakes them when their event comes.
+//! keeps, per socket and direction, the wakers of the tasks waiting, and
+//! wakes them all when their event comes.
 //!
 //! Timers are a sorted map from deadline to waker; the earliest deadline is
 //! the timeout of the wait, so one thread serves sockets and timers alike.
 
 use std::collections::BTreeMap;
 use std::io;
+use std::mem;
+use std::rc::{Rc, Weak};
 use std::task::Waker;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use mio::event::Source;
 use mio::{Events, Interest, Poll, Token};
+use slab::Slab;
 
 use crate::Runtime;
 
@@ -34,20 +37,22 @@ pub(crate) enum Direction {
 pub(crate) struct Reactor {
     poll: Poll,
     events: Events,
-    /// The waiting wakers of every registered socket, by token.
-    sockets: Vec<Option<Waiting>>,
-    /// Tokens of deregistered sockets, for re-use.
-    free: Vec<usize>,
+    /// The tasks waiting on each registered socket, by token: a slab, so
+    /// that a closed socket's slot, and token, serve the next one.
+    sockets: Slab<Waiting>,
     /// Timer deadlines (with a number to tell equal ones apart), earliest first.
     timers: BTreeMap<(Instant, u64), Waker>,
     next_timer: u64,
 }
 
-/// The tasks waiting on one socket.
+/// The tasks waiting on one socket, each way. A stream's `read` and
+/// `write_all` take `&mut self`, so one future at most waits each way on
+/// it; a listener's `accept` takes `&self`, so several may, and each one is
+/// kept: a waker is never replaced by another task's.
 #[derive(Default)]
 struct Waiting {
-    reader: Option<Waker>,
-    writer: Option<Waker>,
+    readers: Vec<Waker>,
+    writers: Vec<Waker>,
 }
 
 impl Reactor {
@@ -55,8 +60,7 @@ impl Reactor {
         Ok(Reactor {
             poll: Poll::new()?,
             events: Events::with_capacity(1024),
-            sockets: Vec::new(),
-            free: Vec::new(),
+            sockets: Slab::new(),
             timers: BTreeMap::new(),
             next_timer: 0,
         })
@@ -69,30 +73,33 @@ impl Reactor {
 
     // ANCHOR: turn
     #[cfg(not(loom))]
-    /// Waits for events (at most until the earliest timer), then hands over,
-    /// in `ready`, the wakers of every task whose socket event or timer came.
-    /// The caller wakes them, once it no longer borrows the reactor.
-    pub(crate) fn turn(&mut self, ready: &mut Vec<Waker>) -> io::Result<()> {
-        // exercise: wait in mio until the earliest deadline; hand over the waiters of each event's socket, then of every timer that is due
-        let timeout = self
-            .timers
-            .keys()
-            .next()
-            .map(|&(at, _)| at.saturating_duration_since(Instant::now()));
+    /// Asks the system which sockets are ready, waiting (if `wait`) until
+    /// one is or the earliest timer is due; then hands over, in `ready`, the
+    /// wakers of every task whose socket event or timer came. The caller
+    /// wakes them, once it no longer borrows the reactor.
+    pub(crate) fn turn(&mut self, wait: bool, ready: &mut Vec<Waker>) -> io::Result<()> {
+        // exercise: wait in mio until the earliest deadline (or not at all); hand over the waiters of each event's socket, then of every timer that is due
+        let timeout = if wait {
+            let deadline = self.timers.keys().next().map(|&(at, _)| at);
+            deadline.map(|at| at.saturating_duration_since(Instant::now()))
+        } else {
+            Some(Duration::ZERO)
+        };
+        // Interrupted by a signal: no events, but the timers may be due.
         match self.poll.poll(&mut self.events, timeout) {
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => return Ok(()),
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => self.events.clear(),
             result => result?,
         }
         for event in &self.events {
-            let Some(Some(waiting)) = self.sockets.get_mut(event.token().0) else {
+            let Some(waiting) = self.sockets.get_mut(event.token().0) else {
                 continue;
             };
             // Closed or failed counts as ready: the next call says how.
             if event.is_readable() || event.is_read_closed() || event.is_error() {
-                ready.extend(waiting.reader.take());
+                ready.append(&mut waiting.readers);
             }
             if event.is_writable() || event.is_write_closed() || event.is_error() {
-                ready.extend(waiting.writer.take());
+                ready.append(&mut waiting.writers);
             }
         }
         let now = Instant::now();
@@ -109,29 +116,24 @@ impl Reactor {
 }
 
 /// Registers `source` with the reactor of this thread's runtime; gives the
-/// runtime (which the socket keeps, to deregister) and the socket's token.
+/// runtime (which the socket keeps, weakly, to deregister) and its token.
+/// A registration that fails takes no slot.
 ///
 /// # Panics
 ///
 /// Outside `block_on`.
-pub(crate) fn register(source: &mut impl Source) -> io::Result<(std::rc::Rc<Runtime>, Token)> {
+pub(crate) fn register(source: &mut impl Source) -> io::Result<(Weak<Runtime>, Token)> {
     let runtime = Runtime::current()
         .unwrap_or_else(|| panic!("mini-runtime sockets work inside block_on only"));
-    let token = {
-        let mut reactor = runtime.reactor.borrow_mut();
-        let index = reactor.free.pop().unwrap_or(reactor.sockets.len());
-        let token = Token(index);
-        reactor
-            .poll
-            .registry()
-            .register(source, token, Interest::READABLE | Interest::WRITABLE)?;
-        if index == reactor.sockets.len() {
-            reactor.sockets.push(None);
-        }
-        reactor.sockets[index] = Some(Waiting::default());
-        token
-    };
-    Ok((runtime, token))
+    let mut reactor = runtime.reactor.borrow_mut();
+    let Reactor { poll, sockets, .. } = &mut *reactor;
+    let slot = sockets.vacant_entry();
+    let token = Token(slot.key());
+    poll.registry()
+        .register(source, token, Interest::READABLE | Interest::WRITABLE)?;
+    slot.insert(Waiting::default());
+    drop(reactor);
+    Ok((Rc::downgrade(&runtime), token))
 }
 
 impl Runtime {
@@ -140,25 +142,22 @@ impl Runtime {
         let mut reactor = self.reactor.borrow_mut();
         // It can only fail if the socket was not registered.
         let _ = reactor.poll.registry().deregister(source);
-        let waiting = reactor.sockets[token.0].take();
-        reactor.free.push(token.0);
+        let waiting = reactor.sockets.remove(token.0);
         drop(reactor);
-        drop(waiting); // a waker's drop runs its executor's code: not under our borrow
+        drop(waiting); // a waker's drop may run any code: not under our borrow
     }
 
-    /// Makes `waker` the one to wake when the socket of `token` is ready in `direction`.
+    /// Adds `waker` to those to wake when the socket of `token` is ready in
+    /// `direction`, unless one of them already wakes the same task.
     pub(crate) fn wait(&self, token: Token, direction: Direction, waker: &Waker) {
         let mut reactor = self.reactor.borrow_mut();
-        let waiting = reactor.sockets[token.0]
-            .as_mut()
-            .expect("a registered socket");
-        let slot = match direction {
-            Direction::Read => &mut waiting.reader,
-            Direction::Write => &mut waiting.writer,
+        let waiting = &mut reactor.sockets[token.0];
+        let waiters = match direction {
+            Direction::Read => &mut waiting.readers,
+            Direction::Write => &mut waiting.writers,
         };
-        match slot {
-            Some(old) if old.will_wake(waker) => {}
-            _ => *slot = Some(waker.clone()),
+        if !waiters.iter().any(|waiter| waiter.will_wake(waker)) {
+            waiters.push(waker.clone());
         }
     }
 
@@ -171,28 +170,52 @@ impl Runtime {
         key
     }
 
-    /// Replaces the waker of timer `key`, if it has not fired.
+    /// Makes `waker` the one timer `key` wakes; false if it has fired.
     pub(crate) fn rewait_timer(&self, key: (Instant, u64), waker: &Waker) -> bool {
-        match self.reactor.borrow_mut().timers.get_mut(&key) {
-            Some(slot) => {
-                slot.clone_from(waker);
-                true
-            }
-            None => false,
+        let mut reactor = self.reactor.borrow_mut();
+        let Some(slot) = reactor.timers.get_mut(&key) else {
+            return false;
+        };
+        if !slot.will_wake(waker) {
+            let old = mem::replace(slot, waker.clone());
+            drop(reactor);
+            drop(old); // not under our borrow
         }
+        true
     }
 
     /// Cancels timer `key`.
     pub(crate) fn cancel_timer(&self, key: (Instant, u64)) {
         let waker = self.reactor.borrow_mut().timers.remove(&key);
-        drop(waker);
+        drop(waker); // the borrow ended with the line above
     }
 }
 
 /// How many sockets the reactor of this thread's runtime has registered now
 /// (0 outside `block_on`): for tests that check nothing leaks.
 pub fn io_registrations() -> usize {
-    Runtime::current().map_or(0, |runtime| {
-        runtime.reactor.borrow().sockets.iter().flatten().count()
-    })
+    Runtime::current().map_or(0, |runtime| runtime.reactor.borrow().sockets.len())
+}
+
+#[cfg(all(test, target_os = "linux", not(loom)))]
+mod tests {
+    use std::net::{Ipv4Addr, SocketAddr};
+
+    use super::*;
+
+    #[test]
+    fn a_registration_that_fails_takes_no_slot() {
+        crate::block_on(async {
+            let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+            let mut socket = mio::net::TcpListener::bind(addr).unwrap();
+            let runtime = Runtime::current().unwrap();
+            let (_, token) = register(&mut socket).unwrap();
+            let next = runtime.reactor.borrow().sockets.vacant_key();
+            // epoll refuses a second registration of one descriptor (EEXIST).
+            assert!(register(&mut socket).is_err());
+            assert_eq!(runtime.reactor.borrow().sockets.vacant_key(), next);
+            runtime.deregister(&mut socket, token);
+            assert_eq!(io_registrations(), 0);
+        });
+    }
 }

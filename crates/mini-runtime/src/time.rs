@@ -2,7 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -13,7 +13,8 @@ use crate::Runtime;
 ///
 /// # Panics
 ///
-/// When polled outside [`block_on`](crate::block_on).
+/// When polled outside [`block_on`](crate::block_on), or after the
+/// `block_on` it was first polled in has returned.
 pub fn sleep(duration: Duration) -> Sleep {
     Sleep {
         at: Instant::now() + duration,
@@ -26,28 +27,32 @@ pub fn sleep(duration: Duration) -> Sleep {
 pub struct Sleep {
     at: Instant,
     /// The runtime and the timer's key, once registered.
-    timer: Option<(Rc<Runtime>, (Instant, u64))>,
+    timer: Option<(Weak<Runtime>, (Instant, u64))>,
 }
 
 impl Future for Sleep {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // Registered at an earlier poll: in a runtime that must still run.
+        let timer = self.timer.take();
+        let timer = timer.map(|(runtime, key)| (Runtime::upgrade(&runtime), key));
         if Instant::now() >= self.at {
-            if let Some((runtime, key)) = self.timer.take() {
+            if let Some((runtime, key)) = timer {
                 runtime.cancel_timer(key);
             }
             return Poll::Ready(());
         }
-        match &self.timer {
-            Some((runtime, key)) if runtime.rewait_timer(*key, cx.waker()) => {}
+        let (runtime, key) = match timer {
+            Some((runtime, key)) if runtime.rewait_timer(key, cx.waker()) => (runtime, key),
             _ => {
                 let runtime = Runtime::current()
                     .unwrap_or_else(|| panic!("mini_runtime::time::sleep outside block_on"));
                 let key = runtime.add_timer(self.at, cx.waker());
-                self.timer = Some((runtime, key));
+                (runtime, key)
             }
-        }
+        };
+        self.timer = Some((Rc::downgrade(&runtime), key));
         Poll::Pending
     }
 }
@@ -55,7 +60,10 @@ impl Future for Sleep {
 impl Drop for Sleep {
     fn drop(&mut self) {
         if let Some((runtime, key)) = self.timer.take() {
-            runtime.cancel_timer(key);
+            // A runtime that is gone took its timers with it.
+            if let Some(runtime) = runtime.upgrade() {
+                runtime.cancel_timer(key);
+            }
         }
     }
 }

@@ -48,7 +48,7 @@ pub use demo::{Executor, Report, run_traced, run_with_stats};
 pub use lab::trace::{Event, EventKind};
 pub use raw_waker::Wakers;
 
-use crate::sync::{Arc, Condvar, Mutex, current, fence, park};
+use crate::sync::{Arc, current, fence, park};
 use crate::waker::BlockOnWaker;
 pub use crate::waker::{Rouse, Shared, TaskWaker};
 
@@ -69,10 +69,7 @@ pub use crate::waker::{Rouse, Shared, TaskWaker};
 /// ```
 pub fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
-    let wakes = std::sync::Arc::new(BlockOnWaker {
-        state: Mutex::default(),
-        changed: Condvar::new(),
-    });
+    let wakes = std::sync::Arc::new(BlockOnWaker::default());
     loop {
         let waker = wakes.waker();
         if let Poll::Ready(output) = future.as_mut().poll(&mut Context::from_waker(&waker)) {
@@ -82,13 +79,8 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
         // Sleep until woken; a wake during the poll was kept, and ends the
         // wait at once. No wake, and no waker left to make one: stuck.
         if !wakes.wait() {
-            panic!(
-                "{}",
-                Stuck {
-                    task: 0,
-                    cause: Cause::NoWakerKept
-                }
-            );
+            let (task, cause) = (0, Cause::NoWakerKept);
+            panic!("{}", Stuck { task, cause });
         }
     }
 }
@@ -175,7 +167,7 @@ impl<F: Future> Run<F> {
 
     /// Polls the task of `waker`, which was woken, unless it finished already.
     fn poll_woken(&mut self, waker: Arc<TaskWaker>) -> Result<(), Stuck> {
-        let task = waker.task();
+        let task = waker.task;
         let Some(future) = self.tasks[task].as_mut() else {
             return Ok(()); // a late wake of a finished task
         };
@@ -213,7 +205,7 @@ pub fn poll_task<R: Rouse, F: Future + ?Sized>(
     let poll = future.poll(&mut Context::from_waker(&cx_waker));
     drop(cx_waker);
     if poll.is_pending() && nobody_can_wake(waker) {
-        let (task, cause) = (waker.task(), Cause::NoWakerKept);
+        let (task, cause) = (waker.task, Cause::NoWakerKept);
         return Err(Stuck { task, cause });
     }
     Ok(poll)
@@ -240,8 +232,11 @@ pub fn poll_task<R: Rouse, F: Future + ?Sized>(
 /// Whether nobody but the executor holds `waker` (its own `Arc` is the only
 /// reference) and the task is not queued: then nothing can ever wake it.
 pub fn nobody_can_wake<R: Rouse>(waker: &Arc<TaskWaker<R>>) -> bool {
-    // A Relaxed load of the count, as std's `Arc::strong_count` is.
-    let unshared = sync::unshared(waker);
+    // A Relaxed load, std's `strong_count`; a model counts on its own (`sync.rs`).
+    #[cfg(not(loom))]
+    let unshared = Arc::strong_count(waker) == 1;
+    #[cfg(loom)]
+    let unshared = raw_waker::unshared(waker);
     // Pairs with the Release of a clone's drop on another thread, so that
     // whatever that thread did with its clone (a wake) is visible below.
     fence(Ordering::Acquire);

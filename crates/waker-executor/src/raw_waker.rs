@@ -192,3 +192,12 @@ impl<R: crate::Rouse> Wake for crate::TaskWaker<R> {
             .fetch_sub(1, std::sync::atomic::Ordering::Release);
     }
 }
+
+/// In a model: whether no `Waker` of the task is alive (whether it is in
+/// the inbox, `queued` says). The count is kept as std's `Arc` keeps its
+/// own: up with Relaxed when a `Waker` is made, down with Release when one
+/// is gone, and read here with Relaxed.
+#[cfg(loom)]
+pub(crate) fn unshared<R: crate::Rouse>(waker: &Arc<crate::TaskWaker<R>>) -> bool {
+    waker.wakers.load(std::sync::atomic::Ordering::Relaxed) == 0
+}

@@ -13,7 +13,8 @@
 //! And loom's `Arc::strong_count` synchronises like a SeqCst load, where
 //! std's is a Relaxed load that orders nothing: a model that read it could
 //! never see the fence of `nobody_can_wake` missing. So a model counts a
-//! task's live `Waker`s itself, with std's orderings ([`unshared`]).
+//! task's live `Waker`s itself, with std's orderings
+//! (`raw_waker::unshared`).
 
 #[cfg(not(loom))]
 pub(crate) use std::{
@@ -27,21 +28,3 @@ pub(crate) use loom::{
     sync::{Arc, Condvar, Mutex, atomic::AtomicBool, atomic::AtomicUsize, atomic::fence},
     thread::{Thread, current, park},
 };
-
-use crate::{Rouse, TaskWaker};
-
-/// Whether the executor's own reference is the only one to `waker`: no
-/// `Waker` of the task is alive, and the task is not in the inbox.
-#[cfg(not(loom))]
-pub(crate) fn unshared<R: Rouse>(waker: &Arc<TaskWaker<R>>) -> bool {
-    Arc::strong_count(waker) == 1
-}
-
-/// In a model: no `Waker` of the task is alive (whether it is in the inbox,
-/// `queued` says). The count is kept as std's `Arc` keeps its own: up with
-/// Relaxed when a `Waker` is made, down with Release when one is gone, read
-/// with Relaxed here.
-#[cfg(loom)]
-pub(crate) fn unshared<R: Rouse>(waker: &Arc<TaskWaker<R>>) -> bool {
-    waker.wakers.load(std::sync::atomic::Ordering::Relaxed) == 0
-}

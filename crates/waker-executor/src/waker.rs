@@ -56,8 +56,8 @@ struct Inbox<R: Rouse> {
     /// The wakers of the tasks to poll, each task at most once (see
     /// [`TaskWaker::queued`]). A waker woken by value moves its own reference here.
     woken: Vec<Arc<TaskWaker<R>>>,
-    /// Pending tasks whose last waker was dropped without waking them.
-    orphaned: Vec<usize>,
+    /// A pending task whose last waker was dropped without waking it.
+    orphaned: Option<usize>,
 }
 
 impl<R: Rouse> Shared<R> {
@@ -65,7 +65,7 @@ impl<R: Rouse> Shared<R> {
     pub fn new(rouser: R) -> Arc<Self> {
         let inbox = Inbox {
             woken: Vec::new(),
-            orphaned: Vec::new(),
+            orphaned: None,
         };
         Arc::new(Shared {
             inbox: Mutex::new(inbox),
@@ -84,13 +84,11 @@ impl<R: Rouse> Shared<R> {
     pub fn take(&self, woken: &mut Vec<Arc<TaskWaker<R>>>) -> Result<(), Stuck> {
         let mut inbox = self.inbox.lock().unwrap();
         std::mem::swap(woken, &mut inbox.woken);
-        match inbox.orphaned.first() {
-            Some(&task) => Err(Stuck {
-                task,
-                cause: Cause::LastWakerDropped,
-            }),
-            None => Ok(()),
+        if let Some(task) = inbox.orphaned {
+            let cause = Cause::LastWakerDropped;
+            return Err(Stuck { task, cause });
         }
+        Ok(())
     }
 
     /// Ends the run, however it ends (done, stuck, unwinding from a panic):
@@ -115,7 +113,7 @@ impl<R: Rouse> Shared<R> {
 pub struct TaskWaker<R: Rouse = Thread> {
     /// The task's number: its index in the executor's input (stage 4), or
     /// its slot among the runtime's tasks (stage 7).
-    task: usize,
+    pub task: usize,
     /// True from the wake that put the task in the inbox until the executor
     /// takes it out to poll it: wakes in between add nothing, so many wakes
     /// before the next poll give one poll. True for good once the task is
@@ -138,11 +136,6 @@ impl<R: Rouse> TaskWaker<R> {
             #[cfg(loom)]
             wakers: crate::sync::AtomicUsize::new(0),
         })
-    }
-
-    /// The task's number.
-    pub fn task(&self) -> usize {
-        self.task
     }
 
     /// Marks the task finished, queued for good: no wake queues it again.
@@ -205,7 +198,7 @@ impl<R: Rouse> Drop for TaskWaker<R> {
         }
         let mut inbox = self.shared.inbox.lock().unwrap();
         if !self.shared.closed.load(Ordering::Relaxed) {
-            inbox.orphaned.push(self.task);
+            inbox.orphaned = Some(self.task);
             drop(inbox);
             self.shared.rouser.rouse();
         }
@@ -220,6 +213,7 @@ impl<R: Rouse> Drop for TaskWaker<R> {
 ///
 /// In an `Arc` of std's even in a loom build (`Waker::from` needs std's);
 /// the lock and the condition variable are loom's there.
+#[derive(Default)]
 pub(crate) struct BlockOnWaker {
     pub(crate) state: Mutex<WakeState>,
     pub(crate) changed: Condvar,
