@@ -231,12 +231,9 @@ impl<F: Future> Future for Spawned<F> {
             let message = panic_message(&**payload);
             eprintln!("mini-runtime: task {task} panicked ({message}); the runtime goes on");
         }
-        let waiter = match mem::replace(&mut *join.borrow_mut(), Join::Done(output)) {
-            Join::Running(waiter) => waiter,
-            _ => None,
-        };
+        let before = mem::replace(&mut *join.borrow_mut(), Join::Done(output));
         // Woken once `join` is no longer borrowed: a wake may run any code.
-        if let Some(waiter) = waiter {
+        if let Join::Running(Some(waiter)) = before {
             waiter.wake();
         }
         Poll::Ready(())
@@ -273,27 +270,27 @@ struct Runtime {
     /// its task is polled (so that the task may spawn), and once its task
     /// is finished while a wake of it is still queued: the slot is reused
     /// only when no queued wake names it any more.
-    tasks: RefCell<Slab<Option<Pin<Box<dyn Future<Output = ()>>>>>>,
+    tasks: RefCell<Slab<Option<Task>>>,
     /// The task being polled, for messages.
     polling: Cell<usize>,
-    /// The wakers of tasks the reactor found ready, to wake after its turn.
-    ready: Cell<Vec<Waker>>,
     /// Stage 4's inbox, roused through the reactor.
     shared: Arc<Shared<Rouser>>,
 }
 
-/// How a wake rouses this runtime: a `mio::Waker` that makes the reactor's
-/// wait return. From the runtime's own thread there is nothing to rouse:
-/// it is running, and will look at its inbox before it waits again.
-struct Rouser {
-    thread: ThreadId,
-    reactor: ReactorWaker,
-}
+/// A spawned task's future.
+type Task = Pin<Box<dyn Future<Output = ()>>>;
+
+/// How a wake rouses this runtime (whose thread is the first field): the
+/// reactor's `mio::Waker`, which makes its wait return. From the runtime's
+/// own thread there is nothing to rouse: it is running, and will look at
+/// its inbox before it waits again.
+struct Rouser(ThreadId, ReactorWaker);
 
 impl Rouse for Rouser {
     fn rouse(&self) {
-        if sync::current().id() != self.thread {
-            sync::rouse(&self.reactor);
+        if sync::current().id() != self.0 {
+            // An error means the reactor is gone: the run is over.
+            let _ = self.1.wake();
         }
     }
 }
@@ -325,14 +322,10 @@ impl Runtime {
             Runtime::current().is_none(),
             "mini_runtime::block_on called inside block_on"
         );
-        let reactor =
-            Reactor::new().unwrap_or_else(|error| panic!("cannot start the reactor: {error}"));
-        let thread = sync::current().id();
-        let rouser = Rouser {
-            thread,
-            reactor: sync::reactor_waker(&reactor),
-        };
-        let shared = Shared::new(rouser);
+        let started = Reactor::new().and_then(|reactor| Ok((reactor.waker()?, reactor)));
+        let (waker, reactor) =
+            started.unwrap_or_else(|error| panic!("cannot start the reactor: {error}"));
+        let shared = Shared::new(Rouser(sync::current().id(), waker));
         let mut tasks = Slab::new();
         tasks.insert(None); // the main future's slot
         TaskWaker::queue(TaskWaker::new(MAIN, &shared)); // polled once, at the start
@@ -340,7 +333,6 @@ impl Runtime {
             reactor: RefCell::new(reactor),
             tasks: RefCell::new(tasks),
             polling: Cell::new(MAIN),
-            ready: Cell::default(),
             shared,
         });
         CURRENT.with(|current| *current.borrow_mut() = Some(Rc::clone(&runtime)));
@@ -361,7 +353,7 @@ impl Runtime {
     }
 
     /// Adds a task, queued as if woken: it is polled once, in turn.
-    fn add(&self, future: Pin<Box<dyn Future<Output = ()>>>) {
+    fn add(&self, future: Task) {
         let task = self.tasks.borrow_mut().insert(Some(future));
         TaskWaker::queue(TaskWaker::new(task, &self.shared));
     }
@@ -386,11 +378,10 @@ impl Runtime {
     /// Asks the reactor which sockets and timers are ready (waiting until
     /// one is, or until the next deadline, if `wait`) and wakes their tasks.
     fn turn(&self, wait: bool) {
-        let mut ready = self.ready.take();
+        let mut ready = Vec::new();
         let turned = self.reactor.borrow_mut().turn(wait, &mut ready);
         turned.unwrap_or_else(|error| panic!("the reactor failed: {error}"));
         // Woken once the reactor is no longer borrowed: a wake may run any code.
-        ready.drain(..).for_each(Waker::wake);
-        self.ready.set(ready);
+        ready.into_iter().for_each(Waker::wake);
     }
 }

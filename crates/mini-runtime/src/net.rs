@@ -15,10 +15,10 @@ use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 
 use futures_io::{AsyncRead, AsyncWrite};
-use mio::Token;
+use mio::{Interest, Token};
 
 use crate::Runtime;
-use crate::reactor::{Direction, register};
+use crate::reactor::register;
 
 /// A socket registered with the reactor, deregistered when dropped.
 struct Registered<S: mio::event::Source> {
@@ -43,7 +43,7 @@ impl<S: mio::event::Source> Registered<S> {
     /// block, leaves the task's waker with the reactor and says Pending.
     fn poll_io<T>(
         &self,
-        direction: Direction,
+        direction: Interest,
         cx: &Context<'_>,
         call: impl FnOnce(&S) -> io::Result<T>,
     ) -> Poll<io::Result<T>> {
@@ -86,7 +86,7 @@ impl TcpListener {
     /// Waits for the next connection. Several tasks may wait at once: a
     /// connection wakes them all, one accepts it, the others wait again.
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        let accepted = poll_fn(|cx| self.inner.poll_io(Direction::Read, cx, |s| s.accept()));
+        let accepted = poll_fn(|cx| self.inner.poll_io(Interest::READABLE, cx, |s| s.accept()));
         let (stream, peer) = accepted.await?;
         Ok((TcpStream::registered(stream)?, peer))
     }
@@ -121,18 +121,17 @@ impl TcpStream {
     /// Outside [`block_on`](crate::block_on).
     pub async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
         let stream = TcpStream::registered(mio::net::TcpStream::connect(addr)?)?;
-        let connected = |socket: &mio::net::TcpStream| {
-            if let Some(error) = socket.take_error()? {
-                return Err(error);
-            }
-            match socket.peer_addr() {
-                Err(error) if error.kind() == io::ErrorKind::NotConnected => {
-                    Err(io::ErrorKind::WouldBlock.into())
-                }
-                result => result.map(drop),
-            }
+        let connected = |socket: &mio::net::TcpStream| match socket.take_error()? {
+            Some(error) => Err(error),
+            None => socket
+                .peer_addr()
+                .map(drop)
+                .map_err(|error| match error.kind() {
+                    io::ErrorKind::NotConnected => io::ErrorKind::WouldBlock.into(),
+                    _ => error,
+                }),
         };
-        poll_fn(|cx| stream.inner.poll_io(Direction::Write, cx, connected)).await?;
+        poll_fn(|cx| stream.inner.poll_io(Interest::WRITABLE, cx, connected)).await?;
         Ok(stream)
     }
 
@@ -157,10 +156,8 @@ impl TcpStream {
     /// Two halves of the one connection: one to read, one to write, each
     /// usable by a task of its own.
     pub fn into_split(self) -> (ReadHalf, WriteHalf) {
-        let write = WriteHalf {
-            inner: Rc::clone(&self.inner),
-        };
-        (ReadHalf { inner: self.inner }, write)
+        let inner = Rc::clone(&self.inner);
+        (ReadHalf { inner }, WriteHalf { inner: self.inner })
     }
 
     /// Sends small writes at once (`TCP_NODELAY`), as request/response protocols want.
@@ -184,14 +181,14 @@ impl Stream {
     /// Reads into `buf`, or leaves the task's waker with the reactor.
     fn poll_read(&self, cx: &Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         // exercise: try the read; on WouldBlock leave the waker with the reactor and return Pending
-        self.poll_io(Direction::Read, cx, |mut socket| socket.read(buf))
+        self.poll_io(Interest::READABLE, cx, |mut socket| socket.read(buf))
         // end exercise
     }
     // ANCHOR_END: poll_read
 
     /// Writes some of `buf`, or leaves the task's waker with the reactor.
     fn poll_write(&self, cx: &Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.poll_io(Direction::Write, cx, |mut socket| socket.write(buf))
+        self.poll_io(Interest::WRITABLE, cx, |mut socket| socket.write(buf))
     }
 
     async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {

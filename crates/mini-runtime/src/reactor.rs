@@ -16,7 +16,7 @@ use std::io;
 use std::mem;
 use std::rc::{Rc, Weak};
 use std::task::Waker;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use mio::event::Source;
 use mio::{Events, Interest, Poll, Token};
@@ -26,13 +26,6 @@ use crate::Runtime;
 
 /// The token of the `mio::Waker` that other threads wake the reactor with.
 const WAKE: Token = Token(usize::MAX);
-
-/// Which way a task waits on a socket.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Direction {
-    Read,
-    Write,
-}
 
 pub(crate) struct Reactor {
     poll: Poll,
@@ -67,6 +60,7 @@ impl Reactor {
     }
 
     /// A `mio::Waker` that makes the reactor's wait return, from any thread.
+    #[cfg(not(loom))]
     pub(crate) fn waker(&self) -> io::Result<mio::Waker> {
         mio::Waker::new(self.poll.registry(), WAKE)
     }
@@ -83,7 +77,7 @@ impl Reactor {
             let deadline = self.timers.keys().next().map(|&(at, _)| at);
             deadline.map(|at| at.saturating_duration_since(Instant::now()))
         } else {
-            Some(Duration::ZERO)
+            Some(std::time::Duration::ZERO)
         };
         // Interrupted by a signal: no events, but the timers may be due.
         match self.poll.poll(&mut self.events, timeout) {
@@ -147,14 +141,15 @@ impl Runtime {
         drop(waiting); // a waker's drop may run any code: not under our borrow
     }
 
-    /// Adds `waker` to those to wake when the socket of `token` is ready in
-    /// `direction`, unless one of them already wakes the same task.
-    pub(crate) fn wait(&self, token: Token, direction: Direction, waker: &Waker) {
+    /// Adds `waker` to those to wake when the socket of `token` is ready
+    /// for `direction` (readable or writable), unless one of them already
+    /// wakes the same task.
+    pub(crate) fn wait(&self, token: Token, direction: Interest, waker: &Waker) {
         let mut reactor = self.reactor.borrow_mut();
         let waiting = &mut reactor.sockets[token.0];
-        let waiters = match direction {
-            Direction::Read => &mut waiting.readers,
-            Direction::Write => &mut waiting.writers,
+        let waiters = match direction.is_readable() {
+            true => &mut waiting.readers,
+            false => &mut waiting.writers,
         };
         if !waiters.iter().any(|waiter| waiter.will_wake(waker)) {
             waiters.push(waker.clone());
@@ -197,7 +192,8 @@ pub fn io_registrations() -> usize {
     Runtime::current().map_or(0, |runtime| runtime.reactor.borrow().sockets.len())
 }
 
-#[cfg(all(test, target_os = "linux", not(loom)))]
+#[cfg(test)]
+#[cfg(all(target_os = "linux", not(loom)))]
 mod tests {
     use std::net::{Ipv4Addr, SocketAddr};
 

@@ -23,44 +23,34 @@ pub(crate) use loom::{
     thread::{ThreadId, current},
 };
 
-use crate::reactor::Reactor;
-
-/// What wakes the runtime's thread out of its wait.
+/// What wakes the runtime's thread out of its wait: a `mio::Waker`.
 #[cfg(not(loom))]
 pub(crate) type ReactorWaker = mio::Waker;
-#[cfg(loom)]
-pub(crate) type ReactorWaker = loom::thread::Thread;
 
-/// The reactor's waker (in a model: the runtime's thread, to unpark).
-pub(crate) fn reactor_waker(reactor: &Reactor) -> ReactorWaker {
-    #[cfg(not(loom))]
-    return reactor
-        .waker()
-        .unwrap_or_else(|error| panic!("cannot start the reactor: {error}"));
-    #[cfg(loom)]
-    {
-        let _ = reactor;
-        current()
+/// In a model: the runtime's thread, which a wake unparks.
+#[cfg(loom)]
+pub(crate) struct ReactorWaker(loom::thread::Thread);
+
+#[cfg(loom)]
+impl ReactorWaker {
+    pub(crate) fn wake(&self) -> std::io::Result<()> {
+        self.0.unpark();
+        Ok(())
     }
 }
 
-/// Wakes the runtime's thread out of its wait (or makes its next wait
-/// return at once).
-pub(crate) fn rouse(waker: &ReactorWaker) {
-    // An error means the reactor is gone: the run is over.
-    #[cfg(not(loom))]
-    let _ = waker.wake();
-    #[cfg(loom)]
-    waker.unpark();
-}
-
-/// In a loom build, the reactor's turn: park until roused, if asked to wait.
+/// In a model, the reactor's waker is the thread, and its turn parks it
+/// until roused, if asked to wait.
 #[cfg(loom)]
-impl Reactor {
+impl crate::reactor::Reactor {
+    pub(crate) fn waker(&self) -> std::io::Result<ReactorWaker> {
+        Ok(ReactorWaker(current()))
+    }
+
     pub(crate) fn turn(
         &mut self,
         wait: bool,
-        _ready: &mut Vec<std::task::Waker>,
+        _: &mut Vec<std::task::Waker>,
     ) -> std::io::Result<()> {
         if wait {
             loom::thread::park();

@@ -10,6 +10,7 @@ use std::task::Poll;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use mini_runtime::net::TcpListener;
 use mini_runtime::{block_on, spawn, time::sleep};
 
 #[test]
@@ -215,4 +216,192 @@ fn tasks_still_pending_when_the_main_future_is_done_are_dropped() {
         sleep(Duration::from_millis(1)).await;
     });
     assert!(dropped.get(), "the pending task was not dropped");
+}
+
+#[test]
+fn a_task_whose_last_waker_is_dropped_unwoken_is_named() {
+    let message = within_patience(|| {
+        panic::catch_unwind(|| {
+            block_on(async {
+                let dropped_elsewhere = spawn(poll_fn(|cx| {
+                    let waker = cx.waker().clone();
+                    thread::spawn(move || drop(waker));
+                    Poll::<()>::Pending
+                }));
+                dropped_elsewhere.await;
+            })
+        })
+        .map_err(panic_message)
+        .unwrap_err()
+    });
+    assert_eq!(
+        message,
+        "task 1 is pending and the last waker that could wake it was dropped unwoken: it can never be woken"
+    );
+}
+
+#[test]
+fn a_join_handle_polled_after_it_returned_ready_says_so() {
+    let message = within_patience(|| {
+        panic::catch_unwind(|| {
+            block_on(async {
+                let mut handle = spawn(async { 7 });
+                assert_eq!((&mut handle).await, 7);
+                (&mut handle).await
+            })
+        })
+        .map_err(panic_message)
+        .unwrap_err()
+    });
+    assert_eq!(message, "a JoinHandle was polled after it returned Ready");
+}
+
+/// What polling `future` in a new `block_on` said, as it panicked.
+fn polled_in_a_new_runtime<F: Future>(future: F) -> String {
+    let future = panic::AssertUnwindSafe(future);
+    panic::catch_unwind(move || drop(block_on(future)))
+        .map_err(panic_message)
+        .expect_err("polled after its runtime was gone, and it did not panic")
+}
+
+const GONE: &str = "its runtime is gone: the block_on it belonged to has returned";
+
+#[test]
+// Each run returns what the next polls: a future, on purpose.
+#[allow(clippy::async_yields_async)]
+fn a_handle_sleep_or_socket_polled_after_its_runtime_is_gone_says_so_instead_of_hanging() {
+    let said = within_patience(|| {
+        // A task still pending when its block_on returned.
+        let handle = block_on(async { spawn(sleep(Duration::from_secs(3600))) });
+        // A sleep registered with a runtime that has returned.
+        let nap = block_on(async {
+            let mut nap = Box::pin(sleep(Duration::from_secs(3600)));
+            poll_pending_once(&mut nap).await;
+            nap
+        });
+        // A listener bound in a runtime that has returned.
+        let listener = block_on(async { TcpListener::bind(([127, 0, 0, 1], 0).into()).unwrap() });
+        [
+            polled_in_a_new_runtime(handle),
+            polled_in_a_new_runtime(nap),
+            polled_in_a_new_runtime(async move { listener.accept().await.map(drop) }),
+        ]
+    });
+    assert_eq!(said, [GONE; 3]);
+}
+
+/// A waker whose drop binds a listener: it touches the runtime, so it must
+/// never be dropped while the runtime's state is borrowed.
+struct BindsWhenDropped(std::task::Waker);
+
+impl std::task::Wake for BindsWhenDropped {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.wake_by_ref();
+    }
+}
+
+impl Drop for BindsWhenDropped {
+    fn drop(&mut self) {
+        drop(TcpListener::bind(([127, 0, 0, 1], 0).into()).unwrap());
+    }
+}
+
+/// Polls `future` once, with the task's waker, and checks it is Pending.
+async fn poll_pending_once<F: Future + Unpin>(future: &mut F) {
+    poll_fn(|cx| {
+        assert!(
+            std::pin::Pin::new(&mut *future).poll(cx).is_pending(),
+            "ready at once"
+        );
+        Poll::Ready(())
+    })
+    .await
+}
+
+/// Polls `future` once with a `BindsWhenDropped` waker, and checks it is
+/// Pending: the runtime now holds that waker.
+async fn poll_pending_once_with_a_binding_waker<F: Future + Unpin>(future: &mut F) {
+    poll_fn(|cx| {
+        let binding = BindsWhenDropped(cx.waker().clone());
+        let binding = std::task::Waker::from(std::sync::Arc::new(binding));
+        let mut binding_cx = std::task::Context::from_waker(&binding);
+        let polled = std::pin::Pin::new(&mut *future).poll(&mut binding_cx);
+        assert!(polled.is_pending(), "ready at once");
+        Poll::Ready(())
+    })
+    .await
+}
+
+/// Polls `future` once with a `BindsWhenDropped` waker, then goes on
+/// polling it with the task's own, so that the runtime drops the first.
+async fn poll_first_with_a_binding_waker<F: Future + Unpin>(mut future: F) -> F::Output {
+    poll_pending_once_with_a_binding_waker(&mut future).await;
+    future.await
+}
+
+#[test]
+fn a_waker_whose_drop_touches_the_runtime_is_never_dropped_under_its_borrow() {
+    within_patience(|| {
+        block_on(async {
+            // A timer's waker, replaced by the task's.
+            poll_first_with_a_binding_waker(Box::pin(sleep(Duration::from_millis(5)))).await;
+            // A handle's waiter, replaced.
+            let task = spawn(sleep(Duration::from_millis(5)));
+            poll_first_with_a_binding_waker(task).await;
+            // A listener's waiter, dropped with the listener.
+            let listener = TcpListener::bind(([127, 0, 0, 1], 0).into()).unwrap();
+            let mut accept = Box::pin(listener.accept());
+            poll_pending_once_with_a_binding_waker(&mut accept).await;
+            drop(accept);
+            drop(listener);
+            assert_eq!(mini_runtime::io_registrations(), 0);
+        })
+    });
+}
+
+thread_local! {
+    /// A handle that a waker polls when woken, and what that poll gave.
+    static HANDLE: std::cell::RefCell<Option<mini_runtime::JoinHandle<u32>>> = const { std::cell::RefCell::new(None) };
+    static POLLED: std::cell::Cell<Option<u32>> = const { std::cell::Cell::new(None) };
+}
+
+/// A waker that polls the handle in `HANDLE` when woken, as an executor
+/// that polls inside `wake` would.
+struct PollsTheHandle;
+
+impl std::task::Wake for PollsTheHandle {
+    fn wake(self: std::sync::Arc<Self>) {
+        HANDLE.with(|handle| {
+            let mut handle = handle.borrow_mut();
+            let handle = handle.as_mut().expect("the handle is there");
+            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+            if let Poll::Ready(output) = std::pin::Pin::new(handle).poll(&mut cx) {
+                POLLED.with(|polled| polled.set(Some(output)));
+            }
+        });
+    }
+}
+
+#[test]
+fn a_task_wakes_the_one_awaiting_its_handle_only_once_the_handle_can_be_polled() {
+    let polled = within_patience(|| {
+        block_on(async {
+            let mut handle = spawn(async {
+                mini_runtime::yield_now().await;
+                5
+            });
+            let waker = std::task::Waker::from(std::sync::Arc::new(PollsTheHandle));
+            let pending =
+                std::pin::Pin::new(&mut handle).poll(&mut std::task::Context::from_waker(&waker));
+            assert!(pending.is_pending());
+            HANDLE.with(|slot| *slot.borrow_mut() = Some(handle));
+            // The task finishes within the next few polls, and wakes
+            // `PollsTheHandle`, which polls the handle there and then.
+            while POLLED.with(std::cell::Cell::get).is_none() {
+                mini_runtime::yield_now().await;
+            }
+            POLLED.with(std::cell::Cell::get)
+        })
+    });
+    assert_eq!(polled, Some(5));
 }
