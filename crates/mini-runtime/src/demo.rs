@@ -1,11 +1,12 @@
 //! The stage 7 demo: the article's socket for real, over TCP, then an echo
-//! server serving many connections at once, all on one thread.
+//! server serving many connections at once, and a busy task that does not
+//! starve a timer, all on one thread.
 
 use std::cell::Cell;
 use std::io::{self, Write};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::rc::Rc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_await_demo::join;
 use lab::demo::{Summary, about_delays};
@@ -14,7 +15,7 @@ use socket_sim::MySocket;
 
 use crate::net::{TcpListener, TcpStream};
 use crate::time::sleep;
-use crate::{block_on, spawn};
+use crate::{EVENT_INTERVAL, block_on, spawn, yield_now};
 
 /// Connections the echo server serves at once in the demo.
 pub const ECHO_CONNECTIONS: usize = 1_000;
@@ -69,6 +70,28 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
         out,
         "  {echoed} of {connected} echoes came back whole, every connection open at once, one thread"
     )?;
+
+    writeln!(out)?;
+    writeln!(
+        out,
+        "3. A task that yields in a loop, beside a 20 ms sleep: some task is always woken"
+    )?;
+    let after_due = block_on(busy_beside_a_sleep(Duration::from_millis(20)));
+    if after_due <= 2 * EVENT_INTERVAL as usize {
+        writeln!(
+            out,
+            "  the sleep ended just after it was due, though the busy task never stopped: the"
+        )?;
+        writeln!(
+            out,
+            "  reactor is looked at every {EVENT_INTERVAL} polls, even while tasks keep waking each other"
+        )?;
+    } else {
+        writeln!(
+            out,
+            "  the sleep ended {after_due} polls after it was due: starved"
+        )?;
+    }
 
     writeln!(out)?;
     writeln!(
@@ -215,6 +238,28 @@ async fn echo(connections: usize) -> io::Result<(usize, usize)> {
         echoed += usize::from(client.await?);
     }
     Ok((connected, echoed))
+}
+
+/// A task yielding until a sleep of `nap` ends, beside it; how many of its
+/// yields came after the sleep was due (as the task read the clock).
+async fn busy_beside_a_sleep(nap: Duration) -> usize {
+    let done = Rc::new(Cell::new(false));
+    let sleeping = sleep(nap);
+    let due = Instant::now() + nap; // no earlier than the sleep's own deadline
+    let sleeper = spawn({
+        let done = Rc::clone(&done);
+        async move {
+            sleeping.await;
+            done.set(true);
+        }
+    });
+    let mut after_due = 0;
+    while !done.get() {
+        after_due += usize::from(Instant::now() >= due);
+        yield_now().await;
+    }
+    sleeper.await;
+    after_due
 }
 
 /// "Too many open files", which std has no error kind of its own for.

@@ -135,12 +135,10 @@ impl TcpStream {
         Ok(stream)
     }
 
-    // ANCHOR: read
     /// Reads into `buf`; 0 at the end of the stream.
     pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         poll_fn(|cx| self.inner.poll_read(cx, buf)).await
     }
-    // ANCHOR_END: read
 
     /// Writes all of `buf`, waiting whenever the send buffer is full.
     pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
