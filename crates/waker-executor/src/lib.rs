@@ -78,10 +78,7 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
         drop(waker);
         // Sleep until woken; a wake during the poll was kept, and ends the
         // wait at once. No wake, and no waker left to make one: stuck.
-        if !wakes.wait() {
-            let (task, cause) = (0, Cause::NoWakerKept);
-            panic!("{}", Stuck { task, cause });
-        }
+        assert!(wakes.wait(), "{}", Stuck::new(0, Stuck::NO_WAKER_KEPT));
     }
 }
 // ANCHOR_END: block_on
@@ -205,8 +202,7 @@ pub fn poll_task<R: Rouse, F: Future + ?Sized>(
     let poll = future.poll(&mut Context::from_waker(&cx_waker));
     drop(cx_waker);
     if poll.is_pending() && nobody_can_wake(waker) {
-        let (task, cause) = (waker.task, Cause::NoWakerKept);
-        return Err(Stuck { task, cause });
+        return Err(Stuck::new(waker.task, Stuck::NO_WAKER_KEPT));
     }
     Ok(poll)
     // end exercise
@@ -253,28 +249,28 @@ impl<F: Future> Drop for Run<F> {
 /// could never finish.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Stuck {
-    /// The task: its index in the executor's input.
+    /// The task: its index in the executor's input (stage 4), or its
+    /// number among the runtime's tasks (stage 7).
     pub task: usize,
-    cause: Cause,
+    /// Why: what was seen of its wakers.
+    why: &'static str,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Cause {
+impl Stuck {
     /// Its poll returned Pending without keeping a clone of its waker or waking it.
-    NoWakerKept,
+    const NO_WAKER_KEPT: &str = "returned Pending but nothing holds its waker";
     /// Its last waker was dropped without being woken.
-    LastWakerDropped,
+    const LAST_WAKER_DROPPED: &str =
+        "is pending and the last waker that could wake it was dropped unwoken";
+
+    const fn new(task: usize, why: &'static str) -> Stuck {
+        Stuck { task, why }
+    }
 }
 
 impl fmt::Display for Stuck {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let why = match self.cause {
-            Cause::NoWakerKept => "returned Pending but nothing holds its waker",
-            Cause::LastWakerDropped => {
-                "is pending and the last waker that could wake it was dropped unwoken"
-            }
-        };
-        write!(f, "task {} {why}: it can never be woken", self.task)
+        write!(f, "task {} {}: it can never be woken", self.task, self.why)
     }
 }
 

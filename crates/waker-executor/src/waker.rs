@@ -16,10 +16,10 @@
 use std::sync::atomic::Ordering;
 use std::task::Waker;
 
+use crate::Stuck;
 #[cfg(not(loom))]
 use crate::sync::Wake;
 use crate::sync::{Arc, AtomicBool, Condvar, Mutex, Thread};
-use crate::{Cause, Stuck};
 
 /// How a wake makes the executor look at its inbox.
 pub trait Rouse: Send + Sync + 'static {
@@ -84,11 +84,10 @@ impl<R: Rouse> Shared<R> {
     pub fn take(&self, woken: &mut Vec<Arc<TaskWaker<R>>>) -> Result<(), Stuck> {
         let mut inbox = self.inbox.lock().unwrap();
         std::mem::swap(woken, &mut inbox.woken);
-        if let Some(task) = inbox.orphaned {
-            let cause = Cause::LastWakerDropped;
-            return Err(Stuck { task, cause });
+        match inbox.orphaned {
+            Some(task) => Err(Stuck::new(task, Stuck::LAST_WAKER_DROPPED)),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Ends the run, however it ends (done, stuck, unwinding from a panic):
@@ -96,8 +95,8 @@ impl<R: Rouse> Shared<R> {
     /// `TaskWaker` there holds the `Shared` that holds the inbox, a cycle
     /// that would never be freed.
     pub fn close(&self) {
-        // Relaxed is enough: every wake and drop reads `closed` under the
-        // inbox lock, and the lock orders it (see `TaskWaker::queue`).
+        // Relaxed is enough: the lock taken just below orders this store
+        // before whatever the next holder of the inbox lock reads.
         self.closed.store(true, Ordering::Relaxed);
         let woken = std::mem::take(&mut self.inbox.lock().unwrap().woken);
         drop(woken); // outside the lock: each drop may take it again
@@ -124,28 +123,6 @@ pub struct TaskWaker<R: Rouse = Thread> {
     /// `nobody_can_wake`).
     #[cfg(loom)]
     pub(crate) wakers: crate::sync::AtomicUsize,
-}
-
-impl<R: Rouse> TaskWaker<R> {
-    /// The waker of task `task` of the run `shared`, not yet queued.
-    pub fn new(task: usize, shared: &Arc<Shared<R>>) -> Arc<Self> {
-        Arc::new(TaskWaker {
-            task,
-            queued: AtomicBool::new(false),
-            shared: Arc::clone(shared),
-            #[cfg(loom)]
-            wakers: crate::sync::AtomicUsize::new(0),
-        })
-    }
-
-    /// Marks the task finished, queued for good: no wake queues it again.
-    /// True if a wake queued it during its last poll: that wake is still in
-    /// the inbox, and will be taken out with the others.
-    pub fn finish(&self) -> bool {
-        // Relaxed: a wake that misses this only brings a late wake, which
-        // the executor sees is for a finished task.
-        self.queued.swap(true, Ordering::Relaxed)
-    }
 }
 
 // ANCHOR: wake
@@ -184,6 +161,28 @@ impl<R: Rouse> TaskWaker<R> {
     }
 }
 // ANCHOR_END: wake
+
+impl<R: Rouse> TaskWaker<R> {
+    /// The waker of task `task` of the run `shared`, not yet queued.
+    pub fn new(task: usize, shared: &Arc<Shared<R>>) -> Arc<Self> {
+        Arc::new(TaskWaker {
+            task,
+            queued: AtomicBool::new(false),
+            shared: Arc::clone(shared),
+            #[cfg(loom)]
+            wakers: crate::sync::AtomicUsize::new(0),
+        })
+    }
+
+    /// Marks the task finished, queued for good: no wake queues it again.
+    /// True if a wake queued it during its last poll: that wake is still in
+    /// the inbox, and will be taken out with the others.
+    pub fn finish(&self) -> bool {
+        // Relaxed: a wake that misses this only brings a late wake, which
+        // the executor sees is for a finished task.
+        self.queued.swap(true, Ordering::Relaxed)
+    }
+}
 
 // ANCHOR: last_waker_dropped
 impl<R: Rouse> Drop for TaskWaker<R> {
