@@ -80,7 +80,9 @@ fn lane(events: &[Event], task: usize, column: impl Fn(Duration) -> usize) -> St
         let at = column(event.at);
         match marks.last_mut() {
             Some((column, kind, count))
-                if *column == at && *kind == event.kind && event.kind != EventKind::Ready =>
+                if *column == at
+                    && *kind == event.kind
+                    && !matches!(event.kind, EventKind::Ready | EventKind::Dropped) =>
             {
                 *count += event.count;
             }
@@ -98,6 +100,7 @@ fn lane(events: &[Event], task: usize, column: impl Fn(Duration) -> usize) -> St
             EventKind::Pending => '#',
             EventKind::Wake => 'w',
             EventKind::Ready => 'R',
+            EventKind::Dropped => 'x',
         });
         free = at + 1;
     }

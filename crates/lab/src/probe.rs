@@ -91,6 +91,24 @@ impl Probe {
         }
     }
 
+    /// Task `task` was dropped before it was ready (only the trace keeps it).
+    pub fn dropped(&self, task: usize) {
+        if let Some(trace) = &self.trace {
+            trace.record(task, EventKind::Dropped);
+        }
+    }
+
+    /// The tasks woken at least `limit` ago and not polled since, and how
+    /// long ago, if this probe traces: [`Trace::woken_not_polled`].
+    pub fn woken_not_polled(
+        &self,
+        limit: std::time::Duration,
+    ) -> Vec<(usize, std::time::Duration)> {
+        self.trace
+            .as_ref()
+            .map_or_else(Vec::new, |trace| trace.woken_not_polled(limit))
+    }
+
     /// The counts and times so far, and the trace if there is one.
     pub fn observed(&self) -> Observed {
         Observed {
@@ -107,18 +125,30 @@ impl Probe {
             future,
             task,
             probe: Arc::clone(self),
+            ready: false,
         }
     }
 }
 
 pin_project! {
     /// A future whose polls and wakes a [`Probe`] counts: [`Probe::watch`].
+    /// Dropped before it was ready, it records that too: it was cancelled.
     #[must_use = "futures do nothing unless you .await or poll them"]
     pub struct Watched<F> {
         #[pin]
         future: F,
         task: usize,
         probe: Arc<Probe>,
+        ready: bool,
+    }
+
+    impl<F> PinnedDrop for Watched<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if !*this.ready {
+                this.probe.dropped(*this.task);
+            }
+        }
     }
 }
 
@@ -136,6 +166,7 @@ impl<F: Future> Future for Watched<F> {
         }));
         let poll = this.future.poll(&mut Context::from_waker(&waker));
         this.probe.polled(task, poll.is_ready());
+        *this.ready = poll.is_ready();
         poll
     }
 }

@@ -47,6 +47,16 @@ pub enum EventKind {
     Ready,
     /// One of its wakers was woken.
     Wake,
+    /// Dropped before it was ready: cancelled.
+    Dropped,
+}
+
+impl EventKind {
+    /// Whether a run of these can be counted as one event: not the end of a
+    /// future (Ready, Dropped), which happens once.
+    fn repeats(self) -> bool {
+        matches!(self, EventKind::Pending | EventKind::Wake)
+    }
 }
 
 impl Trace {
@@ -71,10 +81,7 @@ impl Trace {
         }
         if let Some(index) = latest[task] {
             let previous = &mut events[index];
-            if previous.kind == kind
-                && kind != EventKind::Ready
-                && at - previous.at < Self::RESOLUTION
-            {
+            if previous.kind == kind && kind.repeats() && at - previous.at < Self::RESOLUTION {
                 previous.count += 1;
                 return;
             }
@@ -91,6 +98,21 @@ impl Trace {
     /// The events so far, in the order they were recorded.
     pub fn events(&self) -> Vec<Event> {
         self.recorded.lock().unwrap().events.clone()
+    }
+
+    /// The tasks whose latest event is a wake at least `limit` old: woken,
+    /// and not polled since. A task that something keeps but no longer
+    /// polls (a future held by `&mut` across the turns of a `select` loop)
+    /// looks like this, and so does one whose executor is stuck.
+    pub fn woken_not_polled(&self, limit: Duration) -> Vec<(usize, Duration)> {
+        let now = self.start.elapsed();
+        let recorded = self.recorded.lock().unwrap();
+        let latest = recorded.latest.iter().enumerate();
+        let latest = latest.filter_map(|(task, index)| Some((task, recorded.events[(*index)?])));
+        latest
+            .filter(|(_, event)| event.kind == EventKind::Wake && now - event.at >= limit)
+            .map(|(task, event)| (task, now - event.at))
+            .collect()
     }
 }
 

@@ -2,10 +2,11 @@
 //! server serving many connections at once, and a busy task that does not
 //! starve a timer, all on one thread.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::io::{self, Write};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::rc::Rc;
+use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use async_await_demo::join;
@@ -35,11 +36,11 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
     writeln!(out)?;
     writeln!(
         out,
-        "1. The article's socket, for real: a server that answers each connection with"
+        "1. The article's socket, for real: a server answers two connections with an i32,"
     )?;
     writeln!(
         out,
-        "   one i32, one delay after the first connection and two after the second"
+        "   the first one delay after it came, the second one delay after the first was read"
     )?;
     let (pair, summary) = block_on(two_reads(delay))?;
     writeln!(
@@ -102,7 +103,7 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
 }
 
 /// The number a socket seeded with `seed` holds, as stage 1 would draw it.
-fn number(seed: u64) -> i32 {
+pub fn number(seed: u64) -> i32 {
     MySocket::builder()
         .delay(Duration::ZERO)
         .seed(seed)
@@ -110,31 +111,43 @@ fn number(seed: u64) -> i32 {
         .read_data()
 }
 
-/// A server that writes `number(n)` to its n-th connection, n delays after
-/// it came; two clients that read one number each, together.
+/// Two clients that read one number each, together, from a server that
+/// answers the first one delay after it connected, and the second one
+/// delay after the first was read: the first is ready before the second by
+/// cause, not by a race of timers against a busy machine.
 async fn two_reads(delay: Duration) -> io::Result<((i32, i32), Summary)> {
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))?;
     let addr = listener.local_addr()?;
-    let server = spawn(async move {
-        for n in 1..=2u32 {
-            let (mut stream, _) = listener.accept().await?;
+    let first_read = Rc::new(Signal::default());
+    let server = spawn({
+        let first_read = Rc::clone(&first_read);
+        async move {
+            let (mut first, _) = listener.accept().await?;
+            let (mut second, _) = listener.accept().await?;
             drop(spawn(async move {
-                sleep(delay * n).await;
+                sleep(delay).await;
                 // The client reads 4 bytes; a failure shows there as an error.
-                let _ = stream.write_all(&number(u64::from(n)).to_be_bytes()).await;
+                let _ = first.write_all(&number(1).to_be_bytes()).await;
             }));
+            drop(spawn(async move {
+                first_read.wait().await;
+                sleep(delay).await;
+                let _ = second.write_all(&number(2).to_be_bytes()).await;
+            }));
+            io::Result::Ok(())
         }
-        io::Result::Ok(())
     });
-    // Connected first, in order, so that the first stream is the first accepted.
+    // Connected in order, so that the first stream is the first accepted.
     let first = TcpStream::connect(addr).await?;
     let second = TcpStream::connect(addr).await?;
     server.await?;
     let probe = Probe::new(true);
-    let reads = join(
-        probe.watch(0, read_number(first)),
-        probe.watch(1, read_number(second)),
-    );
+    let first = async move {
+        let number = read_number(first).await;
+        first_read.raise();
+        number
+    };
+    let reads = join(probe.watch(0, first), probe.watch(1, read_number(second)));
     let (a, b) = reads.await;
     let seen = probe.observed();
     let summary = Summary {
@@ -146,8 +159,37 @@ async fn two_reads(delay: Duration) -> io::Result<((i32, i32), Summary)> {
     Ok(((a?, b?), summary))
 }
 
+/// A flag one task raises and others wait for: a demo's way to make one
+/// thing happen after another by cause.
+#[derive(Default)]
+pub struct Signal {
+    raised: Cell<bool>,
+    waiters: RefCell<Vec<Waker>>,
+}
+
+impl Signal {
+    /// Raises the flag, for good, and wakes whoever waits.
+    pub fn raise(&self) {
+        self.raised.set(true);
+        let waiters = std::mem::take(&mut *self.waiters.borrow_mut());
+        waiters.into_iter().for_each(Waker::wake);
+    }
+
+    /// Waits until the flag is raised.
+    pub async fn wait(&self) {
+        std::future::poll_fn(|cx| {
+            if self.raised.get() {
+                return std::task::Poll::Ready(());
+            }
+            self.waiters.borrow_mut().push(cx.waker().clone());
+            std::task::Poll::Pending
+        })
+        .await
+    }
+}
+
 /// Reads one big-endian `i32` from `stream`.
-async fn read_number(mut stream: TcpStream) -> io::Result<i32> {
+pub async fn read_number(mut stream: TcpStream) -> io::Result<i32> {
     let mut bytes = [0; 4];
     let mut filled = 0;
     while filled < 4 {

@@ -198,6 +198,7 @@ fn story(events: &[Event], task: usize, delay: Duration) -> String {
             EventKind::Pending => format!("Pending @{}", at(event)),
             EventKind::Ready => format!("Ready @{}", at(event)),
             EventKind::Wake => format!("woken @{}", at(event)),
+            EventKind::Dropped => format!("dropped @{}", at(event)),
         })
         .collect();
     told.join(", ")
