@@ -98,6 +98,8 @@ pub enum MarkKind {
     Wake,
     /// Polled over and over, Pending each time, from 0 to `at`.
     Busy,
+    /// Dropped before it was ready: cancelled.
+    Dropped,
 }
 
 /// Places the events of a trace (see the module's documentation).
@@ -154,6 +156,11 @@ pub fn place(events: &[Event], wakes: &[&[f64]]) -> Result<Vec<Mark>, String> {
                     kind: MarkKind::Ready,
                 });
             }
+            (_, EventKind::Dropped) => marks.push(Mark {
+                task,
+                at: now,
+                kind: MarkKind::Dropped,
+            }),
             (true, _) => {} // a busy task's Pending polls: its band
         }
     }
@@ -175,6 +182,7 @@ const LANE: f64 = 36.0;
 const PENDING: &str = "#7570b3";
 const READY: &str = "#1b9e77";
 const WAKE: &str = "#d95f02";
+const DROPPED: &str = "#e7298a";
 
 /// The x of `at` delays, on an axis up to `end`.
 fn x(at: f64, end: f64) -> f64 {
@@ -238,6 +246,10 @@ fn draw_mark(svg: &mut Svg, kind: MarkKind, x: f64, y: f64, band_from: f64) {
             PENDING,
             0.35,
         ),
+        MarkKind::Dropped => {
+            svg.line((x - 5.0, y - 5.0), (x + 5.0, y + 5.0), DROPPED);
+            svg.line((x - 5.0, y + 5.0), (x + 5.0, y - 5.0), DROPPED);
+        }
     }
 }
 
@@ -284,16 +296,16 @@ fn timeline(title: &str, tasks: usize, marks: &[Mark]) -> String {
             0.0,
         );
     }
-    legend(
-        &mut svg,
-        legend_y,
-        &[
-            (MarkKind::Pending, "poll: Pending"),
-            (MarkKind::Ready, "poll: Ready"),
-            (MarkKind::Wake, "wake()"),
-            (MarkKind::Busy, "polled over and over"),
-        ],
-    );
+    let mut kinds = vec![
+        (MarkKind::Pending, "poll: Pending"),
+        (MarkKind::Ready, "poll: Ready"),
+        (MarkKind::Wake, "wake()"),
+        (MarkKind::Busy, "polled over and over"),
+    ];
+    if marks.iter().any(|mark| mark.kind == MarkKind::Dropped) {
+        kinds.push((MarkKind::Dropped, "dropped: cancelled"));
+    }
+    legend(&mut svg, legend_y, &kinds);
     svg.finish()
 }
 

@@ -299,4 +299,32 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn a_watched_future_dropped_before_it_was_ready_is_recorded_as_dropped() {
+        let probe = Probe::new(true);
+        let waker = std::task::Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        let mut cancelled = Box::pin(probe.watch(0, std::future::pending::<()>()));
+        assert!(cancelled.as_mut().poll(&mut cx).is_pending());
+        drop(cancelled);
+        let mut finished = Box::pin(probe.watch(1, std::future::ready(())));
+        assert!(finished.as_mut().poll(&mut cx).is_ready());
+        drop(finished);
+        let kinds: Vec<_> = probe
+            .observed()
+            .trace
+            .unwrap()
+            .iter()
+            .map(|event| (event.task, event.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (0, EventKind::Pending),
+                (0, EventKind::Dropped),
+                (1, EventKind::Ready)
+            ]
+        );
+    }
 }

@@ -163,4 +163,34 @@ mod tests {
         assert_eq!(events.len(), 2);
         assert!(events[1].at - events[0].at >= Trace::RESOLUTION);
     }
+
+    #[test]
+    fn a_task_whose_latest_event_is_an_old_wake_is_woken_not_polled() {
+        let trace = Trace::new();
+        trace.record(0, EventKind::Pending);
+        trace.record(0, EventKind::Wake);
+        trace.record(1, EventKind::Pending);
+        trace.record(1, EventKind::Wake);
+        trace.record(1, EventKind::Ready);
+        trace.record(2, EventKind::Pending);
+        std::thread::sleep(Duration::from_millis(20));
+        // Only task 0: woken, and not polled since. Task 1 was polled after
+        // its wake; task 2 was never woken.
+        let stalled = trace.woken_not_polled(Duration::from_millis(20));
+        assert_eq!(
+            stalled.iter().map(|(task, _)| *task).collect::<Vec<_>>(),
+            [0]
+        );
+        assert!(stalled[0].1 >= Duration::from_millis(20));
+        // Within the limit, nothing is stalled yet.
+        assert!(trace.woken_not_polled(Duration::from_secs(3600)).is_empty());
+    }
+
+    #[test]
+    fn drops_and_readies_are_never_counted_as_one() {
+        let trace = Trace::new();
+        trace.record(0, EventKind::Dropped);
+        trace.record(0, EventKind::Dropped);
+        assert_eq!(trace.events().len(), 2);
+    }
 }
