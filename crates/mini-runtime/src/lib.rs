@@ -113,7 +113,7 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
 
 /// Stage 4's poll of a woken task; a task that can never be woken panics.
 fn poll<F: Future + ?Sized>(
-    waker: &Arc<TaskWaker<Rouser>>,
+    waker: &Arc<TaskWaker<Arc<Shared<Rouser>>>>,
     future: Pin<&mut F>,
 ) -> Poll<F::Output> {
     poll_task(waker, future, Wakers::Wake).unwrap_or_else(stuck)
@@ -328,7 +328,7 @@ impl Runtime {
         let shared = Shared::new(Rouser(sync::current().id(), waker));
         let mut tasks = Slab::new();
         tasks.insert(None); // the main future's slot
-        TaskWaker::queue(TaskWaker::new(MAIN, &shared)); // polled once, at the start
+        TaskWaker::queue(TaskWaker::new(MAIN, Arc::clone(&shared))); // polled once, at the start
         let runtime = Rc::new(Runtime {
             reactor: RefCell::new(reactor),
             tasks: RefCell::new(tasks),
@@ -355,11 +355,11 @@ impl Runtime {
     /// Adds a task, queued as if woken: it is polled once, in turn.
     fn add(&self, future: Task) {
         let task = self.tasks.borrow_mut().insert(Some(future));
-        TaskWaker::queue(TaskWaker::new(task, &self.shared));
+        TaskWaker::queue(TaskWaker::new(task, Arc::clone(&self.shared)));
     }
 
     /// Polls the spawned task of `waker`, which was woken.
-    fn poll_spawned(&self, waker: Arc<TaskWaker<Rouser>>) {
+    fn poll_spawned(&self, waker: Arc<TaskWaker<Arc<Shared<Rouser>>>>) {
         let task = waker.task;
         let Some(mut future) = self.tasks.borrow_mut()[task].take() else {
             // Finished, and this is the wake it queued at its last poll:

@@ -50,7 +50,7 @@ pub use raw_waker::Wakers;
 
 use crate::sync::{Arc, current, fence, park};
 use crate::waker::BlockOnWaker;
-pub use crate::waker::{Rouse, Shared, TaskWaker};
+pub use crate::waker::{Rouse, Schedule, Shared, TaskWaker};
 
 // ANCHOR: block_on
 /// Runs one future to completion on this thread and returns its output,
@@ -117,7 +117,7 @@ pub(crate) fn run_with<F: Future>(
     // order, as if it had been woken.
     for (task, future) in futures.into_iter().enumerate() {
         run.tasks.push(Some(Box::pin(future)));
-        run.poll_woken(TaskWaker::new(task, &run.shared))?;
+        run.poll_woken(TaskWaker::new(task, Arc::clone(&run.shared)))?;
     }
     run.until_finished()?;
     Ok(mem::take(&mut run.outputs)
@@ -186,8 +186,8 @@ impl<F: Future> Run<F> {
 ///
 /// The task returned Pending and nothing but the executor holds its waker:
 /// nothing can ever wake it.
-pub fn poll_task<R: Rouse, F: Future + ?Sized>(
-    waker: &Arc<TaskWaker<R>>,
+pub fn poll_task<S: Schedule, F: Future + ?Sized>(
+    waker: &Arc<TaskWaker<S>>,
     future: Pin<&mut F>,
     wakers: Wakers,
 ) -> Result<Poll<F::Output>, Stuck> {
@@ -227,7 +227,7 @@ pub fn poll_task<R: Rouse, F: Future + ?Sized>(
 
 /// Whether nobody but the executor holds `waker` (its own `Arc` is the only
 /// reference) and the task is not queued: then nothing can ever wake it.
-pub fn nobody_can_wake<R: Rouse>(waker: &Arc<TaskWaker<R>>) -> bool {
+pub fn nobody_can_wake<S: Schedule>(waker: &Arc<TaskWaker<S>>) -> bool {
     // A Relaxed load, std's `strong_count`; a model counts on its own (`sync.rs`).
     #[cfg(not(loom))]
     let unshared = Arc::strong_count(waker) == 1;

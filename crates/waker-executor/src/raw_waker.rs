@@ -142,7 +142,7 @@ pub enum Wakers {
 
 impl Wakers {
     /// A `Waker` for a task's `TaskWaker`, built the chosen way.
-    pub(crate) fn make<R: crate::Rouse>(self, task_waker: &Arc<crate::TaskWaker<R>>) -> Waker {
+    pub(crate) fn make<S: crate::Schedule>(self, task_waker: &Arc<crate::TaskWaker<S>>) -> Waker {
         match self {
             // `Waker::from` needs std's `Arc`: a loom build uses the vtable.
             #[cfg(not(loom))]
@@ -170,7 +170,7 @@ pub trait Wake {
 }
 
 #[cfg(loom)]
-impl<R: crate::Rouse> Wake for crate::TaskWaker<R> {
+impl<S: crate::Schedule> Wake for crate::TaskWaker<S> {
     fn wake(this: Arc<Self>) {
         crate::TaskWaker::queue(this);
     }
@@ -198,6 +198,6 @@ impl<R: crate::Rouse> Wake for crate::TaskWaker<R> {
 /// own: up with Relaxed when a `Waker` is made, down with Release when one
 /// is gone, and read here with Relaxed.
 #[cfg(loom)]
-pub(crate) fn unshared<R: crate::Rouse>(waker: &Arc<crate::TaskWaker<R>>) -> bool {
+pub(crate) fn unshared<S: crate::Schedule>(waker: &Arc<crate::TaskWaker<S>>) -> bool {
     waker.wakers.load(std::sync::atomic::Ordering::Relaxed) == 0
 }

@@ -1,17 +1,18 @@
 //! The wakers: what `cx.waker()` is when this stage's executors poll.
 //!
 //! For [`run`](crate::run), a [`TaskWaker`] knows its task's number; waking
-//! it puts it in the executor's [`Inbox`] and rouses the executor. This is
-//! the data a bare `fn()` could not carry (stage 2): the executor learns
+//! it puts it in the executor's inbox and rouses the executor. This is the
+//! data a bare `fn()` could not carry (stage 2): the executor learns
 //! *which* task to poll, so it polls nothing else. For
 //! [`block_on`](crate::block_on), one task, a [`BlockOnWaker`] is a flag
 //! under a lock and a condition variable.
 //!
-//! Where a wake goes is the one thing that differs between executors: this
-//! stage's parks a thread, stage 7's waits in the operating system's event
-//! queue. So [`Shared`] is generic over a [`Rouse`], and everything else
-//! (the `queued` flag, the inbox, the stuck-task checks) is written once,
-//! here, and reused by the runtimes of the later stages.
+//! Where a woken task goes is the one thing that differs between
+//! executors: into this stage's inbox, and its thread unparked; into stage
+//! 7's, with a rouse through the reactor; into a worker's own queue in
+//! stage 9. So a [`TaskWaker`] is generic over what it shares with its
+//! executor, a [`Schedule`], and everything else (the `queued` flag, the
+//! stuck-task checks, the poll) is written once, here, and reused.
 
 use std::sync::atomic::Ordering;
 use std::task::Waker;
@@ -21,7 +22,16 @@ use crate::Stuck;
 use crate::sync::Wake;
 use crate::sync::{Arc, AtomicBool, Condvar, Mutex, Thread};
 
-/// How a wake makes the executor look at its inbox.
+/// Where a woken task goes: what a task's wakers share with its executor.
+pub trait Schedule: Send + Sync + Sized + 'static {
+    /// `task` was woken, and was not queued: put it where its executor will
+    /// find it, and make sure the executor looks.
+    fn schedule(task: Arc<TaskWaker<Self>>);
+    /// `task` is pending and its last waker was dropped unwoken.
+    fn orphaned(task: &TaskWaker<Self>);
+}
+
+/// How a wake makes an executor look at its [`Shared`] inbox.
 pub trait Rouse: Send + Sync + 'static {
     /// Called after a task was put in the inbox: the executor, if it sleeps
     /// or is about to, must look at the inbox again soon.
@@ -37,7 +47,7 @@ impl Rouse for Thread {
     }
 }
 
-/// What the executor and all the wakers of one run share.
+/// What the executor and all the wakers of one run share: an inbox.
 ///
 /// No code that can panic runs while `inbox` is locked, so the lock is never
 /// poisoned and `lock()` cannot fail.
@@ -55,7 +65,7 @@ pub struct Shared<R: Rouse = Thread> {
 struct Inbox<R: Rouse> {
     /// The wakers of the tasks to poll, each task at most once (see
     /// [`TaskWaker::queued`]). A waker woken by value moves its own reference here.
-    woken: Vec<Arc<TaskWaker<R>>>,
+    woken: Vec<Arc<TaskWaker<Arc<Shared<R>>>>>,
     /// A pending task whose last waker was dropped without waking it.
     orphaned: Option<usize>,
 }
@@ -81,7 +91,7 @@ impl<R: Rouse> Shared<R> {
     ///
     /// A pending task whose last waker was dropped unwoken: it can never be
     /// woken, and the executor would wait for it forever.
-    pub fn take(&self, woken: &mut Vec<Arc<TaskWaker<R>>>) -> Result<(), Stuck> {
+    pub fn take(&self, woken: &mut Vec<Arc<TaskWaker<Arc<Self>>>>) -> Result<(), Stuck> {
         let mut inbox = self.inbox.lock().unwrap();
         std::mem::swap(woken, &mut inbox.woken);
         match inbox.orphaned {
@@ -109,7 +119,7 @@ impl<R: Rouse> Shared<R> {
 /// queued), so when the last `Waker` clone is dropped the `TaskWaker` is
 /// dropped too, and its `Drop` can tell the executor that nothing is left
 /// to wake the task.
-pub struct TaskWaker<R: Rouse = Thread> {
+pub struct TaskWaker<S: Schedule = Arc<Shared>> {
     /// The task's number: its index in the executor's input (stage 4), or
     /// its slot among the runtime's tasks (stage 7).
     pub task: usize,
@@ -118,7 +128,8 @@ pub struct TaskWaker<R: Rouse = Thread> {
     /// before the next poll give one poll. True for good once the task is
     /// finished (later wakes add nothing, and its last drop tells nothing).
     pub(crate) queued: AtomicBool,
-    shared: Arc<Shared<R>>,
+    /// What it shares with its executor: here the run's inbox.
+    pub shared: S,
     /// In a loom model only: how many `Waker`s of this task are alive (see
     /// `nobody_can_wake`).
     #[cfg(loom)]
@@ -128,24 +139,33 @@ pub struct TaskWaker<R: Rouse = Thread> {
 // ANCHOR: wake
 // `wake_by_ref` is the trait's own: `wake` on a clone of the `Arc`.
 #[cfg(not(loom))]
-impl<R: Rouse> Wake for TaskWaker<R> {
+impl<S: Schedule> Wake for TaskWaker<S> {
     fn wake(self: Arc<Self>) {
         TaskWaker::queue(self);
     }
 }
 
-impl<R: Rouse> TaskWaker<R> {
+impl<S: Schedule> TaskWaker<S> {
     /// A wake: queues the task (with `this`, a reference to its waker)
-    /// unless it is queued already (or finished) or the run is over.
-    pub fn queue(this: Arc<TaskWaker<R>>) {
-        // exercise: unless the task is already queued or the run is over, put it in the inbox and rouse the executor
+    /// unless it is queued already (or finished).
+    pub fn queue(this: Arc<TaskWaker<S>>) {
+        // exercise: unless the task is already queued, mark it queued and schedule it
         // Only the wake that sets `queued` queues the task. AcqRel: its
         // Release half hands what this thread did before waking to the
         // poll that clears the flag (with Acquire).
         if this.queued.swap(true, Ordering::AcqRel) {
             return;
         }
-        let shared = &this.shared;
+        S::schedule(this);
+        // end exercise
+    }
+}
+
+impl<R: Rouse> Schedule for Arc<Shared<R>> {
+    /// Into the inbox, unless the run is over, then a rouse.
+    fn schedule(task: Arc<TaskWaker<Self>>) {
+        // exercise: unless the run is over, put the task in the inbox and rouse the executor
+        let shared = &task.shared;
         let mut inbox = shared.inbox.lock().unwrap();
         // Checked under the lock: a run that is over has emptied its inbox
         // for the last time, and a waker pushed now would keep `Shared`
@@ -153,22 +173,32 @@ impl<R: Rouse> TaskWaker<R> {
         if shared.closed.load(Ordering::Relaxed) {
             return;
         }
-        inbox.woken.push(Arc::clone(&this));
+        inbox.woken.push(Arc::clone(&task));
         drop(inbox);
         // After the push, so that the executor, roused, finds the task.
         shared.rouser.rouse();
         // end exercise
     }
+
+    /// Into the inbox too, so that the executor stops waiting for it.
+    fn orphaned(task: &TaskWaker<Self>) {
+        let mut inbox = task.shared.inbox.lock().unwrap();
+        if !task.shared.closed.load(Ordering::Relaxed) {
+            inbox.orphaned = Some(task.task);
+            drop(inbox);
+            task.shared.rouser.rouse();
+        }
+    }
 }
 // ANCHOR_END: wake
 
-impl<R: Rouse> TaskWaker<R> {
-    /// The waker of task `task` of the run `shared`, not yet queued.
-    pub fn new(task: usize, shared: &Arc<Shared<R>>) -> Arc<Self> {
+impl<S: Schedule> TaskWaker<S> {
+    /// The waker of task `task`, not yet queued, which shares `shared`.
+    pub fn new(task: usize, shared: S) -> Arc<Self> {
         Arc::new(TaskWaker {
             task,
             queued: AtomicBool::new(false),
-            shared: Arc::clone(shared),
+            shared,
             #[cfg(loom)]
             wakers: crate::sync::AtomicUsize::new(0),
         })
@@ -176,7 +206,7 @@ impl<R: Rouse> TaskWaker<R> {
 
     /// Marks the task finished, queued for good: no wake queues it again.
     /// True if a wake queued it during its last poll: that wake is still in
-    /// the inbox, and will be taken out with the others.
+    /// its executor's queue, and will be taken out with the others.
     pub fn finish(&self) -> bool {
         // Relaxed: a wake that misses this only brings a late wake, which
         // the executor sees is for a finished task.
@@ -185,21 +215,15 @@ impl<R: Rouse> TaskWaker<R> {
 }
 
 // ANCHOR: last_waker_dropped
-impl<R: Rouse> Drop for TaskWaker<R> {
+impl<S: Schedule> Drop for TaskWaker<S> {
     /// The last `Waker` of the task is gone. Unless the task is queued (or
     /// finished), nothing can ever wake it again: tell the executor, which
     /// would otherwise sleep forever.
     fn drop(&mut self) {
         // Relaxed: this is the last reference, and dropping it took the
         // `Arc`'s Acquire, so every write to `queued` happened before this.
-        if self.queued.load(Ordering::Relaxed) {
-            return;
-        }
-        let mut inbox = self.shared.inbox.lock().unwrap();
-        if !self.shared.closed.load(Ordering::Relaxed) {
-            inbox.orphaned = Some(self.task);
-            drop(inbox);
-            self.shared.rouser.rouse();
+        if !self.queued.load(Ordering::Relaxed) {
+            S::orphaned(self);
         }
     }
 }

@@ -205,7 +205,7 @@ impl Future for WokenThenDroppedElsewhere {
 fn a_task_woken_by_a_clone_since_dropped_is_never_taken_for_stuck() {
     check(|| {
         let shared = Shared::new(Silent);
-        let waker = TaskWaker::new(0, &shared);
+        let waker = TaskWaker::new(0, Arc::clone(&shared));
         let mut future = std::pin::pin!(WokenThenDroppedElsewhere);
         let polled = poll_task(&waker, future.as_mut(), Wakers::Wake);
         // The wake left the task in the inbox: empty it, as a run's end does.
