@@ -1,0 +1,244 @@
+//! One reactor for all workers. Stage 7's reactor was one thread's; here
+//! any worker registers sockets, waits on them and sets timers, while the
+//! operating system's event queue (`mio::Poll`) is driven by one worker at
+//! a time: the one holding `driver`, which a worker takes when it has
+//! nothing to run (to wait in it) and, without waiting, every 61 polls.
+//!
+//! With several threads, stage 7's rule (try the system call, wait only
+//! after `WouldBlock`) has a gap: the event a task waits for can come, and
+//! be handed over by the driver to nobody, between the task's `WouldBlock`
+//! and its registration. So each socket counts its events per direction
+//! (`ticks`): a task reads the count before its call and registers only if
+//! it has not moved, under the same lock the driver takes to move it; if
+//! it moved, it tries the call again.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::Waker;
+use std::time::{Duration, Instant};
+
+use mio::event::Source;
+use mio::{Events, Interest, Poll, Token};
+use slab::Slab;
+
+/// The token of the `mio::Waker` that rouses the driver.
+const ROUSE: Token = Token(usize::MAX);
+
+pub(crate) struct Reactor {
+    /// Registers sockets, from any thread.
+    registry: mio::Registry,
+    /// Makes the driver's wait return.
+    rouser: mio::Waker,
+    /// The event queue: whoever holds this lock drives the reactor.
+    pub(crate) driver: Mutex<Driver>,
+    /// Every registered socket's state, by token.
+    sockets: Mutex<Slab<Arc<Io>>>,
+    timers: Mutex<Timers>,
+}
+
+pub(crate) struct Driver {
+    poll: Poll,
+    events: Events,
+}
+
+/// The timers, and what the driver waits for.
+#[derive(Default)]
+struct Timers {
+    /// Deadlines (with a number to tell equal ones apart), earliest first.
+    due: BTreeMap<(Instant, u64), Waker>,
+    next: u64,
+    /// While the driver waits: the deadline it waits until (`None`: until an
+    /// event). A timer due earlier must rouse it.
+    waiting: Option<Option<Instant>>,
+}
+
+/// One socket's waiters and event counts, one of each per direction
+/// (0: readable, 1: writable).
+#[derive(Default)]
+pub(crate) struct Io {
+    /// Events handed over so far; moved only under `waiters`' lock.
+    ticks: [AtomicU64; 2],
+    /// The tasks waiting, each way; all are woken by the next event.
+    waiters: Mutex<[Vec<Waker>; 2]>,
+}
+
+fn way(interest: Interest) -> usize {
+    usize::from(!interest.is_readable())
+}
+
+impl Io {
+    /// How many events of `interest` came so far: read before a call.
+    pub(crate) fn ticks(&self, interest: Interest) -> u64 {
+        // Relaxed: what counts is the comparison in `wait`, under the lock.
+        self.ticks[way(interest)].load(Ordering::Relaxed)
+    }
+
+    // ANCHOR: wait
+    /// After a `WouldBlock`: keeps `waker` to wake at the next event of
+    /// `interest`, unless one came since `ticks` was read (false: the call
+    /// should be tried again).
+    pub(crate) fn wait(&self, interest: Interest, ticks: u64, waker: &Waker) -> bool {
+        let mut waiters = self.waiters.lock().unwrap();
+        if self.ticks[way(interest)].load(Ordering::Relaxed) != ticks {
+            return false; // the event came between the call and now
+        }
+        let waiters = &mut waiters[way(interest)];
+        if !waiters.iter().any(|waiter| waiter.will_wake(waker)) {
+            waiters.push(waker.clone());
+        }
+        true
+    }
+    // ANCHOR_END: wait
+
+    /// An event came: counts it, and hands over its waiters to `ready`.
+    fn ready(&self, way: usize, ready: &mut Vec<Waker>) {
+        let mut waiters = self.waiters.lock().unwrap();
+        self.ticks[way].fetch_add(1, Ordering::Relaxed);
+        ready.append(&mut waiters[way]);
+    }
+}
+
+impl Reactor {
+    pub(crate) fn new() -> io::Result<Self> {
+        let poll = Poll::new()?;
+        let registry = poll.registry().try_clone()?;
+        Ok(Reactor {
+            rouser: mio::Waker::new(&registry, ROUSE)?,
+            registry,
+            driver: Mutex::new(Driver {
+                poll,
+                events: Events::with_capacity(1024),
+            }),
+            sockets: Mutex::default(),
+            timers: Mutex::default(),
+        })
+    }
+
+    /// Makes the driver's wait (or its next) return at once.
+    pub(crate) fn rouse(&self) {
+        // An error leaves the driver to its timeout; nothing better to do.
+        let _ = self.rouser.wake();
+    }
+
+    /// Registers `source`, for both directions, edge-triggered.
+    pub(crate) fn register(&self, source: &mut impl Source) -> io::Result<(Token, Arc<Io>)> {
+        let mut sockets = self.sockets.lock().unwrap();
+        let slot = sockets.vacant_entry();
+        let token = Token(slot.key());
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        self.registry.register(source, token, interest)?;
+        Ok((token, Arc::clone(slot.insert(Arc::default()))))
+    }
+
+    /// Removes `source`; its waiters are dropped.
+    pub(crate) fn deregister(&self, source: &mut impl Source, token: Token) {
+        // It can only fail if the socket was not registered.
+        let _ = self.registry.deregister(source);
+        let io = self.sockets.lock().unwrap().try_remove(token.0);
+        drop(io); // a waker's drop may run any code: not under the lock
+    }
+
+    /// Adds a timer; its key, to replace its waker or cancel it.
+    pub(crate) fn add_timer(&self, at: Instant, waker: &Waker) -> (Instant, u64) {
+        let mut timers = self.timers.lock().unwrap();
+        let key = (at, timers.next);
+        timers.next += 1;
+        timers.due.insert(key, waker.clone());
+        // A driver waiting past this deadline must wait less.
+        let rouse = matches!(timers.waiting, Some(until) if until.is_none_or(|until| at < until));
+        drop(timers);
+        if rouse {
+            self.rouse();
+        }
+        key
+    }
+
+    /// Makes `waker` the one timer `key` wakes; false if it has fired.
+    pub(crate) fn rewait_timer(&self, key: (Instant, u64), waker: &Waker) -> bool {
+        let mut timers = self.timers.lock().unwrap();
+        let Some(slot) = timers.due.get_mut(&key) else {
+            return false;
+        };
+        let old = (!slot.will_wake(waker)).then(|| std::mem::replace(slot, waker.clone()));
+        drop(timers);
+        drop(old); // not under the lock
+        true
+    }
+
+    /// Cancels timer `key`.
+    pub(crate) fn cancel_timer(&self, key: (Instant, u64)) {
+        let waker = self.timers.lock().unwrap().due.remove(&key);
+        drop(waker); // the lock was released with the line above
+    }
+
+    // ANCHOR: turn
+    /// Asks the system which sockets are ready, waiting (if `wait`) until
+    /// one is or the earliest timer is due, and wakes the tasks waiting for
+    /// them and for every timer due. Only the holder of `driver` calls it.
+    pub(crate) fn turn(&self, driver: &mut Driver, wait: bool) -> io::Result<()> {
+        let timeout = if wait {
+            let mut timers = self.timers.lock().unwrap();
+            let until = timers.due.keys().next().map(|&(at, _)| at);
+            timers.waiting = Some(until);
+            until.map(|at| at.saturating_duration_since(Instant::now()))
+        } else {
+            Some(Duration::ZERO)
+        };
+        let Driver { poll, events } = driver;
+        let polled = poll.poll(events, timeout);
+        self.timers.lock().unwrap().waiting = None;
+        match polled {
+            // Interrupted by a signal: no events, but timers may be due.
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => events.clear(),
+            result => result?,
+        }
+        let mut ready = Vec::new();
+        let sockets = self.sockets.lock().unwrap();
+        for event in events.iter() {
+            let Some(io) = sockets.get(event.token().0) else {
+                continue; // the rouse, or a socket closed since
+            };
+            // Closed or failed counts as ready: the next call says how.
+            if event.is_readable() || event.is_read_closed() || event.is_error() {
+                io.ready(0, &mut ready);
+            }
+            if event.is_writable() || event.is_write_closed() || event.is_error() {
+                io.ready(1, &mut ready);
+            }
+        }
+        drop(sockets);
+        let now = Instant::now();
+        let mut timers = self.timers.lock().unwrap();
+        while let Some(entry) = timers
+            .due
+            .first_entry()
+            .filter(|entry| entry.key().0 <= now)
+        {
+            ready.push(entry.remove());
+        }
+        drop(timers);
+        // Woken once no lock is held: a wake may run any code.
+        ready.into_iter().for_each(Waker::wake);
+        Ok(())
+    }
+    // ANCHOR_END: turn
+
+    /// Drops every waker the reactor holds, at the runtime's end: they hold
+    /// tasks, and tasks hold the runtime.
+    pub(crate) fn clear(&self) {
+        let timers = std::mem::take(&mut self.timers.lock().unwrap().due);
+        let sockets: Vec<Arc<Io>> = self.sockets.lock().unwrap().drain().collect();
+        let waiters: Vec<_> = sockets
+            .iter()
+            .map(|io| std::mem::take(&mut *io.waiters.lock().unwrap()))
+            .collect();
+        drop((timers, waiters));
+    }
+
+    /// How many sockets are registered now.
+    pub(crate) fn registrations(&self) -> usize {
+        self.sockets.lock().unwrap().len()
+    }
+}
