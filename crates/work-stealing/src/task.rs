@@ -114,7 +114,7 @@ impl<T: Send + 'static> Run for Cell<T> {
         self.finish();
         let mut join = self.shared.join.lock().unwrap();
         if let (Join::Detached, Err(panic)) = (&*join, &output) {
-            let message = crate::panic_message(&**panic);
+            let message = mini_runtime::panic_message(&**panic);
             eprintln!("work-stealing: task {} panicked ({message})", self.task);
         }
         let before = mem::replace(&mut *join, Join::Done(output));

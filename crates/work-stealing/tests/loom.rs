@@ -1,0 +1,162 @@
+//! Model checks, with loom, of the parking protocol (`src/idle.rs`):
+//! every interleaving of the workers and the thread that pushes work, and
+//! every value the memory model lets each atomic load return, within two
+//! preemptions (`LOOM_MAX_PREEMPTIONS` sets another). Without `--cfg loom`
+//! this file is empty.
+//!
+//! Run with
+//! `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release -p work-stealing --test loom`.
+//!
+//! The models drive `Idle` itself, around a stand-in for the runtime: the
+//! run queues are one loom counter of jobs (a push adds one with Release, a
+//! worker takes one with a compare-exchange, the last look reads it with
+//! Acquire, as crossbeam's queues order their ends), and each worker parks
+//! on a flag and a condition variable. A lost wake-up leaves a job that no
+//! awake worker will take: every thread ends up blocked, and loom reports
+//! the deadlock. What the models cannot show: crossbeam's own orderings
+//! (its deque is checked by its own tests), and the reactor.
+#![cfg(loom)]
+
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
+
+use loom::sync::atomic::{AtomicBool, AtomicUsize};
+use loom::sync::{Arc, Condvar, Mutex};
+use loom::thread;
+use work_stealing::idle::Idle;
+
+/// The runtime around `Idle`, reduced to what the protocol touches.
+struct Model {
+    idle: Idle,
+    /// Jobs pushed and not yet taken: the run queues.
+    jobs: AtomicUsize,
+    /// Jobs done, and a condition variable for the thread that waits for them.
+    done: Mutex<usize>,
+    all_done: Condvar,
+    /// Each worker's parker: unparked (a flag), and a condition variable.
+    parkers: Vec<(Mutex<bool>, Condvar)>,
+    closed: AtomicBool,
+}
+
+impl Model {
+    fn new(workers: usize) -> Arc<Model> {
+        let idle = Idle::new();
+        (0..workers).for_each(|_| idle.search()); // workers start searching
+        Arc::new(Model {
+            idle,
+            jobs: AtomicUsize::new(0),
+            done: Mutex::new(0),
+            all_done: Condvar::new(),
+            parkers: (0..workers)
+                .map(|_| (Mutex::new(false), Condvar::new()))
+                .collect(),
+            closed: AtomicBool::new(false),
+        })
+    }
+
+    fn unpark(&self, worker: Option<usize>) {
+        if let Some(worker) = worker {
+            let (flag, changed) = &self.parkers[worker];
+            *flag.lock().unwrap() = true;
+            changed.notify_one();
+        }
+    }
+
+    /// What the runtime does when a task is pushed: push, then notify.
+    fn push(&self) {
+        self.jobs.fetch_add(1, Release);
+        self.unpark(self.idle.notify());
+    }
+
+    fn take(&self) -> bool {
+        let mut jobs = self.jobs.load(Relaxed);
+        while jobs > 0 {
+            match self.jobs.compare_exchange(jobs, jobs - 1, Acquire, Relaxed) {
+                Ok(_) => return true,
+                Err(now) => jobs = now,
+            }
+        }
+        false
+    }
+
+    /// A worker's loop, as `work` in `src/lib.rs` runs it.
+    fn work(&self, me: usize) {
+        let mut searching = true;
+        while !self.closed.load(Acquire) {
+            if self.take() {
+                if std::mem::take(&mut searching) {
+                    self.unpark(self.idle.found());
+                }
+                *self.done.lock().unwrap() += 1;
+                self.all_done.notify_one();
+            } else if !searching {
+                searching = true;
+                self.idle.search();
+            } else if self.idle.sleep(me, || self.jobs.load(Acquire) > 0) {
+                let (flag, changed) = &self.parkers[me];
+                let mut unparked = flag.lock().unwrap();
+                while !*unparked {
+                    unparked = changed.wait(unparked).unwrap();
+                }
+                *unparked = false;
+                drop(unparked);
+                self.idle.woke(me);
+            }
+        }
+    }
+
+    /// Waits until `jobs` jobs are done, then stops the workers.
+    fn finish(&self, jobs: usize) {
+        let mut done = self.done.lock().unwrap();
+        while *done < jobs {
+            done = self.all_done.wait(done).unwrap();
+        }
+        drop(done);
+        self.closed.store(true, Release);
+        (0..self.parkers.len()).for_each(|worker| self.unpark(Some(worker)));
+    }
+}
+
+fn check(model: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    if builder.preemption_bound.is_none() {
+        builder.preemption_bound = Some(2);
+    }
+    builder.check(model);
+}
+
+/// `workers` workers, and `jobs` jobs pushed from a thread of their own:
+/// every job is done, whatever the interleaving.
+fn every_job_is_done(workers: usize, jobs: usize) {
+    check(move || {
+        let model = Model::new(workers);
+        let threads: Vec<_> = (0..workers)
+            .map(|me| {
+                let model = Arc::clone(&model);
+                thread::spawn(move || model.work(me))
+            })
+            .collect();
+        for _ in 0..jobs {
+            model.push();
+        }
+        model.finish(jobs);
+        threads
+            .into_iter()
+            .for_each(|thread| thread.join().unwrap());
+        assert_eq!(model.jobs.load(SeqCst), 0);
+    });
+}
+
+#[test]
+fn a_push_racing_a_worker_going_to_sleep_is_never_lost() {
+    every_job_is_done(1, 1);
+}
+
+#[test]
+fn work_pushed_while_every_worker_parks_is_never_lost() {
+    every_job_is_done(2, 1);
+}
+
+#[test]
+fn two_pushes_reach_two_workers_that_search_and_park() {
+    every_job_is_done(2, 2);
+}
