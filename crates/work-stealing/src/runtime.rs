@@ -119,6 +119,22 @@ impl Runtime {
 /// });
 /// assert_eq!(answer, 42);
 /// ```
+///
+/// An `Rc` is fine where it does not live across an await: it is then not
+/// part of the future's state, and the future is still `Send`.
+///
+/// ```
+/// let runtime = work_stealing::Runtime::new(2);
+/// let answer = runtime.block_on(async {
+///     work_stealing::spawn(async {
+///         let shared = *std::rc::Rc::new(1); // used and dropped here
+///         work_stealing::yield_now().await;
+///         shared
+///     })
+///     .await
+/// });
+/// assert_eq!(answer, 1);
+/// ```
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
