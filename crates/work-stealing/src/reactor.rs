@@ -177,7 +177,7 @@ impl Reactor {
     /// Asks the system which sockets are ready, waiting (if `wait`) until
     /// one is or the earliest timer is due, and wakes the tasks waiting for
     /// them and for every timer due. Only the holder of `driver` calls it.
-    pub(crate) fn turn(&self, driver: &mut Driver, wait: bool) -> io::Result<()> {
+    pub(crate) fn turn(&self, driver: &mut Driver, wait: bool) {
         let timeout = if wait {
             let mut timers = self.timers.lock().unwrap();
             let until = timers.due.keys().next().map(|&(at, _)| at);
@@ -192,7 +192,7 @@ impl Reactor {
         match polled {
             // Interrupted by a signal: no events, but timers may be due.
             Err(error) if error.kind() == io::ErrorKind::Interrupted => events.clear(),
-            result => result?,
+            result => result.unwrap_or_else(|error| panic!("the reactor failed: {error}")),
         }
         let mut ready = Vec::new();
         let sockets = self.sockets.lock().unwrap();
@@ -221,7 +221,6 @@ impl Reactor {
         drop(timers);
         // Woken once no lock is held: a wake may run any code.
         ready.into_iter().for_each(Waker::wake);
-        Ok(())
     }
     // ANCHOR_END: turn
 

@@ -140,13 +140,8 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let shared = CONTEXT.with(|context| {
-        context
-            .borrow()
-            .as_ref()
-            .map(|context| Arc::clone(&context.shared))
-    });
-    let shared = shared.unwrap_or_else(|| panic!("work_stealing::spawn called outside a runtime"));
+    let shared =
+        Shared::current().unwrap_or_else(|| panic!("work_stealing::spawn called outside a runtime"));
     let id = shared.next_task.fetch_add(1, Ordering::Relaxed);
     crate::task::spawn(&shared, id, future)
 }
@@ -315,7 +310,7 @@ impl Shared {
     /// Turns the reactor without waiting, unless another worker has it.
     fn maintain(&self) {
         if let Ok(mut driver) = self.reactor.driver.try_lock() {
-            turn(&self.reactor, &mut driver, false);
+            self.reactor.turn(&mut driver, false);
         }
     }
 
@@ -336,11 +331,6 @@ fn take(attempt: impl Fn() -> Steal<Task>) -> Option<Task> {
     }
 }
 
-fn turn(reactor: &Reactor, driver: &mut Driver, wait: bool) {
-    reactor
-        .turn(driver, wait)
-        .unwrap_or_else(|error| panic!("the reactor failed: {error}"));
-}
 
 /// Where a worker sleeps: a flag and a condition variable, or the reactor.
 #[derive(Default)]
@@ -387,7 +377,7 @@ impl Parker {
             state.in_reactor = true;
             drop(state);
             // An unpark from now on rouses this wait, or the next, at once.
-            turn(reactor, driver, true);
+            reactor.turn(driver, true);
             state = self.state.lock().unwrap();
         }
         (state.notified, state.in_reactor) = (false, false);
