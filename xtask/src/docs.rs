@@ -19,20 +19,7 @@ use std::{fs, io};
 
 use crate::cli::{self, Failure};
 
-const USAGE: &str = "\
-Usage: cargo xtask docs
-
-Checks that every {{#include}} of the book in docs/ names a file and an
-anchor that exist, draws each stage's timeline into docs/src/timelines (from
-its demo, run with short delays), then builds the book into target/book with
-mdbook (install it with `cargo install mdbook --locked`).
-";
-
-pub fn run(args: Vec<String>) -> Result<(), Failure> {
-    if cli::help_or_nothing(args, USAGE)? {
-        print!("{USAGE}");
-        return Ok(());
-    }
+pub fn run() -> Result<(), Failure> {
     let broken: Vec<String> = chapters()
         .map_err(|error| Failure::Failed(format!("cannot read docs/src: {error}")))?
         .iter()

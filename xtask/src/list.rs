@@ -1,47 +1,21 @@
 //! `cargo xtask list`: the stages, their ideas, article sections and crates.
 
-use crate::cli::{self, Failure};
+use crate::cli;
 use crate::stages::{STAGES, Stage};
 
-const USAGE: &str = "\
-Usage: cargo xtask list
-
-Lists the stages in order: number, crate, the idea each adds, and the
-section of the article it follows.
-";
-
-pub fn run(args: Vec<String>) -> Result<(), Failure> {
-    if cli::help_or_nothing(args, USAGE)? {
-        print!("{USAGE}");
-    } else {
-        print!("{}", table(STAGES));
-    }
+pub fn run() -> Result<(), crate::cli::Failure> {
+    print!("{}", table(STAGES));
     Ok(())
 }
 
 /// The stages as an aligned table.
 fn table(stages: &[Stage]) -> String {
-    let crate_width = stages
-        .iter()
-        .map(|stage| stage.krate.len())
-        .max()
-        .unwrap_or(0);
-    let idea_width = stages
-        .iter()
-        .map(|stage| stage.idea.len())
-        .max()
-        .unwrap_or(0);
-    let mut table = format!(
-        "{:>2}  {:crate_width$}  {:idea_width$}  {}\n",
-        "#", "crate", "idea", "article section"
-    );
-    for stage in stages {
-        table += &format!(
-            "{:>2}  {:crate_width$}  {:idea_width$}  {}\n",
-            stage.number, stage.krate, stage.idea, stage.section
-        );
-    }
-    table
+    let rows = stages.iter().map(|stage| {
+        let cells = [stage.krate, stage.idea, stage.section].map(str::to_owned);
+        [vec![stage.number.to_string()], cells.to_vec()].concat()
+    });
+    let header = ["stage", "crate", "idea", "article section"];
+    cli::table(Some(&header), rows.collect(), &[0])
 }
 
 #[cfg(test)]
