@@ -206,8 +206,18 @@ mod tests {
         let start = Instant::now();
         let payload = panic::catch_unwind(|| transcript(waits_on_a_dead_thread, TEST_DELAY));
         let payload = payload.expect_err("the demo cannot finish");
-        let message = payload.downcast_ref::<String>().cloned().unwrap_or_default();
-        assert!(message.starts_with("thread \"helper\" panicked while the demo ran"), "{message}");
-        assert!(start.elapsed() < DEMO_PATIENCE / 2, "it waited {:?}", start.elapsed());
+        let message = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .unwrap_or_default();
+        assert!(
+            message.starts_with("thread \"helper\" panicked while the demo ran"),
+            "{message}"
+        );
+        assert!(
+            start.elapsed() < DEMO_PATIENCE / 2,
+            "it waited {:?}",
+            start.elapsed()
+        );
     }
 }
