@@ -23,10 +23,14 @@ use crate::flags;
 use crate::fork::{self, Region};
 use crate::stages::Stage;
 
-/// How long a fork's tests, doc tests and models may run in all, building
-/// aside: a right fork of any stage needs well under a minute, so a fork
-/// that takes longer is stuck somewhere.
+/// How long a fork's tests and doc tests may run in all, building aside (and
+/// its loom models as long again): a right fork of any stage needs well
+/// under a minute, so a fork that takes longer is stuck somewhere.
 pub const TIME: Duration = Duration::from_secs(180);
+
+/// How long one test binary may run, so that one that hangs leaves time for
+/// the others to say what else is wrong.
+const ONE_BINARY: Duration = Duration::from_secs(60);
 
 /// Loom's bound on preemptions per run of a model: every interleaving with
 /// up to two threads switched away from at a point of their choosing.
@@ -60,8 +64,10 @@ pub struct Verdict {
     pub unbuilt: Vec<&'static str>,
     /// The tests that failed, by name.
     pub failed: Vec<String>,
-    /// The tests that had not finished when the time ran out, by name.
+    /// The tests that had not finished when their time ran out, by name.
     pub out_of_time: Vec<String>,
+    /// The test binaries not run, as the check's time had run out.
+    pub not_run: Vec<String>,
     /// The models that failed, by name, each with what it means.
     pub models: Vec<(String, String)>,
 }
@@ -124,9 +130,15 @@ fn build(cargo: &mut Command, show: bool) -> io::Result<Option<Vec<PathBuf>>> {
         })
         .output()?;
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let tests = stdout
-        .lines()
-        .filter_map(|line| json_string(line, "executable"));
+    // Test binaries only (built with the test profile): the crate's own
+    // binary is built too, for the tests that run it.
+    let test_profile = |line: &&str| {
+        let profile = line.split_once(r#""profile":"#).map(|(_, profile)| profile);
+        let profile = profile.and_then(|profile| profile.split('}').next());
+        profile.is_some_and(|profile| profile.contains(r#""test":true"#))
+    };
+    let tests = stdout.lines().filter(test_profile);
+    let tests = tests.filter_map(|line| json_string(line, "executable"));
     let tests = tests.map(PathBuf::from).collect();
     Ok(output.status.success().then_some(tests))
 }
@@ -154,6 +166,16 @@ impl Judge<'_> {
         if unfinished.is_empty() {
             return Ok(());
         }
+        if self
+            .deadline
+            .is_some_and(|deadline| Instant::now() >= deadline)
+        {
+            let name = test.file_stem().unwrap_or_default().to_string_lossy();
+            // `executor-1a2b3c`: the test file's name, then cargo's hash.
+            let name = name.rsplit_once('-').map_or(&*name, |(name, _)| name);
+            verdict.not_run.push(name.to_owned());
+            return Ok(());
+        }
         if self.show {
             println!("\n     Running {}", test.display());
         }
@@ -174,6 +196,13 @@ impl Judge<'_> {
 
     /// Runs the fork's doc tests through cargo.
     fn doc_tests(&self, root: &Path, name: &str, verdict: &mut Verdict) -> io::Result<()> {
+        if self
+            .deadline
+            .is_some_and(|deadline| Instant::now() >= deadline)
+        {
+            verdict.not_run.push("the doc tests".to_owned());
+            return Ok(());
+        }
         let mut cargo = cli::cargo_in(root);
         cargo.args(["test", "-p", name, "--doc"]);
         if !self.show {
@@ -250,7 +279,8 @@ impl Judge<'_> {
                 }
             }
         });
-        let deadline = self.deadline.unwrap_or_else(|| Instant::now() + TIME);
+        let now = Instant::now();
+        let deadline = self.deadline.unwrap_or(now + TIME).min(now + ONE_BINARY);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match read.recv_timeout(left) {
@@ -264,7 +294,7 @@ impl Judge<'_> {
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     stop(&mut child);
                     if self.show {
-                        println!("(stopped: the check's {} s ran out)", TIME.as_secs());
+                        println!("(stopped: its time ran out)");
                     }
                     return Ok(false);
                 }
@@ -440,18 +470,28 @@ fn report(name: &str, stage: &Stage, regions: &[Region], verdict: &Verdict) -> S
     }
     if !verdict.out_of_time.is_empty() {
         let title = format!(
-            "{} had not finished when the check's {} s ran out (a wait that never ends: a \
-             wake that never comes, or a loop that never sleeps):",
+            "{} had not finished when their time ran out ({} s for a test binary, {} s \
+             in all; a wait that never ends is a wake that never comes, or a loop that never \
+             sleeps):",
             verdict.out_of_time.len(),
+            ONE_BINARY.as_secs(),
             TIME.as_secs()
         );
         report += &list(title, &verdict.out_of_time);
     }
+    if !verdict.not_run.is_empty() {
+        let title = "Not run, as the check's time had run out:".to_owned();
+        report += &list(title, &verdict.not_run);
+    }
     if !verdict.models.is_empty() {
-        report += "The loom models fail, which no ordinary test can show:\n";
+        report += "The loom models fail:\n";
         for (model, meaning) in &verdict.models {
             report += &format!("  {model}: {meaning}\n");
         }
+        report += "A model tries every interleaving of its threads and every value the memory \
+                   model lets a load see, and one of them failed. The ordinary tests can pass \
+                   all the same: this machine may order memory more strongly than Rust \
+                   promises, or never run that interleaving.\n";
     }
     if verdict.passed() {
         report += "All tests pass: the stage is yours.\n";
@@ -538,6 +578,7 @@ mod tests {
         let verdict = Verdict {
             failed: vec!["no_futures_finish_at_once".to_owned()],
             out_of_time: vec!["a_long_wait_costs_under_one_percent_of_a_core".to_owned()],
+            not_run: vec!["leak".to_owned()],
             ..Verdict::default()
         };
         let stage = &crate::stages::STAGES[3];
@@ -546,8 +587,10 @@ mod tests {
         mine, a fork of stage 4 (waker-executor): 0 of 0 regions still todo!
         1 tests fail:
           no_futures_finish_at_once
-        1 had not finished when the check's 180 s ran out (a wait that never ends: a wake that never comes, or a loop that never sleeps):
+        1 had not finished when their time ran out (60 s for a test binary, 180 s in all; a wait that never ends is a wake that never comes, or a loop that never sleeps):
           a_long_wait_costs_under_one_percent_of_a_core
+        Not run, as the check's time had run out:
+          leak
         ");
         assert!(!verdict.passed());
         assert!(Verdict::default().passed());

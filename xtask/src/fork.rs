@@ -96,10 +96,10 @@ pub fn region_table(regions: &[Region]) -> String {
             false => "written".to_owned(),
         };
         let place = format!("{}:{}", region.file, region.line);
-        vec![String::new(), place, region.function.clone(), state]
+        vec![place, region.function.clone(), state]
     });
-    // An empty first column indents the table by two spaces.
-    cli::table(None, rows.collect(), &[])
+    let table = cli::table(None, rows.collect(), &[]);
+    table.lines().map(|line| format!("  {line}\n")).collect()
 }
 
 /// Makes the fork `name` of `stage` in the workspace at `root`.
