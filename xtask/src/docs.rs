@@ -157,14 +157,18 @@ fn check_include(include: &Include) -> Result<(), String> {
     Ok(())
 }
 
-/// Copies the book at `docs` (its `book.toml` and `src/`) to `to`, with every
+/// Copies the book at `docs` (all but the browser check) to `to`, with every
 /// `{{#include}}` of a chapter replaced by what it includes, cleaned for
 /// reading ([`listing`]).
 fn write_expanded(docs: &Path, to: &Path) -> io::Result<()> {
     if to.exists() {
         fs::remove_dir_all(to)?;
     }
-    for file in cli::files_under(docs)? {
+    let check = docs.join("check");
+    for file in cli::files_under(docs)?
+        .into_iter()
+        .filter(|file| !file.starts_with(&check))
+    {
         let destination = to.join(file.strip_prefix(docs).expect("under docs"));
         fs::create_dir_all(destination.parent().expect("a file has a directory"))?;
         match file.extension().and_then(|ext| ext.to_str()) {
