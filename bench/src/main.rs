@@ -110,63 +110,54 @@ fn main() -> ExitCode {
         eprintln!("error: {message}\n\n{}", flags::help());
         ExitCode::from(2)
     };
-    // The bench's own calls of itself: a line on standard error is enough.
-    let internal = |message: String| {
-        eprintln!("{message}");
-        ExitCode::from(2)
-    };
     let flags = match flags::Bench::parse(args) {
         Ok(flags) => flags,
         Err(message) => return usage(message),
     };
+    // The bench's own calls of itself, each one measurement printed as a line.
+    let unknown = |what: &str, name: &str| {
+        eprintln!("bench: no {what} called {name:?}");
+        ExitCode::from(2)
+    };
+    let runtime = |name: &str| echo::Runtime::parse(name).ok_or_else(|| unknown("runtime", name));
     let result = match flags.subcommand {
         BenchCmd::All(_) => match sizes_and_out(flags.quick, flags.tiny, flags.out) {
             Ok((sizes, out)) => bench(&sizes, &out),
             Err(message) => return usage(message),
         },
         BenchCmd::Case(flags::Case { case, n, delay_ms }) => {
-            let (Some(case), Ok(n), Ok(delay_ms)) =
-                (Case::parse(&case), n.parse(), delay_ms.parse())
-            else {
-                return internal(format!(
-                    "bench case: expected CASE N DELAY_MS, got {case} {n} {delay_ms}"
-                ));
+            let Some(case) = Case::parse(&case) else {
+                return unknown("case", &case);
             };
             println!("{}", case.run(n, Duration::from_millis(delay_ms)));
             Ok(())
         }
         BenchCmd::Echo(flags::Echo {
-            runtime,
+            runtime: name,
             connections,
             round_trips,
         }) => {
-            let (Some(runtime), Ok(connections), Ok(round_trips)) = (
-                echo::Runtime::parse(&runtime),
-                connections.parse(),
-                round_trips.parse(),
-            ) else {
-                return internal(format!(
-                    "bench echo: expected RUNTIME CONNECTIONS ROUND_TRIPS, got {runtime} {connections} {round_trips}"
-                ));
+            let runtime = match runtime(&name) {
+                Ok(runtime) => runtime,
+                Err(code) => return code,
             };
-            echo::run(runtime, connections, round_trips)
+            let sample = echo::run(runtime, connections, round_trips);
+            sample
                 .map(|sample| println!("{}", sample.to_line()))
-                .map_err(|error| format!("bench echo {}: {error}", runtime.name()))
+                .map_err(|error| format!("bench echo {name}: {error}"))
         }
         BenchCmd::Idle(flags::Idle {
-            runtime,
+            runtime: name,
             connections,
         }) => {
-            let (Some(runtime), Ok(connections)) =
-                (echo::Runtime::parse(&runtime), connections.parse())
-            else {
-                return internal(format!(
-                    "bench idle: expected RUNTIME CONNECTIONS, got {runtime} {connections}"
-                ));
+            let runtime = match runtime(&name) {
+                Ok(runtime) => runtime,
+                Err(code) => return code,
             };
-            echo::idle(runtime, connections)
+            let sample = echo::idle(runtime, connections);
+            sample
                 .map(|sample| println!("{}", sample.to_line()))
-                .map_err(|error| format!("bench idle {}: {error}", runtime.name()))
+                .map_err(|error| format!("bench idle {name}: {error}"))
         }
     };
     match result {
@@ -265,27 +256,20 @@ fn idle_once(runtime: echo::Runtime, connections: usize) -> Result<echo::EchoSam
     echo::EchoSample::from_line(line.trim())
 }
 
-/// Runs an echo in a process of its own and reads what it measured.
-fn echo_once(
-    runtime: echo::Runtime,
-    connections: usize,
-    round_trips: usize,
-) -> Result<echo::EchoSample, String> {
-    let me =
-        env::current_exe().map_err(|error| format!("cannot find the bench binary: {error}"))?;
-    let output = Command::new(me)
-        .args([
-            "echo",
-            runtime.name(),
-            &connections.to_string(),
-            &round_trips.to_string(),
-        ])
-        .output()
-        .map_err(|error| format!("cannot run the echo on {}: {error}", runtime.name()))?;
-    if !output.status.success() {
-        return Err(String::from_utf8_lossy(&output.stderr).trim().to_owned());
+/// Runs this binary again with `args` (one measurement, in a process of its
+/// own) and gives back the line it printed, or what it said went wrong.
+fn run_self(args: &[&str]) -> Result<String, String> {
+    let failed = |error: io::Error| format!("cannot run bench {}: {error}", args.join(" "));
+    let me = env::current_exe().map_err(failed)?;
+    let output = Command::new(me).args(args).output().map_err(failed)?;
+    match output.status.success() {
+        true => Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned()),
+        false => Err(format!(
+            "bench {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr).trim()
+        )),
     }
-    echo::EchoSample::from_line(String::from_utf8_lossy(&output.stdout).trim())
 }
 
 /// Runs every section, prints the report, writes it to `out`.
@@ -342,11 +326,10 @@ fn bench(sizes: &Sizes, out: &Path) -> Result<(), String> {
         // Alternated, so that a slow moment of the machine hits both alike.
         for _ in 0..sizes.echo_runs {
             for runtime in echo::Runtime::ALL {
-                results.echo.push((
-                    runtime,
-                    connections,
-                    echo_once(runtime, connections, sizes.round_trips)?,
-                ));
+                let (n, round_trips) = (connections.to_string(), sizes.round_trips.to_string());
+                let line = run_self(&["echo", runtime.name(), &n, &round_trips])?;
+                let sample = echo::EchoSample::from_line(&line)?;
+                results.echo.push((runtime, connections, sample));
             }
         }
     }
@@ -369,27 +352,9 @@ fn bench(sizes: &Sizes, out: &Path) -> Result<(), String> {
 
 /// Runs `case` in a process of its own and reads what it measured.
 fn measure_once(case: Case, n: usize, delay: Duration) -> Result<Sample, String> {
-    let me =
-        env::current_exe().map_err(|error| format!("cannot find the bench binary: {error}"))?;
-    let output = Command::new(me)
-        .args([
-            "case",
-            case.name(),
-            &n.to_string(),
-            &delay.as_millis().to_string(),
-        ])
-        .output()
-        .map_err(|error| format!("cannot run case {}: {error}", case.name()))?;
-    if !output.status.success() {
-        return Err(format!(
-            "case {} with {n} failed: {}",
-            case.name(),
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
-    String::from_utf8_lossy(&output.stdout)
-        .trim()
-        .parse()
+    let (n, ms) = (n.to_string(), delay.as_millis().to_string());
+    let line = run_self(&["case", case.name(), &n, &ms])?;
+    line.parse()
         .map_err(|error| format!("case {}: {error}", case.name()))
 }
 

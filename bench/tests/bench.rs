@@ -155,7 +155,7 @@ fn bad_arguments_exit_2_saying_what_was_wrong() {
         ),
         (
             &["case", "nope", "1", "1"],
-            "bench case: expected CASE N DELAY_MS",
+            "bench: no case called \"nope\"",
         ),
     ] {
         let output = bench(args);
