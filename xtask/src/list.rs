@@ -25,14 +25,14 @@ mod tests {
     #[test]
     fn the_table_lists_every_stage() {
         insta::assert_snapshot!(table(STAGES), @"
-        #  crate             idea                                                                         article section
-        1  socket-sim        a fake socket, read by busy waits                                            The setup
-        2  simple-future     SimpleFuture and Poll: a future is polled                                    How does it really work
-        3  busy-executor     an executor that polls every future in a loop                                Defining an executor
-        4  waker-executor    an executor that sleeps until a waker says which task to poll                Defining an executor
-        5  futsocket         the socket's std Future, written by hand                                     Defining poll
-        6  async-await-demo  async fn and .await, and the state machine behind them                       Async/Await
-        7  mini-runtime      the same ideas on real TCP sockets: a mio reactor, timers and spawned tasks  How is it used in production
+        stage  crate             idea                                                                         article section
+            1  socket-sim        a fake socket, read by busy waits                                            The setup
+            2  simple-future     SimpleFuture and Poll: a future is polled                                    How does it really work
+            3  busy-executor     an executor that polls every future in a loop                                Defining an executor
+            4  waker-executor    an executor that sleeps until a waker says which task to poll                Defining an executor
+            5  futsocket         the socket's std Future, written by hand                                     Defining poll
+            6  async-await-demo  async fn and .await, and the state machine behind them                       Async/Await
+            7  mini-runtime      the same ideas on real TCP sockets: a mio reactor, timers and spawned tasks  How is it used in production
         ");
     }
 }
