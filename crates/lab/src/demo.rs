@@ -77,7 +77,7 @@ const DEMO_PATIENCE: Duration = Duration::from_secs(60);
 /// could no longer happen: a thread of the stage that died (say, a fork's
 /// timer loop still `todo!()`) never makes a socket ready. So this fails as
 /// soon as a thread other than the demo's panics, and after
-/// [`DEMO_PATIENCE`] in any case. (No demo panics a thread on purpose: one
+/// a minute in any case. (No demo panics a thread on purpose: one
 /// that does, to show it, cannot use this.)
 ///
 /// # Panics
