@@ -686,14 +686,17 @@ fn wrap(text: &str, width: usize) -> String {
 }
 
 impl Table {
-    /// The cells, a column per header, the label to the left and numbers to
-    /// the right, in `preset`'s borders.
+    /// The cells, a column per header, in `preset`'s borders: the label to
+    /// the left, and numbers to the right.
     fn cells(&self, preset: &str) -> Cells {
         let mut cells = Cells::new();
         cells.load_preset(preset).set_header(self.header.clone());
         cells.add_rows(self.rows.clone());
-        for column in cells.column_iter_mut().skip(1) {
-            column.set_cell_alignment(CellAlignment::Right);
+        // Numbers to the right; the goals are words.
+        if self.title != "Goals" {
+            for column in cells.column_iter_mut().skip(1) {
+                column.set_cell_alignment(CellAlignment::Right);
+            }
         }
         cells
     }
