@@ -224,9 +224,10 @@ mod tests {
 
     /// Compares what is the same by construction: the picture is drawn from
     /// the stage table alone. The demo is run only for what no scheduler can
-    /// change, the tasks of its main run and that each ends Ready, since how
-    /// its polls interleave with its wakes depends on how fast the machine
-    /// answers a timer.
+    /// change: the tasks of its main run, each Ready once (a future finishes
+    /// once). How its polls interleave with its wakes, and even how many
+    /// there are (a socket found ready at its first poll is never woken),
+    /// depends on how fast the machine answers a timer.
     #[test]
     fn every_picture_in_the_book_is_what_the_stages_demos_draw_now() {
         for stage in STAGES {
@@ -250,19 +251,16 @@ mod tests {
             let trace = summary
                 .trace
                 .expect("an executor stage traces its main run");
-            let ends: Vec<Option<EventKind>> = (0..schedule.len())
+            let readies: Vec<usize> = (0..schedule.len())
                 .map(|task| {
-                    let mut mine = trace.iter().filter(|event| event.task == task);
-                    mine.next_back().map(|event| event.kind)
+                    let mine = trace.iter().filter(|event| event.task == task);
+                    mine.filter(|event| event.kind == EventKind::Ready).count()
                 })
                 .collect();
             assert_eq!(
-                (trace.iter().map(|event| event.task + 1).max(), ends),
-                (
-                    Some(schedule.len()),
-                    vec![Some(EventKind::Ready); schedule.len()]
-                ),
-                "stage {}: the picture shows {} tasks that end Ready; the demo ran these",
+                (trace.iter().map(|event| event.task + 1).max(), readies),
+                (Some(schedule.len()), vec![1; schedule.len()]),
+                "stage {}: the picture shows {} tasks, each Ready once; the demo ran these",
                 stage.number,
                 schedule.len()
             );
