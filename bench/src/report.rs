@@ -65,13 +65,16 @@ impl Verdict {
 /// some pages and a time by some scheduling, even where one run is all there is.
 const NOISE_FLOOR: f64 = 0.01;
 
-/// What the goals' verdicts mean, under them in both reports.
-const VERDICTS: &str = "A goal is met when its ratio is on the goal's side. \"within noise\" is not a \
-miss: the ratio is past the goal by less than the spread of the runs themselves (the range of \
-a case's runs over their median, and at least 1 %), so another run could turn it either way. \
-MISSED is past the goal by more than that: on this machine, in this run, the stage is behind \
-its peer there. The bench reports; it exits 0 either way, as judging the code is the tests' \
-work.";
+/// What the goals' verdicts mean, under them in both reports (in Markdown,
+/// its lines make one paragraph).
+const VERDICTS: &str = "\
+A goal is met when its ratio is on the goal's side. \"within noise\" is not a
+miss: the ratio is past the goal by less than the spread of the runs
+themselves (the range of a case's runs over their median, and at least 1 %),
+so another run could turn it either way. MISSED is past the goal by more than
+that: on this machine, in this run, the stage is behind its peer there. The
+bench reports; it exits 0 either way, as judging the code is the tests' work.
+";
 
 impl Results {
     pub fn new(sizes: Sizes) -> Results {
@@ -102,7 +105,7 @@ impl Results {
                 goal.measured
             );
         }
-        text + "\n" + &wrap(VERDICTS, 78) + "\n"
+        text + "\n" + VERDICTS
     }
 
     /// The report for the book.
@@ -136,7 +139,7 @@ impl Results {
                 })
                 .collect(),
         };
-        page + &format!("\n## Goals\n\n{}\n{VERDICTS}\n", goals.markdown())
+        page + &format!("\n## Goals\n\n{}\n{VERDICTS}", goals.markdown())
     }
 
     fn few(&self, case: Case, n: usize) -> Option<&Sample> {
@@ -666,23 +669,6 @@ fn judged(what: String, over: f64, noise: f64, shown: String) -> Goal {
         verdict,
         measured,
     }
-}
-
-/// `text` in lines of at most `width` characters, broken between words.
-fn wrap(text: &str, width: usize) -> String {
-    let mut lines: Vec<String> = vec![String::new()];
-    for word in text.split_whitespace() {
-        let line = lines.last_mut().expect("a line");
-        if !line.is_empty() && line.len() + 1 + word.len() > width {
-            lines.push(word.to_owned());
-        } else {
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(word);
-        }
-    }
-    lines.join("\n")
 }
 
 impl Table {
