@@ -76,6 +76,16 @@ impl Verdict {
     pub fn passed(&self) -> bool {
         *self == Verdict::default()
     }
+
+    /// Notes a failed test from a line of libtest's output; the name of the
+    /// test the line says finished, if it says so.
+    fn note<'a>(&mut self, line: &'a str) -> Option<&'a str> {
+        let (name, outcome) = test_outcome(line)?;
+        if outcome == "FAILED" {
+            self.failed.push(name.to_owned());
+        }
+        Some(name)
+    }
 }
 
 /// Runs the tests (and models) of the fork `name` in the workspace at
@@ -166,10 +176,7 @@ impl Judge<'_> {
         if unfinished.is_empty() {
             return Ok(());
         }
-        if self
-            .deadline
-            .is_some_and(|deadline| Instant::now() >= deadline)
-        {
+        if self.out_of_time() {
             let name = test.file_stem().unwrap_or_default().to_string_lossy();
             // `executor-1a2b3c`: the test file's name, then cargo's hash.
             let name = name.rsplit_once('-').map_or(&*name, |(name, _)| name);
@@ -181,11 +188,8 @@ impl Judge<'_> {
         }
         let command = cli::program_in(test, self.dir);
         let finished = self.watch(command, |line| {
-            if let Some((name, outcome)) = test_outcome(line) {
+            if let Some(name) = verdict.note(line) {
                 unfinished.remove(name);
-                if outcome == "FAILED" {
-                    verdict.failed.push(name.to_owned());
-                }
             }
         })?;
         if !finished {
@@ -196,10 +200,7 @@ impl Judge<'_> {
 
     /// Runs the fork's doc tests through cargo.
     fn doc_tests(&self, root: &Path, name: &str, verdict: &mut Verdict) -> io::Result<()> {
-        if self
-            .deadline
-            .is_some_and(|deadline| Instant::now() >= deadline)
-        {
+        if self.out_of_time() {
             verdict.not_run.push("the doc tests".to_owned());
             return Ok(());
         }
@@ -208,14 +209,8 @@ impl Judge<'_> {
         if !self.show {
             cargo.stderr(Stdio::null());
         }
-        let mut doc_tests = Vec::new();
         let finished = self.watch(cargo, |line| {
-            if let Some((name, outcome)) = test_outcome(line) {
-                doc_tests.push(name.to_owned());
-                if outcome == "FAILED" {
-                    verdict.failed.push(name.to_owned());
-                }
-            }
+            verdict.note(line);
         })?;
         if !finished {
             verdict.out_of_time.push("the doc tests".to_owned());
@@ -243,13 +238,8 @@ impl Judge<'_> {
             verdict.unbuilt.push("the loom models");
             return Ok(());
         };
-        // The building took its time; the models get theirs.
-        self.deadline = Some(
-            self.deadline
-                .unwrap_or_else(Instant::now)
-                .max(Instant::now())
-                + TIME,
-        );
+        // The models get their time from when they are built.
+        self.deadline = Some(Instant::now() + TIME);
         for model in models {
             let mut command = cli::program_in(&model, self.dir);
             command.env("LOOM_MAX_PREEMPTIONS", LOOM_MAX_PREEMPTIONS);
@@ -263,6 +253,12 @@ impl Judge<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Whether the check's time is out.
+    fn out_of_time(&self) -> bool {
+        self.deadline
+            .is_some_and(|deadline| Instant::now() >= deadline)
     }
 
     /// Runs `command`, handing each line it prints to `line` (and, with
