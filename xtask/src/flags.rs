@@ -119,10 +119,11 @@ pub fn commands() -> Vec<&'static str> {
 }
 
 /// The generated help, cut into one section per command: its name, and its
-/// text from the name on (`fork\n  Copy a stage ...`).
+/// text from the name on (`fork\n  Copy a stage ...`). xflags writes a
+/// command's section after a blank line, as `xtask <command>`.
 fn sections() -> Vec<(&'static str, &'static str)> {
     Xtask::HELP_
-        .split(&format!("\n\n{} ", "xtask"))
+        .split("\n\nxtask ")
         .skip(1)
         .map(|section| {
             let section = section.trim_end();
