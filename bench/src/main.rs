@@ -9,33 +9,19 @@
 
 mod cases;
 mod echo;
+mod flags;
 mod report;
+#[path = "../../xtask/src/svg.rs"]
+mod svg;
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Duration;
 use std::{env, fs, io};
 
 use cases::{Case, Sample};
-
-const USAGE: &str = "\
-Usage: cargo xtask bench [--quick | --tiny] [--out DIR]
-
-Measures, in a release build and one run: N sockets on every stage against
-reading them in turn; polls and CPU share of the busy and waker executors
-and of futures' LocalPool; 1,000 to 100,000 FutSockets on waker-executor,
-LocalPool and block_on(join_all(..)); 1,000,000 ready futures on each; and a
-loopback echo on stage 7's runtime against tokio's current-thread runtime.
-Prints a table with the goals met or missed, and writes bench.md and
-bench.svg.
-
-Options:
-  --quick     smaller sizes, for CI (tens of seconds)
-  --tiny      tiny sizes, for a smoke test (seconds, even in a debug build)
-  --out DIR   where bench.md and bench.svg go (default: docs/src for a full
-              run, target/bench for --quick and --tiny)
-  -h, --help  this text
-";
+use flags::BenchCmd;
 
 /// How big a run is.
 #[derive(Clone, Debug)]
@@ -115,28 +101,66 @@ impl Sizes {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = env::args().skip(1).collect();
-    if let Some("case") = args.first().map(String::as_str) {
-        return run_case(&args[1..]);
+    let args: Vec<OsString> = env::args_os().skip(1).collect();
+    if flags::Bench::wants_help(&args) {
+        print!("{}", flags::help());
+        return ExitCode::SUCCESS;
     }
-    if let Some("echo") = args.first().map(String::as_str) {
-        return run_echo(&args[1..]);
-    }
-    if let Some("idle") = args.first().map(String::as_str) {
-        return run_idle(&args[1..]);
-    }
-    let (sizes, out) = match parse(&args) {
-        Ok(Some(parsed)) => parsed,
-        Ok(None) => {
-            print!("{USAGE}");
-            return ExitCode::SUCCESS;
+    let usage = |message: String| {
+        eprintln!("error: {message}\n\n{}", flags::help());
+        ExitCode::from(2)
+    };
+    let flags = match flags::Bench::parse(args) {
+        Ok(flags) => flags,
+        Err(message) => return usage(message),
+    };
+    // The bench's own calls of itself, each one measurement printed as a line.
+    let unknown = |what: &str, name: &str| {
+        eprintln!("bench: no {what} called {name:?}");
+        ExitCode::from(2)
+    };
+    let runtime = |name: &str| echo::Runtime::parse(name).ok_or_else(|| unknown("runtime", name));
+    let result = match flags.subcommand {
+        BenchCmd::All(_) => match sizes_and_out(flags.quick, flags.tiny, flags.out) {
+            Ok((sizes, out)) => bench(&sizes, &out),
+            Err(message) => return usage(message),
+        },
+        BenchCmd::Case(flags::Case { case, n, delay_ms }) => {
+            let Some(case) = Case::parse(&case) else {
+                return unknown("case", &case);
+            };
+            println!("{}", case.run(n, Duration::from_millis(delay_ms)));
+            Ok(())
         }
-        Err(message) => {
-            eprintln!("error: {message}\n\n{USAGE}");
-            return ExitCode::from(2);
+        BenchCmd::Echo(flags::Echo {
+            runtime: name,
+            connections,
+            round_trips,
+        }) => {
+            let runtime = match runtime(&name) {
+                Ok(runtime) => runtime,
+                Err(code) => return code,
+            };
+            let sample = echo::run(runtime, connections, round_trips);
+            sample
+                .map(|sample| println!("{}", sample.to_line()))
+                .map_err(|error| format!("bench echo {name}: {error}"))
+        }
+        BenchCmd::Idle(flags::Idle {
+            runtime: name,
+            connections,
+        }) => {
+            let runtime = match runtime(&name) {
+                Ok(runtime) => runtime,
+                Err(code) => return code,
+            };
+            let sample = echo::idle(runtime, connections);
+            sample
+                .map(|sample| println!("{}", sample.to_line()))
+                .map_err(|error| format!("bench idle {name}: {error}"))
         }
     };
-    match bench(&sizes, &out) {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");
@@ -145,39 +169,29 @@ fn main() -> ExitCode {
     }
 }
 
-/// Reads the command line; `None` when help was asked for.
-fn parse(args: &[String]) -> Result<Option<(Sizes, PathBuf)>, String> {
-    let (mut sizes, mut out) = (None, None);
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--quick" | "--tiny" if sizes.is_some() => {
-                return Err("--quick and --tiny do not go together".to_owned());
-            }
-            "--quick" => sizes = Some(Sizes::quick()),
-            "--tiny" => sizes = Some(Sizes::tiny()),
-            "--out" => out = Some(PathBuf::from(args.next().ok_or("--out needs a directory")?)),
-            _ if arg.starts_with("--out=") => out = Some(PathBuf::from(&arg["--out=".len()..])),
-            other => return Err(format!("unexpected argument {other:?}")),
-        }
-    }
-    let sizes = sizes.unwrap_or_else(Sizes::full);
+/// The sizes and the report's directory the flags ask for.
+fn sizes_and_out(
+    quick: bool,
+    tiny: bool,
+    out: Option<PathBuf>,
+) -> Result<(Sizes, PathBuf), String> {
+    let sizes = match (quick, tiny) {
+        (true, _) => Sizes::quick(),
+        (_, true) => Sizes::tiny(),
+        _ => Sizes::full(),
+    };
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
-        .expect("the bench is in the workspace")
-        .to_owned();
+        .expect("the bench is in the workspace");
     let out = match out {
         Some(out) => {
             check_out_dir(&out)?;
             out
         }
-        None => match sizes.name {
-            "full" => root.join("docs/src"),
-            _ => root.join("target/bench"),
-        },
+        None if sizes.name == "full" => root.join("docs/src"),
+        None => root.join("target/bench"),
     };
-    Ok(Some((sizes, out)))
+    Ok((sizes, out))
 }
 
 /// Says, before minutes of measuring, whether the report can go to `dir`:
@@ -193,70 +207,6 @@ fn check_out_dir(dir: &Path) -> Result<(), String> {
     fs::write(&probe, "").map_err(|error| format!("--out {shown}: cannot write there: {error}"))?;
     let _ = fs::remove_file(probe);
     Ok(())
-}
-
-/// `bench case CASE N DELAY_MS`: one measurement, printed as one line.
-fn run_case(args: &[String]) -> ExitCode {
-    let [case, n, delay_ms] = args else {
-        eprintln!("usage: bench case CASE N DELAY_MS");
-        return ExitCode::from(2);
-    };
-    let (Some(case), Ok(n), Ok(delay_ms)) = (Case::parse(case), n.parse(), delay_ms.parse()) else {
-        eprintln!("bench case: expected CASE N DELAY_MS, got {case} {n} {delay_ms}");
-        return ExitCode::from(2);
-    };
-    println!("{}", case.run(n, Duration::from_millis(delay_ms)));
-    ExitCode::SUCCESS
-}
-
-/// `bench echo RUNTIME CONNECTIONS ROUND_TRIPS`: one echo run, printed as one line.
-fn run_echo(args: &[String]) -> ExitCode {
-    let [runtime, connections, round_trips] = args else {
-        eprintln!("usage: bench echo RUNTIME CONNECTIONS ROUND_TRIPS");
-        return ExitCode::from(2);
-    };
-    let (Some(runtime), Ok(connections), Ok(round_trips)) = (
-        echo::Runtime::parse(runtime),
-        connections.parse(),
-        round_trips.parse(),
-    ) else {
-        eprintln!(
-            "bench echo: expected RUNTIME CONNECTIONS ROUND_TRIPS, got {runtime} {connections} {round_trips}"
-        );
-        return ExitCode::from(2);
-    };
-    match echo::run(runtime, connections, round_trips) {
-        Ok(sample) => {
-            println!("{}", sample.to_line());
-            ExitCode::SUCCESS
-        }
-        Err(error) => {
-            eprintln!("bench echo {}: {error}", runtime.name());
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// `bench idle RUNTIME CONNECTIONS`: serves that many idle connections,
-/// made by the process that started it, and prints its peak memory.
-fn run_idle(args: &[String]) -> ExitCode {
-    let (Some(runtime), Some(Ok(connections))) = (
-        args.first().and_then(|name| echo::Runtime::parse(name)),
-        args.get(1).map(|n| n.parse()),
-    ) else {
-        eprintln!("usage: bench idle RUNTIME CONNECTIONS");
-        return ExitCode::from(2);
-    };
-    match echo::idle(runtime, connections) {
-        Ok(sample) => {
-            println!("{}", sample.to_line());
-            ExitCode::SUCCESS
-        }
-        Err(error) => {
-            eprintln!("bench idle {}: {error}", runtime.name());
-            ExitCode::FAILURE
-        }
-    }
 }
 
 /// Starts `bench idle` on `runtime` in a process of its own, makes its
@@ -306,39 +256,34 @@ fn idle_once(runtime: echo::Runtime, connections: usize) -> Result<echo::EchoSam
     echo::EchoSample::from_line(line.trim())
 }
 
-/// Runs an echo in a process of its own and reads what it measured.
-fn echo_once(
-    runtime: echo::Runtime,
-    connections: usize,
-    round_trips: usize,
-) -> Result<echo::EchoSample, String> {
-    let me =
-        env::current_exe().map_err(|error| format!("cannot find the bench binary: {error}"))?;
-    let output = Command::new(me)
-        .args([
-            "echo",
-            runtime.name(),
-            &connections.to_string(),
-            &round_trips.to_string(),
-        ])
-        .output()
-        .map_err(|error| format!("cannot run the echo on {}: {error}", runtime.name()))?;
-    if !output.status.success() {
-        return Err(String::from_utf8_lossy(&output.stderr).trim().to_owned());
+/// Runs this binary again with `args` (one measurement, in a process of its
+/// own) and gives back the line it printed, or what it said went wrong.
+fn run_self(args: &[&str]) -> Result<String, String> {
+    let failed = |error: io::Error| format!("cannot run bench {}: {error}", args.join(" "));
+    let me = env::current_exe().map_err(failed)?;
+    let output = Command::new(me).args(args).output().map_err(failed)?;
+    match output.status.success() {
+        true => Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned()),
+        false => Err(format!(
+            "bench {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr).trim()
+        )),
     }
-    echo::EchoSample::from_line(String::from_utf8_lossy(&output.stdout).trim())
 }
 
 /// Runs every section, prints the report, writes it to `out`.
 fn bench(sizes: &Sizes, out: &Path) -> Result<(), String> {
+    // Every run of a case, in order of wall time: the middle one is the median.
+    let runs = |case: Case, n: usize, delay: Duration, repeats: usize| {
+        let mut samples = (0..repeats)
+            .map(|_| measure_once(case, n, delay))
+            .collect::<Result<Vec<Sample>, String>>()?;
+        samples.sort_by_key(|sample| sample.wall);
+        Ok::<_, String>(samples)
+    };
     let measure =
-        |case: Case, n: usize, delay: Duration, repeats: usize| -> Result<Sample, String> {
-            let mut samples = (0..repeats)
-                .map(|_| measure_once(case, n, delay))
-                .collect::<Result<Vec<_>, _>>()?;
-            samples.sort_by_key(|sample| sample.wall);
-            Ok(samples[samples.len() / 2])
-        };
+        |case, n, delay, repeats| runs(case, n, delay, repeats).map(|runs| runs[runs.len() / 2]);
     eprintln!(
         "measuring ({} sizes); each case runs in a process of its own",
         sizes.name
@@ -367,13 +312,13 @@ fn bench(sizes: &Sizes, out: &Path) -> Result<(), String> {
         for case in [Case::Waker, Case::LocalPool, Case::JoinAll] {
             results
                 .many
-                .push((case, n, measure(case, n, sizes.many_delay, sizes.repeats)?));
+                .push((case, n, runs(case, n, sizes.many_delay, sizes.repeats)?));
         }
     }
     for case in [Case::ReadyWaker, Case::ReadyLocalPool, Case::ReadyJoinAll] {
         results.ready.push((
             case,
-            measure(case, sizes.ready, Duration::ZERO, sizes.repeats)?,
+            runs(case, sizes.ready, Duration::ZERO, sizes.repeats)?,
         ));
     }
 
@@ -381,18 +326,20 @@ fn bench(sizes: &Sizes, out: &Path) -> Result<(), String> {
         // Alternated, so that a slow moment of the machine hits both alike.
         for _ in 0..sizes.echo_runs {
             for runtime in echo::Runtime::ALL {
-                results.echo.push((
-                    runtime,
-                    connections,
-                    echo_once(runtime, connections, sizes.round_trips)?,
-                ));
+                let (n, round_trips) = (connections.to_string(), sizes.round_trips.to_string());
+                let line = run_self(&["echo", runtime.name(), &n, &round_trips])?;
+                let sample = echo::EchoSample::from_line(&line)?;
+                results.echo.push((runtime, connections, sample));
             }
         }
     }
-    for runtime in echo::Runtime::ALL {
-        results
-            .idle
-            .push((runtime, idle_once(runtime, sizes.idle)?));
+    // Peak memory moves by some pages from run to run: as many runs as the echo's.
+    for _ in 0..sizes.echo_runs {
+        for runtime in echo::Runtime::ALL {
+            results
+                .idle
+                .push((runtime, idle_once(runtime, sizes.idle)?));
+        }
     }
 
     let text = results.text();
@@ -405,27 +352,9 @@ fn bench(sizes: &Sizes, out: &Path) -> Result<(), String> {
 
 /// Runs `case` in a process of its own and reads what it measured.
 fn measure_once(case: Case, n: usize, delay: Duration) -> Result<Sample, String> {
-    let me =
-        env::current_exe().map_err(|error| format!("cannot find the bench binary: {error}"))?;
-    let output = Command::new(me)
-        .args([
-            "case",
-            case.name(),
-            &n.to_string(),
-            &delay.as_millis().to_string(),
-        ])
-        .output()
-        .map_err(|error| format!("cannot run case {}: {error}", case.name()))?;
-    if !output.status.success() {
-        return Err(format!(
-            "case {} with {n} failed: {}",
-            case.name(),
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
-    String::from_utf8_lossy(&output.stdout)
-        .trim()
-        .parse()
+    let (n, ms) = (n.to_string(), delay.as_millis().to_string());
+    let line = run_self(&["case", case.name(), &n, &ms])?;
+    line.parse()
         .map_err(|error| format!("case {}: {error}", case.name()))
 }
 

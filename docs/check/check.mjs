@@ -1,7 +1,9 @@
 // Visits every page of the built book in a real browser (Debian's Chromium,
 // driven through the DevTools protocol by playwright-core) and fails on a
 // page that does not load, an image that does not load (naturalWidth 0), a
-// request that fails, or a console error. Writes a screenshot of each
+// request that fails, a console error, or a code block wider than its column
+// at 1280 px (it would scroll, or be cut off mid-token: rustfmt's default
+// width is what the book's column shows). Writes a screenshot of each
 // stage's chapter, for a person to look at.
 //
 // Usage: node check.mjs BOOK_DIR SCREENSHOT_DIR [CHROMIUM]
@@ -67,7 +69,7 @@ const origin = `http://127.0.0.1:${server.address().port}`;
 const browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "book-check-")), {
   executablePath: executable,
   headless: true,
-  viewport: { width: 1200, height: 900 },
+  viewport: { width: 1280, height: 900 },
   args: ["--disable-background-networking", "--no-first-run", "--no-sandbox"],
 });
 mkdirSync(shots, { recursive: true });
@@ -89,6 +91,17 @@ for (const page of visited) {
     images.filter((image) => !image.complete || image.naturalWidth === 0).map((image) => image.src),
   );
   for (const src of broken) problems.push(`${page}: image ${src} did not load`);
+  // A listing that scrolls: its widest line, so that the fix is plain.
+  const wide = await tab.$$eval("pre, pre > code", (blocks) =>
+    blocks
+      .filter((block) => block.scrollWidth > block.clientWidth)
+      .map((block) => {
+        const lines = block.innerText.split("\n");
+        const widest = lines.reduce((a, b) => (b.length > a.length ? b : a), "");
+        return `${block.scrollWidth - block.clientWidth} px too wide, widest line (${widest.length} characters): ${widest.trim()}`;
+      }),
+  );
+  for (const block of wide) problems.push(`${page}: a code block scrolls: ${block}`);
   if (page.startsWith("stage-")) {
     await tab.screenshot({ path: join(shots, page.replace(/\.html$/, ".png")), fullPage: true });
   }

@@ -1,17 +1,18 @@
-//! What every command shares: the two ways to fail, and reading flags.
+//! What every command shares: the ways to fail, the workspace's files, and
+//! cargo.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::{fs, io};
 
+use crate::flags;
+
 /// Why a command did not succeed.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Failure {
-    /// The command line was wrong: the message, then the usage text. Exit 2.
-    Usage {
-        message: String,
-        usage: &'static str,
-    },
+    /// The command line was wrong: the message, then the help of the command. Exit 2.
+    Usage { message: String, usage: String },
     /// The command ran and something failed (a stage, its tests). Exit 1.
     Failed(String),
     /// A program this command ran failed and has said why: exit with its code.
@@ -19,10 +20,39 @@ pub enum Failure {
 }
 
 impl Failure {
-    pub fn usage(message: impl Into<String>, usage: &'static str) -> Self {
+    /// A usage error of `command`, followed by its help.
+    pub fn usage(message: impl Into<String>, command: &str) -> Self {
         Failure::Usage {
             message: message.into(),
-            usage,
+            usage: flags::help(Some(command)).unwrap_or_default(),
+        }
+    }
+
+    /// The usage error for a command there is not, followed by the tool's help.
+    pub fn unknown_command(command: &str) -> Self {
+        Failure::Usage {
+            message: format!("unknown command {command:?}"),
+            usage: flags::help(None).unwrap_or_default(),
+        }
+    }
+
+    /// What xflags found wrong with `args` (or the help they asked for, which
+    /// is printed here and is no failure), followed by the help of the
+    /// command they name.
+    pub fn from_flags(error: &xflags::Error, args: &[OsString]) -> Result<(), Failure> {
+        let first = args.first().and_then(|arg| arg.to_str());
+        let command = first.filter(|first| flags::commands().contains(first));
+        if error.is_help() {
+            print!("{}", flags::help(command).unwrap_or_default());
+            return Ok(());
+        }
+        match (command, first) {
+            (Some(command), _) => Err(Failure::usage(flags::usage_message(error), command)),
+            (None, Some(first)) if !first.starts_with('-') => Err(Failure::unknown_command(first)),
+            (None, _) => Err(Failure::Usage {
+                message: flags::usage_message(error),
+                usage: flags::help(None).unwrap_or_default(),
+            }),
         }
     }
 
@@ -42,104 +72,28 @@ impl Failure {
     }
 }
 
-/// One command-line argument, read as a flag: `--name value` and
-/// `--name=value` both give a flag with a value.
-pub enum Arg {
-    /// `-h` or `--help`.
-    Help,
-    /// A flag and its value, taken from the same argument or the next one.
-    Flag { name: String, value: Option<String> },
-    /// Anything else.
-    Positional(String),
-}
-
-/// Reads the arguments of one command, flag by flag.
-pub struct Args {
-    args: std::vec::IntoIter<String>,
-    usage: &'static str,
-}
-
-impl Args {
-    pub fn new(args: Vec<String>, usage: &'static str) -> Self {
-        Args {
-            args: args.into_iter(),
-            usage,
+/// `rows` as columns two spaces apart, under `header` if there is one, the
+/// columns numbered in `right` aligned to the right; no line ends in a space.
+pub fn table(header: Option<&[&str]>, rows: Vec<Vec<String>>, right: &[usize]) -> String {
+    let mut table = comfy_table::Table::new();
+    table.load_preset(comfy_table::presets::NOTHING);
+    if let Some(header) = header {
+        table.set_header(header.to_vec());
+    }
+    table.add_rows(rows);
+    for (index, column) in table.column_iter_mut().enumerate() {
+        // One space each side, but none before the first column.
+        column.set_padding((u16::from(index > 0), 1));
+        if right.contains(&index) {
+            column.set_cell_alignment(comfy_table::CellAlignment::Right);
         }
     }
-
-    /// The next argument, if any. Flags are split from an inline `=value`;
-    /// a separate value is read by [`value`](Self::value).
-    pub fn next_arg(&mut self) -> Option<Arg> {
-        let arg = self.args.next()?;
-        Some(match arg.as_str() {
-            "-h" | "--help" => Arg::Help,
-            _ if arg.starts_with("--") => match arg.split_once('=') {
-                Some((name, value)) => Arg::Flag {
-                    name: name.to_owned(),
-                    value: Some(value.to_owned()),
-                },
-                None => Arg::Flag {
-                    name: arg,
-                    value: None,
-                },
-            },
-            _ => Arg::Positional(arg),
-        })
+    let lines = table.trim_fmt();
+    if lines.is_empty() {
+        lines
+    } else {
+        lines + "\n"
     }
-
-    /// The value of flag `name`: the inline one, or the next argument.
-    pub fn value(&mut self, name: &str, inline: Option<String>) -> Result<String, Failure> {
-        inline
-            .or_else(|| self.args.next())
-            .ok_or_else(|| self.error(format!("{name} needs a value")))
-    }
-
-    /// A usage error for this command.
-    pub fn error(&self, message: impl Into<String>) -> Failure {
-        Failure::usage(message, self.usage)
-    }
-
-    /// The usage error for an argument this command does not take.
-    pub fn unexpected(&self, arg: Arg) -> Failure {
-        match arg {
-            Arg::Flag { name, .. } => self.error(format!("unknown flag {name:?}")),
-            Arg::Positional(arg) => self.error(format!("unexpected argument {arg:?}")),
-            Arg::Help => self.error("unexpected --help"),
-        }
-    }
-}
-
-/// Reads the arguments of a command that takes none: true when they ask for
-/// help, a usage error when there is anything else.
-pub fn help_or_nothing(args: Vec<String>, usage: &'static str) -> Result<bool, Failure> {
-    let mut args = Args::new(args, usage);
-    match args.next_arg() {
-        None => Ok(false),
-        Some(Arg::Help) => Ok(true),
-        Some(other) => Err(args.unexpected(other)),
-    }
-}
-
-/// Reads the arguments of a command that takes exactly `N` positional
-/// arguments (`what` names them in the error): `None` when they ask for help.
-pub fn positionals<const N: usize>(
-    args: Vec<String>,
-    what: &str,
-    usage: &'static str,
-) -> Result<Option<[String; N]>, Failure> {
-    let mut args = Args::new(args, usage);
-    let mut given = Vec::new();
-    while let Some(arg) = args.next_arg() {
-        match arg {
-            Arg::Help => return Ok(None),
-            Arg::Positional(value) => given.push(value),
-            other => return Err(args.unexpected(other)),
-        }
-    }
-    let count = given.len();
-    <[String; N]>::try_from(given)
-        .map(Some)
-        .map_err(|_| args.error(format!("{what}, {count} given")))
 }
 
 /// Every file under `dir`, sorted, leaving out build output and pending snapshots.
@@ -177,6 +131,19 @@ pub fn cargo() -> std::process::Command {
     cargo_in(&workspace_root())
 }
 
+/// The cargo that runs this xtask, run from where the user is (for a
+/// `--manifest-path` of this workspace).
+pub fn cargo_here() -> std::process::Command {
+    std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// `program` (not cargo: see [`cargo_in`]), to be run in `dir`.
+pub fn program_in(program: &Path, dir: &Path) -> std::process::Command {
+    let mut command = std::process::Command::new(program);
+    command.current_dir(dir);
+    command
+}
+
 /// The cargo that runs this xtask, for subcommands in the workspace at `root`.
 ///
 /// A workspace other than this one (a copy of it, as the fork tests make)
@@ -185,8 +152,7 @@ pub fn cargo() -> std::process::Command {
 /// shared target directory they would overwrite ours and leave fingerprints
 /// pointing at the copy's files, and later builds of ours would go stale.
 pub fn cargo_in(root: &Path) -> std::process::Command {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = std::process::Command::new(cargo);
+    let mut command = cargo_here();
     command.current_dir(root);
     if !same_dir(root, &workspace_root()) {
         command.env("CARGO_TARGET_DIR", root.join("target"));

@@ -19,20 +19,7 @@ use std::{fs, io};
 
 use crate::cli::{self, Failure};
 
-const USAGE: &str = "\
-Usage: cargo xtask docs
-
-Checks that every {{#include}} of the book in docs/ names a file and an
-anchor that exist, draws each stage's timeline into docs/src/timelines (from
-its demo, run with short delays), then builds the book into target/book with
-mdbook (install it with `cargo install mdbook --locked`).
-";
-
-pub fn run(args: Vec<String>) -> Result<(), Failure> {
-    if cli::help_or_nothing(args, USAGE)? {
-        print!("{USAGE}");
-        return Ok(());
-    }
+pub fn run() -> Result<(), Failure> {
     let broken: Vec<String> = chapters()
         .map_err(|error| Failure::Failed(format!("cannot read docs/src: {error}")))?
         .iter()
@@ -170,14 +157,18 @@ fn check_include(include: &Include) -> Result<(), String> {
     Ok(())
 }
 
-/// Copies the book at `docs` (its `book.toml` and `src/`) to `to`, with every
+/// Copies the book at `docs` (all but the browser check) to `to`, with every
 /// `{{#include}}` of a chapter replaced by what it includes, cleaned for
 /// reading ([`listing`]).
 fn write_expanded(docs: &Path, to: &Path) -> io::Result<()> {
     if to.exists() {
         fs::remove_dir_all(to)?;
     }
-    for file in cli::files_under(docs)? {
+    let check = docs.join("check");
+    for file in cli::files_under(docs)?
+        .into_iter()
+        .filter(|file| !file.starts_with(&check))
+    {
         let destination = to.join(file.strip_prefix(docs).expect("under docs"));
         fs::create_dir_all(destination.parent().expect("a file has a directory"))?;
         match file.extension().and_then(|ext| ext.to_str()) {

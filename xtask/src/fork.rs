@@ -1,5 +1,5 @@
-//! `cargo xtask fork STAGE NAME` and `cargo xtask check NAME`: a stage as an
-//! exercise, judged by the stage's own tests.
+//! `cargo xtask fork STAGE NAME`: a stage as an exercise, judged by the
+//! stage's own tests (`cargo xtask check NAME`, in `check.rs`).
 //!
 //! A fork is a copy of `crates/STAGE` in `exercises/NAME`, a workspace
 //! member of its own: package and library renamed, dependencies on earlier
@@ -17,45 +17,30 @@
 //! leaves nothing behind.
 
 use std::fs;
-use std::io::{self, BufRead, BufReader, Write};
+use std::io;
 use std::path::Path;
-use std::process::Stdio;
+
+use toml_edit::{DocumentMut, value};
 
 use crate::cli::{self, Failure};
+use crate::flags;
 use crate::stages::{self, STAGES, Stage};
-
-const FORK_USAGE: &str = "\
-Usage: cargo xtask fork STAGE NAME
-
-Copies a stage (number or crate name) into exercises/NAME as a crate of the
-workspace named NAME, with the body of each exercise region replaced by
-todo!(\"<hint>\"). The stage's own tests stay with it: `cargo test -p NAME`
-fails until the bodies are written, and passes when they are right.
-";
-
-const CHECK_USAGE: &str = "\
-Usage: cargo xtask check NAME
-
-Runs the tests of the fork exercises/NAME and reports, for each exercise
-region, whether it is still todo!, and which tests fail. Exit 0 only when
-every test passes.
-";
 
 /// The line that opens an exercise region, after any indentation.
 const OPEN: &str = "// exercise: ";
 /// The line that closes it.
 const CLOSE: &str = "// end exercise";
-/// Where a fork records which stage it came from, in its `Cargo.toml`.
-const METADATA: &str = "[package.metadata.poll-to-await]";
 
-pub fn run_fork(args: Vec<String>) -> Result<(), Failure> {
-    let Some([stage, name]) = cli::positionals(args, "fork takes a STAGE and a NAME", FORK_USAGE)?
-    else {
-        print!("{FORK_USAGE}");
-        return Ok(());
+pub fn run_fork(flags: flags::Fork) -> Result<(), Failure> {
+    let usage = |message: String| Failure::usage(message, "fork");
+    let (Some(stage), Some(name)) = (&flags.stage, &flags.name) else {
+        let given = usize::from(flags.stage.is_some()) + usize::from(flags.name.is_some());
+        return Err(usage(format!(
+            "fork takes a STAGE and a NAME, {given} given"
+        )));
     };
-    let stage = stages::find(&stage, FORK_USAGE)?;
-    let fork = create(&cli::workspace_root(), stage, &name)?;
+    let stage = stages::find(stage).map_err(usage)?;
+    let fork = create(&cli::workspace_root(), stage, name)?;
     print!("{}", fork.next_steps());
     Ok(())
 }
@@ -103,33 +88,18 @@ impl Fork {
     }
 }
 
-/// One line per region: where, in which function, and the hint or `done`.
-fn region_table(regions: &[Region]) -> String {
-    let width = regions
-        .iter()
-        .map(|region| format!("{}:{}", region.file, region.line).len())
-        .max()
-        .unwrap_or(0);
-    let function_width = regions
-        .iter()
-        .map(|region| region.function.len())
-        .max()
-        .unwrap_or(0);
-    regions
-        .iter()
-        .map(|region| {
-            let place = format!("{}:{}", region.file, region.line);
-            let state = if region.todo {
-                format!("todo!: {}", region.hint)
-            } else {
-                "written".to_owned()
-            };
-            format!(
-                "  {place:width$}  {:function_width$}  {state}\n",
-                region.function
-            )
-        })
-        .collect()
+/// One line per region: where, in which function, and the hint or `written`.
+pub fn region_table(regions: &[Region]) -> String {
+    let rows = regions.iter().map(|region| {
+        let state = match region.todo {
+            true => format!("todo!: {}", region.hint),
+            false => "written".to_owned(),
+        };
+        let place = format!("{}:{}", region.file, region.line);
+        vec![place, region.function.clone(), state]
+    });
+    let table = cli::table(None, rows.collect(), &[]);
+    table.lines().map(|line| format!("  {line}\n")).collect()
 }
 
 /// Makes the fork `name` of `stage` in the workspace at `root`.
@@ -139,7 +109,7 @@ pub fn create(root: &Path, stage: &'static Stage, name: &str) -> Result<Fork, Fa
     if target.exists() {
         return Err(Failure::usage(
             format!("exercises/{name} exists already; pick another name or remove it"),
-            FORK_USAGE,
+            "fork",
         ));
     }
     let staging = root.join("target").join("xtask-fork").join(name);
@@ -207,7 +177,8 @@ fn write_fork(source: &Path, staging: &Path, stage: &Stage, name: &str) -> io::R
         let relative = file.strip_prefix(source).expect("under the source");
         let text = fs::read_to_string(&file)?;
         let text = match relative.to_str() {
-            Some("Cargo.toml") => fork_manifest(&rename(&text, stage.krate, name), stage),
+            Some("Cargo.toml") => fork_manifest(&text, stage, name)
+                .map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error))?,
             _ if file.extension().is_some_and(|ext| ext == "snap") => text.replace(
                 &format!("crates/{}/", stage.krate),
                 &format!("exercises/{name}/"),
@@ -229,21 +200,38 @@ fn write_fork(source: &Path, staging: &Path, stage: &Stage, name: &str) -> io::R
     Ok(regions)
 }
 
-/// The stage's manifest, made the fork's: a description that says so and a
-/// record of the stage it came from.
-fn fork_manifest(manifest: &str, stage: &Stage) -> String {
-    let mut forked: String = manifest
-        .lines()
-        .map(|line| match line.starts_with("description = ") {
-            true => format!(
-                "description = \"Exercise: stage {} ({}) re-built by hand\"\n",
-                stage.number, stage.krate
-            ),
-            false => format!("{line}\n"),
-        })
-        .collect();
-    forked += &format!("\n{METADATA}\nforked-from = \"{}\"\n", stage.krate);
-    forked
+/// The stage's manifest, made the fork's: its name, a description that says
+/// so, and a record of the stage it came from.
+fn fork_manifest(manifest: &str, stage: &Stage, name: &str) -> Result<String, String> {
+    let mut manifest: DocumentMut = manifest.parse().map_err(|error| format!("{error}"))?;
+    let package = &mut manifest["package"];
+    package["name"] = value(name);
+    let (number, krate) = (stage.number, stage.krate);
+    package["description"] = value(format!(
+        "Exercise: stage {number} ({krate}) re-built by hand"
+    ));
+    package["metadata"]["poll-to-await"]["forked-from"] = value(krate);
+    Ok(manifest.to_string())
+}
+
+/// The stage a fork in `dir` came from, from its `Cargo.toml`.
+pub fn forked_from(dir: &Path) -> Option<&'static Stage> {
+    let manifest = read_manifest(&dir.join("Cargo.toml"))?;
+    let path = ["package", "metadata", "poll-to-await", "forked-from"];
+    let krate = string_at(manifest.as_item(), &path)?;
+    STAGES.iter().find(|stage| stage.krate == krate)
+}
+
+/// The TOML file at `path`, if it can be read and parsed.
+fn read_manifest(path: &Path) -> Option<DocumentMut> {
+    fs::read_to_string(path).ok()?.parse().ok()
+}
+
+/// The string at `path` of keys in `item`, if there is one.
+fn string_at<'a>(item: &'a toml_edit::Item, path: &[&str]) -> Option<&'a str> {
+    path.iter()
+        .try_fold(item, |item, key| item.get(key))?
+        .as_str()
 }
 
 /// `text` with the crate `from` renamed `to`: its package name (`busy-executor`)
@@ -364,7 +352,7 @@ pub fn empty_regions(text: &str, file: &str) -> Result<(String, Vec<Region>), St
 }
 
 /// The regions of a fork's `text` as it is now, each marked still todo or not.
-fn regions_now(text: &str, file: &str) -> Vec<Region> {
+pub fn regions_now(text: &str, file: &str) -> Vec<Region> {
     let mut regions = Vec::new();
     let mut function = String::new();
     let mut lines = text.lines().enumerate();
@@ -419,7 +407,7 @@ fn check_name(root: &Path, name: &str) -> Result<(), Failure> {
     let refuse = |why: String| {
         Err(Failure::usage(
             format!("cannot fork into {name:?}: {why}"),
-            FORK_USAGE,
+            "fork",
         ))
     };
     let mut chars = name.chars();
@@ -433,7 +421,7 @@ fn check_name(root: &Path, name: &str) -> Result<(), Failure> {
         return refuse("a crate name has at most 64 letters, digits, '-' and '_'".to_owned());
     }
     let lib = name.replace('-', "_");
-    if KEYWORDS.contains(&lib.as_str()) {
+    if KEYWORDS.split_whitespace().any(|keyword| keyword == lib) {
         return refuse("that is a name Rust keeps for itself".to_owned());
     }
     let same = |other: &str| other.replace('-', "_").eq_ignore_ascii_case(&lib);
@@ -447,18 +435,19 @@ fn check_name(root: &Path, name: &str) -> Result<(), Failure> {
     }
     // Cargo.lock, and every member's manifest: a fork made a moment ago is
     // not in Cargo.lock until the next build.
-    let lock = fs::read_to_string(root.join("Cargo.lock")).unwrap_or_default();
-    let mut packages: Vec<String> = lock
-        .lines()
-        .filter_map(|line| {
-            Some(
-                line.strip_prefix("name = \"")?
-                    .strip_suffix('"')?
-                    .to_owned(),
-            )
-        })
-        .collect();
-    packages.extend(member_packages(root));
+    let mut packages = Vec::new();
+    let lock = read_manifest(&root.join("Cargo.lock"));
+    let locked = lock
+        .as_ref()
+        .and_then(|lock| lock.get("package")?.as_array_of_tables());
+    for package in locked.into_iter().flatten() {
+        packages.extend(package.get("name").and_then(toml_edit::Item::as_str));
+    }
+    let members = member_manifests(root);
+    let names = members
+        .iter()
+        .map(|member| string_at(member.as_item(), &["package", "name"]));
+    packages.extend(names.flatten());
     if let Some(package) = packages.into_iter().find(|package| same(package)) {
         return refuse(format!(
             "the workspace already has a crate called {package:?} (names that differ only in case or '-' against '_' collide)"
@@ -470,221 +459,21 @@ fn check_name(root: &Path, name: &str) -> Result<(), Failure> {
 /// Directories cargo makes in a target directory: binaries may not take their names.
 const CARGO_DIRS: [&str; 4] = ["build", "deps", "examples", "incremental"];
 
-/// The package names of the members under `crates/` and `exercises/`, from their manifests.
-fn member_packages(root: &Path) -> Vec<String> {
-    let manifests = ["crates", "exercises"]
-        .iter()
-        .filter_map(|dir| fs::read_dir(root.join(dir)).ok())
-        .flatten()
-        .filter_map(|entry| fs::read_to_string(entry.ok()?.path().join("Cargo.toml")).ok());
-    manifests
-        .filter_map(|manifest| {
-            let name = manifest
-                .lines()
-                .find_map(|line| line.strip_prefix("name = \"")?.strip_suffix('"'))?;
-            Some(name.to_owned())
-        })
+/// The manifests of the members under `crates/` and `exercises/`.
+fn member_manifests(root: &Path) -> Vec<DocumentMut> {
+    let dirs = ["crates", "exercises"].map(|dir| fs::read_dir(root.join(dir)));
+    let members = dirs.into_iter().flatten().flatten().flatten();
+    members
+        .filter_map(|member| read_manifest(&member.path().join("Cargo.toml")))
         .collect()
 }
 
-/// Names a library cannot have: Rust's keywords and the crates every program sees.
-const KEYWORDS: &[&str] = &[
-    "as",
-    "async",
-    "await",
-    "break",
-    "const",
-    "continue",
-    "crate",
-    "dyn",
-    "else",
-    "enum",
-    "extern",
-    "false",
-    "fn",
-    "for",
-    "if",
-    "impl",
-    "in",
-    "let",
-    "loop",
-    "match",
-    "mod",
-    "move",
-    "mut",
-    "pub",
-    "ref",
-    "return",
-    "self",
-    "static",
-    "struct",
-    "super",
-    "trait",
-    "true",
-    "type",
-    "unsafe",
-    "use",
-    "where",
-    "while",
-    "abstract",
-    "become",
-    "box",
-    "do",
-    "final",
-    "gen",
-    "macro",
-    "override",
-    "priv",
-    "try",
-    "typeof",
-    "unsized",
-    "virtual",
-    "yield",
-    "std",
-    "core",
-    "alloc",
-    "proc_macro",
-    "test",
-];
-
-pub fn run_check(args: Vec<String>) -> Result<(), Failure> {
-    let Some([name]) = cli::positionals(args, "check takes the NAME of a fork", CHECK_USAGE)?
-    else {
-        print!("{CHECK_USAGE}");
-        return Ok(());
-    };
-    let checked = check(&cli::workspace_root(), &name, true)?;
-    print!("\n{}", checked.report);
-    match checked.failed {
-        Failed::None => Ok(()),
-        _ => Err(Failure::Failed(format!("{name} is not done yet"))),
-    }
-}
-
-/// What `check` found.
-#[derive(Debug)]
-pub struct Checked {
-    failed: Failed,
-    /// For the learner: the regions and the failed tests.
-    pub report: String,
-}
-
-/// Runs the tests of the fork `name` in the workspace at `root` (with
-/// `show`, their output goes on as it comes) and reports on its regions and
-/// tests.
-pub fn check(root: &Path, name: &str, show: bool) -> Result<Checked, Failure> {
-    let dir = root.join("exercises").join(name);
-    let Some(stage) = forked_from(&dir) else {
-        let message = format!(
-            "there is no fork exercises/{name}; make one with `cargo xtask fork STAGE {name}`"
-        );
-        return Err(Failure::usage(message, CHECK_USAGE));
-    };
-    let failed = run_tests(root, name, show)
-        .map_err(|error| Failure::Failed(format!("cannot run cargo: {error}")))?;
-    let regions = fork_regions(&dir)
-        .map_err(|error| Failure::Failed(format!("cannot read exercises/{name}: {error}")))?;
-    let report = check_report(name, stage, &regions, &failed);
-    Ok(Checked { failed, report })
-}
-
-/// The stage a fork in `dir` came from, from its `Cargo.toml`.
-fn forked_from(dir: &Path) -> Option<&'static Stage> {
-    let manifest = fs::read_to_string(dir.join("Cargo.toml")).ok()?;
-    let (_, metadata) = manifest.split_once(METADATA)?;
-    let krate = metadata
-        .lines()
-        .find_map(|line| line.strip_prefix("forked-from = \"")?.strip_suffix('"'))?;
-    STAGES.iter().find(|stage| stage.krate == krate)
-}
-
-/// The regions of the fork in `dir`, as its files are now.
-fn fork_regions(dir: &Path) -> io::Result<Vec<Region>> {
-    let mut regions = Vec::new();
-    for file in cli::files_under(dir)? {
-        if file.extension().is_some_and(|ext| ext == "rs") {
-            let relative = file
-                .strip_prefix(dir)
-                .expect("under the fork")
-                .to_string_lossy()
-                .into_owned();
-            regions.extend(regions_now(&fs::read_to_string(&file)?, &relative));
-        }
-    }
-    Ok(regions)
-}
-
-/// Which tests failed.
-#[derive(Debug, PartialEq, Eq)]
-enum Failed {
-    None,
-    /// These tests, by name.
-    Tests(Vec<String>),
-    /// Something failed before tests could say (a build error).
-    Build,
-}
-
-/// Runs the fork's tests, showing their output as it comes if asked to, and
-/// collects the names of the tests that failed.
-fn run_tests(root: &Path, name: &str, show: bool) -> io::Result<Failed> {
-    let mut command = cli::cargo_in(root);
-    command
-        .args(["test", "-p", name, "--no-fail-fast"])
-        .stdout(Stdio::piped());
-    if !show {
-        command.stderr(Stdio::null());
-    }
-    let mut child = command.spawn()?;
-    let stdout = child.stdout.take().expect("piped");
-    let mut failed = Vec::new();
-    for line in BufReader::new(stdout).lines() {
-        let line = line?;
-        if show {
-            println!("{line}");
-        }
-        failed.extend(failed_test(&line));
-    }
-    io::stdout().flush()?;
-    let status = child.wait()?;
-    Ok(match (status.success(), failed.is_empty()) {
-        (true, _) => Failed::None,
-        (false, false) => Failed::Tests(failed),
-        (false, true) => Failed::Build,
-    })
-}
-
-/// The name of the test a line of test output says failed, if it says so:
-/// `test the_newest_waker_is_woken_once ... FAILED`.
-fn failed_test(line: &str) -> Option<String> {
-    Some(
-        line.strip_prefix("test ")?
-            .strip_suffix(" ... FAILED")?
-            .to_owned(),
-    )
-}
-
-fn check_report(name: &str, stage: &Stage, regions: &[Region], failed: &Failed) -> String {
-    let todo = regions.iter().filter(|region| region.todo).count();
-    let mut report = format!(
-        "{name}, a fork of stage {} ({}): {todo} of {} regions still todo!\n",
-        stage.number,
-        stage.krate,
-        regions.len()
-    );
-    report += &region_table(regions);
-    report += &match failed {
-        Failed::None => "All tests pass: the stage is yours.\n".to_owned(),
-        Failed::Build => "It does not build yet: the compiler's messages are above.\n".to_owned(),
-        Failed::Tests(tests) => {
-            let mut text = format!("{} tests fail:\n", tests.len());
-            for test in tests {
-                text += &format!("  {test}\n");
-            }
-            text
-        }
-    };
-    report
-}
+/// Names a library cannot have: Rust's keywords, reserved words, and the
+/// crates every program sees.
+const KEYWORDS: &str = "as async await break const continue crate dyn else enum extern false
+    fn for if impl in let loop match mod move mut pub ref return self static struct super trait
+    true type unsafe use where while abstract become box do final gen macro override priv try
+    typeof unsized virtual yield std core alloc proc_macro test";
 
 #[cfg(test)]
 mod tests;

@@ -1,68 +1,66 @@
 //! `cargo xtask`: the workspace's own commands, run through the alias in
 //! `.cargo/config.toml`.
 //!
-//! Each command lives in a module of its own; this file only picks one. Exit
-//! codes: 0 success, 1 a stage or its tests failed, 2 bad usage.
+//! `flags.rs` declares every command and flag; this file picks the module
+//! that runs one. Exit codes: 0 success, 1 a stage or its tests failed, 2
+//! bad usage.
 #![forbid(unsafe_code)]
 
 mod bench;
+mod check;
 mod cli;
 mod docs;
+mod flags;
 mod fork;
 mod list;
 mod pictures;
 mod stage_tests;
 mod stages;
-mod terminal;
+mod svg;
 #[cfg(test)]
 mod tidy;
 mod timeline;
 mod walkthrough;
 
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 use cli::Failure;
-
-const USAGE: &str = "\
-cargo xtask: the commands of poll-to-await
-
-Usage: cargo xtask <command> [options]
-
-Commands:
-  walkthrough  run every stage's demo in order: the way in
-  test         run every stage's tests in order, stopping at the first failing stage
-  list         the stages: number, crate, idea, article section
-  fork         copy a stage into exercises/ with its key bodies left to write
-  check        run a fork's tests and say which exercises are still to do
-  docs         build the book in docs/ (needs mdbook)
-  bench        measure every stage against futures' executors (release build)
-  help         this text (also --help or -h)
-
-Stages are named by number (1) or crate name (socket-sim).
-`cargo xtask <command> --help` tells more about a command.
-";
+use flags::XtaskCmd;
 
 fn main() -> ExitCode {
-    let mut args = std::env::args().skip(1);
-    let command = args.next();
-    let args: Vec<String> = args.collect();
-    let outcome = match command.as_deref() {
-        Some("walkthrough") => walkthrough::run(args),
-        Some("test") => stage_tests::run(args),
-        Some("list") => list::run(args),
-        Some("fork") => fork::run_fork(args),
-        Some("check") => fork::run_check(args),
-        Some("docs") => docs::run(args),
-        Some("bench") => bench::run(args),
-        Some("help" | "--help" | "-h") => {
-            print!("{USAGE}");
-            Ok(())
-        }
-        Some(other) => Err(Failure::usage(format!("unknown command {other:?}"), USAGE)),
-        None => Err(Failure::usage("no command given", USAGE)),
-    };
-    match outcome {
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => failure.report(),
+    }
+}
+
+fn run(args: Vec<OsString>) -> Result<(), Failure> {
+    // The bench's flags are the bench's own: they go to it whole.
+    if args.first().is_some_and(|command| command == "bench") {
+        return bench::run(args[1..].to_vec());
+    }
+    let command = match flags::Xtask::parse(args.clone()) {
+        Ok(flags) => flags.subcommand,
+        Err(error) => return Failure::from_flags(&error, &args),
+    };
+    match command {
+        XtaskCmd::Walkthrough(flags) => walkthrough::run(flags),
+        XtaskCmd::Test(_) => stage_tests::run(),
+        XtaskCmd::List(_) => list::run(),
+        XtaskCmd::Fork(flags) => fork::run_fork(flags),
+        XtaskCmd::Check(flags) => check::run(flags),
+        XtaskCmd::Docs(_) => docs::run(),
+        XtaskCmd::Bench(_) => unreachable!("the bench is handed its arguments above"),
+        XtaskCmd::Help(flags) => match flags.command.as_deref() {
+            Some("bench") => bench::run(vec!["--help".into()]),
+            command => {
+                let help = flags::help(command);
+                let help = help.ok_or_else(|| Failure::unknown_command(command.unwrap_or("")))?;
+                print!("{help}");
+                Ok(())
+            }
+        },
     }
 }

@@ -9,18 +9,7 @@ use std::time::{Duration, Instant};
 use crate::cli::{self, Failure};
 use crate::stages::{STAGES, Stage};
 
-const USAGE: &str = "\
-Usage: cargo xtask test
-
-Runs `cargo test -p <crate>` for every stage in order, stops at the first
-stage whose tests fail, and prints a summary. Exit 1 when a stage failed.
-";
-
-pub fn run(args: Vec<String>) -> Result<(), Failure> {
-    if cli::help_or_nothing(args, USAGE)? {
-        print!("{USAGE}");
-        return Ok(());
-    }
+pub fn run() -> Result<(), Failure> {
     let outcomes = run_in_order(STAGES, |stage| {
         println!(
             "\n== stage {} of {}: cargo test -p {} ==",
@@ -89,13 +78,7 @@ fn run_in_order(
 
 /// One line per stage: its number, crate, outcome and time.
 fn summary(stages: &[Stage], outcomes: &[Outcome]) -> String {
-    let width = stages
-        .iter()
-        .map(|stage| stage.krate.len())
-        .max()
-        .unwrap_or(0);
-    let mut summary = format!("stage  {:width$}  result   time\n", "crate");
-    for (stage, outcome) in stages.iter().zip(outcomes) {
+    let rows = stages.iter().zip(outcomes).map(|(stage, outcome)| {
         let (result, time) = match outcome {
             Outcome::Passed(time) => ("ok", Some(time)),
             Outcome::Failed(time) => ("FAILED", Some(time)),
@@ -103,14 +86,14 @@ fn summary(stages: &[Stage], outcomes: &[Outcome]) -> String {
             Outcome::NotRun => ("not run", None),
         };
         let time = time.map_or(String::new(), |time| format!("{:.1} s", time.as_secs_f64()));
-        let line = format!(
-            "{:>5}  {:width$}  {result:7}  {time}",
-            stage.number, stage.krate
-        );
-        summary += line.trim_end();
-        summary.push('\n');
-    }
-    summary
+        let number = stage.number.to_string();
+        vec![number, stage.krate.to_owned(), result.to_owned(), time]
+    });
+    cli::table(
+        Some(&["stage", "crate", "result", "time"]),
+        rows.collect(),
+        &[0],
+    )
 }
 
 #[cfg(test)]

@@ -1,13 +1,12 @@
 //! The one table of stages that every command reads: add a stage here, and
-//! `list`, `test` and `walkthrough` know it.
+//! `list`, `test`, `walkthrough`, `fork`, `check` and the book know it.
 
 use std::fmt::Write as _;
 
 use lab::demo::Demo;
+use lab::trace::EventKind::{self, Dropped as X, Pending as P, Ready as R, Wake as W};
 
-use crate::pictures::Picture;
-
-use crate::cli::Failure;
+use crate::timeline::Schedule;
 
 /// One stage of the workspace: one crate, one idea.
 #[derive(Debug)]
@@ -26,6 +25,35 @@ pub struct Stage {
     pub demo: Demo,
     /// What the book's timeline of its main run shows.
     pub picture: Picture,
+}
+
+/// What a stage's timeline shows: data about the stage, which the book draws
+/// as it is and the walkthrough places its live run on.
+#[derive(Clone, Copy, Debug)]
+pub enum Picture {
+    /// Busy waits without futures or an executor: a bar each, `(label, delays)`.
+    Busy(&'static [(&'static str, f64)]),
+    /// An executor's main run: when each task is woken (for a busy executor,
+    /// found ready), and the trace a quiet machine records of it, as
+    /// `(task, event)` in order (the stage's demo test checks it where the
+    /// order is forced).
+    Trace {
+        schedule: Schedule,
+        story: &'static [(usize, EventKind)],
+        /// What a lane is: a task of the executor, a future inside one
+        /// task, a worker thread.
+        lane: &'static str,
+    },
+}
+
+impl Picture {
+    /// When each task is woken, for an executor's run, and what a lane is.
+    pub fn schedule(self) -> Option<(Schedule, &'static str)> {
+        match self {
+            Picture::Trace { schedule, lane, .. } => Some((schedule, lane)),
+            Picture::Busy(_) => None,
+        }
+    }
 }
 
 /// Every stage, in order.
@@ -58,7 +86,11 @@ pub const STAGES: &[Stage] = &[
         watch: "1, 2 or 10 sockets all take one delay, while the polls run into the millions and a core stays busy",
         flaw: "the loop never sleeps: it polls futures that cannot be ready yet and burns a core while it waits",
         demo: busy_executor::demo::run,
-        picture: Picture::Trace(&[&[1.0], &[0.5]]),
+        picture: Picture::Trace {
+            schedule: &[&[1.0], &[0.5]],
+            story: &[(0, P), (1, P), (1, R), (0, R)],
+            lane: "task",
+        },
     },
     Stage {
         number: 4,
@@ -68,7 +100,11 @@ pub const STAGES: &[Stage] = &[
         watch: "two polls per wait instead of millions, the CPU near 0 % while it waits, and a task that can never be woken named instead of a hang",
         flaw: "the waits here are stand-ins made ready by another thread; the socket still has no Future of its own that any executor can run",
         demo: waker_executor::demo::run,
-        picture: Picture::Trace(&[&[1.0], &[2.0]]),
+        picture: Picture::Trace {
+            schedule: &[&[1.0], &[2.0]],
+            story: &[(0, P), (1, P), (0, W), (0, R), (1, W), (1, R)],
+            lane: "task",
+        },
     },
     Stage {
         number: 5,
@@ -78,7 +114,11 @@ pub const STAGES: &[Stage] = &[
         watch: "the same sockets give the same numbers with two polls each, on this workspace's executor and on futures'",
         flaw: "writing poll by hand for every sequence of waits (open, then read) gets complicated fast",
         demo: futsocket::demo::run,
-        picture: Picture::Trace(&[&[1.0], &[1.0]]),
+        picture: Picture::Trace {
+            schedule: &[&[1.0], &[1.0]],
+            story: &[(0, P), (1, P), (0, W), (1, W), (0, R), (1, R)],
+            lane: "task",
+        },
     },
     Stage {
         number: 6,
@@ -88,31 +128,74 @@ pub const STAGES: &[Stage] = &[
         watch: "two awaits in turn take two delays, join takes one; read_file and the hand-written ReadFile stop at the same await points",
         flaw: "the sockets are still simulated; real ones need a reactor that asks the operating system which are ready",
         demo: async_await_demo::demo::run,
-        picture: Picture::Trace(&[&[1.0, 2.0], &[0.5, 1.0]]),
+        picture: Picture::Trace {
+            schedule: &[&[1.0, 2.0], &[0.5, 1.0]],
+            story: &[
+                (0, P),
+                (1, P),
+                (1, W),
+                (1, P),
+                (0, W),
+                (1, W),
+                (0, P),
+                (1, R),
+                (0, W),
+                (0, R),
+            ],
+            lane: "task",
+        },
     },
     Stage {
         number: 7,
         krate: "mini-runtime",
         idea: "the same ideas on real TCP sockets: a mio reactor, timers and spawned tasks",
         section: "How is it used in production",
-        watch: "two real sockets read together with join, answered after one and two delays, in five polls; then a thousand connections served at once; all on one thread that sleeps in the reactor",
-        flaw: "production runtimes add several threads with work stealing, fairness budgets, timer wheels and io_uring",
+        watch: "two real sockets read together with join, in five polls; a thousand connections served at once; a yield loop that still lets a timer fire; all on one thread that sleeps in the reactor",
+        flaw: "dropping a future cancels it, but nothing yet shows what that releases, or what a dropped future loses",
         demo: mini_runtime::demo::run,
-        picture: Picture::Trace(&[&[1.0], &[2.0]]),
+        picture: Picture::Trace {
+            schedule: &[&[1.0], &[2.0]],
+            story: &[(0, P), (1, P), (0, W), (0, R), (1, P), (1, W), (1, R)],
+            lane: "future",
+        },
+    },
+    Stage {
+        number: 8,
+        krate: "cancellation",
+        idea: "dropping a future cancels it: select, timeout and abort built from that",
+        section: "beyond the article",
+        watch: "the loser of a select dropped before select returns, its socket gone; abort as a wake; a read that loses half a frame to a timeout beside one that loses nothing; a futurelock, named",
+        flaw: "everything still runs on one thread: a second core sits idle",
+        demo: cancellation::demo::run,
+        picture: Picture::Trace {
+            schedule: &[&[1.0], &[]],
+            story: &[(0, P), (1, P), (0, W), (0, R), (1, X)],
+            lane: "future",
+        },
+    },
+    Stage {
+        number: 9,
+        krate: "work-stealing",
+        idea: "many threads: a queue per worker, an injector, and idle workers that steal",
+        section: "the article's last claim",
+        watch: "a steal forced by cause, two tasks on two workers; a thousand tasks and the echo on both; a yield loop on one worker that starves no timer",
+        flaw: "tokio adds a LIFO slot, a fixed ring per worker, a poll budget and blocking threads; the bench measures what they buy",
+        demo: work_stealing::demo::run,
+        picture: Picture::Trace {
+            schedule: &[&[1.0], &[]],
+            story: &[(0, P), (0, W), (0, R), (1, R)],
+            lane: "worker",
+        },
     },
 ];
 
-/// The stage named `name`: its number or its crate name.
-pub fn find(name: &str, usage: &'static str) -> Result<&'static Stage, Failure> {
+/// The stage named `name`: its number or its crate name; the error says
+/// which there are.
+pub fn find(name: &str) -> Result<&'static Stage, String> {
     STAGES
         .iter()
         .find(|stage| stage.krate == name || stage.number.to_string() == name)
-        .ok_or_else(|| {
-            Failure::usage(
-                format!("unknown stage {name:?}; the stages are:\n{}", names()),
-                usage,
-            )
-        })
+        .ok_or_else(|| format!("unknown stage {name:?}; the stages are:\n{}", names()))
 }
 
 /// The stages, a line each: `  1  socket-sim`.
@@ -136,10 +219,10 @@ mod tests {
 
     #[test]
     fn a_stage_is_found_by_number_or_crate_name_and_nothing_else() {
-        assert_eq!(find("1", "").unwrap().krate, "socket-sim");
-        assert_eq!(find("socket-sim", "").unwrap().number, 1);
+        assert_eq!(find("1").unwrap().krate, "socket-sim");
+        assert_eq!(find("socket-sim").unwrap().number, 1);
         for wrong in ["0", "01", "socket_sim", "Socket-Sim", ""] {
-            let Err(Failure::Usage { message, .. }) = find(wrong, "") else {
+            let Err(message) = find(wrong) else {
                 panic!("{wrong:?} was found")
             };
             assert!(

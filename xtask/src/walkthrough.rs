@@ -7,31 +7,28 @@
 //! table of every stage's main run closes the walkthrough.
 
 use std::io::{self, Write};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
+use anstyle::{AnsiColor, Style};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use lab::demo::Summary;
 use lab::measure::{Percent, Thousands};
+use socket_sim::{SocketCounts, socket_counts};
 
-use crate::cli::{Arg, Args, Failure};
+use crate::cli::{self, Failure};
+use crate::flags;
 use crate::stages::{self, STAGES, Stage};
-use crate::terminal::{self, Style};
 use crate::timeline;
 
-const USAGE: &str = "\
-Usage: cargo xtask walkthrough [--from STAGE | --only STAGE] [--delay-ms N] [--no-color]
-
-Runs the demo of every stage in order, each introduced by the idea it adds
-and what to watch for, with a timeline of polls and wakes for the executor
-stages and a table of all of them at the end.
-
-Options:
-  --from STAGE    start at this stage (number or crate name)
-  --only STAGE    run this stage alone
-  --delay-ms N    how long a socket takes to become readable, in milliseconds
-                  (default: SOCKET_SIM_DELAY_MS, else the article's 2000)
-  --no-color      no colours (also when NO_COLOR is set, or not on a terminal)
-  -h, --help      this text
-";
+/// A stage's heading.
+const HEADING: Style = AnsiColor::Cyan.on_default().bold();
+/// Table headers.
+const BOLD: Style = Style::new().bold();
+/// What is still wrong.
+const WARNING: Style = AnsiColor::Yellow.on_default();
+/// Legends and asides.
+const DIM: Style = Style::new().dimmed();
 
 /// What the command line asked for.
 #[derive(Debug)]
@@ -41,16 +38,16 @@ struct Options {
     no_color: bool,
 }
 
-pub fn run(args: Vec<String>) -> Result<(), Failure> {
-    let Some(options) = parse(args)? else {
-        print!("{USAGE}");
-        return Ok(());
-    };
-    let look = Look {
-        style: Style::new(terminal::wants_color(options.no_color)),
-        live: terminal::is_terminal(),
-    };
-    match walk(&mut io::stdout(), &options, look) {
+pub fn run(flags: flags::Walkthrough) -> Result<(), Failure> {
+    let options = options(flags).map_err(|message| Failure::usage(message, "walkthrough"))?;
+    if options.no_color {
+        anstream::ColorChoice::Never.write_global();
+    }
+    // The writer drops the colours where they are not wanted (NO_COLOR,
+    // CLICOLOR=0, not a terminal), and the progress line hides itself off a
+    // terminal.
+    let mut out = anstream::stdout();
+    match walk(&mut out, &options, ProgressDrawTarget::stdout()) {
         // The reader stopped reading (`| head`, say): nothing is wrong.
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         result => result
@@ -58,109 +55,80 @@ pub fn run(args: Vec<String>) -> Result<(), Failure> {
     }
 }
 
-/// Reads the command line; `None` when help was asked for.
-fn parse(args: Vec<String>) -> Result<Option<Options>, Failure> {
-    let mut args = Args::new(args, USAGE);
-    let (mut from, mut only, mut delay, mut no_color) = (None, None, None, false);
-    while let Some(arg) = args.next_arg() {
-        match arg {
-            Arg::Help => return Ok(None),
-            Arg::Flag { name, value } if name == "--from" => from = Some(args.value(&name, value)?),
-            Arg::Flag { name, value } if name == "--only" => only = Some(args.value(&name, value)?),
-            Arg::Flag { name, value } if name == "--delay-ms" => {
-                let text = args.value(&name, value)?;
-                delay = Some(
-                    socket_sim::parse_delay_ms("--delay-ms", &text)
-                        .map_err(|error| args.error(error.to_string()))?,
-                );
-            }
-            Arg::Flag { name, value: None } if name == "--no-color" => no_color = true,
-            other => return Err(args.unexpected(other)),
-        }
-    }
-    let stages = match (from, only) {
-        (Some(_), Some(_)) => return Err(args.error("--from and --only do not go together")),
-        (Some(from), None) => &STAGES[usize::from(stages::find(&from, USAGE)?.number) - 1..],
+/// The stages and delay the flags ask for, or what is wrong with them.
+fn options(flags: flags::Walkthrough) -> Result<Options, String> {
+    let stages = match (flags.from, flags.only) {
+        (Some(_), Some(_)) => return Err("--from and --only do not go together".to_owned()),
+        (Some(from), None) => &STAGES[usize::from(stages::find(&from)?.number) - 1..],
         (None, Some(only)) => {
-            let index = usize::from(stages::find(&only, USAGE)?.number) - 1;
+            let index = usize::from(stages::find(&only)?.number) - 1;
             &STAGES[index..=index]
         }
         (None, None) => STAGES,
     };
-    let delay = match delay {
-        Some(delay) => delay,
-        None => socket_sim::default_delay().map_err(|error| args.error(error.to_string()))?,
+    let delay = match flags.delay_ms {
+        Some(text) => socket_sim::parse_delay_ms("--delay-ms", &text),
+        None => socket_sim::default_delay(),
     };
-    Ok(Some(Options {
+    Ok(Options {
         stages,
-        delay,
-        no_color,
-    }))
+        delay: delay.map_err(|error| error.to_string())?,
+        no_color: flags.no_color,
+    })
 }
 
-/// How the output looks: colours, and whether a live progress line is drawn.
-#[derive(Clone, Copy, Debug)]
-struct Look {
-    style: Style,
-    live: bool,
-}
-
-/// Writes the walkthrough of `options.stages` to `out`.
-fn walk(out: &mut (dyn Write + Send), options: &Options, look: Look) -> io::Result<()> {
-    let Look { style, live } = look;
+/// Writes the walkthrough of `options.stages` to `out`, with the progress
+/// line of each wait drawn to `progress`.
+fn walk(out: &mut dyn Write, options: &Options, progress: ProgressDrawTarget) -> io::Result<()> {
+    let bar = progress_bar(progress);
+    let out = &mut AboveBar::new(&bar, out);
     let ms = options.delay.as_millis();
-    writeln!(
-        out,
-        "{}",
-        style.bold(&format!(
-            "poll-to-await, from a fake socket to async/await; sockets take {ms} ms"
-        ))
-    )?;
+    let title = format!(
+        "poll-to-await, from a fake socket to a work-stealing runtime; sockets take {ms} ms"
+    );
+    writeln!(out, "{BOLD}{title}{BOLD:#}")?;
     let mut rows = Vec::new();
     for stage in options.stages {
-        introduce(out, stage, style)?;
-        let summary = terminal::with_progress(out, live, |out| (stage.demo)(out, options.delay))??;
-        if let Some(trace) = &summary.trace {
-            let timeline = timeline::draw(trace, options.delay);
+        introduce(out, stage)?;
+        let summary = (stage.demo)(out, options.delay)?;
+        if let (Some(trace), Some((schedule, noun))) = (&summary.trace, stage.picture.schedule()) {
+            let events = trace.iter().map(|event| (event.task, event.kind));
+            let placement = timeline::place(events, schedule);
             writeln!(out)?;
             writeln!(
                 out,
                 "   Timeline of its main run, {} columns per delay:",
-                timeline.columns_per_delay
+                timeline::COLUMNS_PER_DELAY
             )?;
-            for lane in &timeline.lanes {
+            for lane in timeline::lanes(&placement, noun) {
                 writeln!(out, "   {lane}")?;
             }
-            writeln!(out, "   {}", style.dim(timeline::LEGEND))?;
+            writeln!(out, "   {DIM}{}{DIM:#}", timeline::LEGEND)?;
         }
         writeln!(out)?;
         let next = match STAGES.get(usize::from(stage.number)) {
             Some(next) => format!("What stage {} fixes", next.number),
             None => "Beyond this workspace".to_owned(),
         };
-        writeln!(
-            out,
-            "   {}",
-            style.warning(&format!("{next}: {}", stage.flaw))
-        )?;
+        writeln!(out, "   {WARNING}{next}: {}{WARNING:#}", stage.flaw)?;
         rows.push((stage, summary));
     }
     writeln!(out)?;
-    writeln!(out, "{}", style.heading("━━ Every stage's main run"))?;
-    write!(out, "{}", table(&rows, style))
+    writeln!(out, "{HEADING}━━ Every stage's main run{HEADING:#}")?;
+    let table = table(&rows);
+    let (header, body) = table.split_once('\n').unwrap_or((&table, ""));
+    write!(out, "{BOLD}{header}{BOLD:#}\n{body}")?;
+    bar.finish_and_clear();
+    Ok(())
 }
 
-fn introduce(out: &mut dyn Write, stage: &Stage, style: Style) -> io::Result<()> {
+fn introduce(out: &mut dyn Write, stage: &Stage) -> io::Result<()> {
+    let (number, of) = (stage.number, STAGES.len());
     writeln!(out)?;
     writeln!(
         out,
-        "{}",
-        style.heading(&format!(
-            "━━ Stage {} of {}: {}",
-            stage.number,
-            STAGES.len(),
-            stage.idea
-        ))
+        "{HEADING}━━ Stage {number} of {of}: {}{HEADING:#}",
+        stage.idea
     )?;
     writeln!(
         out,
@@ -171,40 +139,116 @@ fn introduce(out: &mut dyn Write, stage: &Stage, style: Style) -> io::Result<()>
     writeln!(out)
 }
 
+/// The live line under a stage's output while its sockets wait: how long
+/// the wait has lasted, and how many of the sockets built during it are
+/// ready. Drawn ten times a second by indicatif's own ticker; empty when no
+/// socket of this wait is waiting.
+fn progress_bar(target: ProgressDrawTarget) -> ProgressBar {
+    // A wait starts when nothing is waiting: its clock and its count start then.
+    let wait = Arc::new(Mutex::new((Instant::now(), socket_counts())));
+    let line = move |_: &ProgressState, out: &mut dyn std::fmt::Write| {
+        let mut wait = wait.lock().unwrap();
+        let (since, before) = *wait;
+        let now = socket_counts();
+        match progress(since.elapsed(), before, now) {
+            Some(line) => drop(out.write_str(&line)),
+            None => *wait = (Instant::now(), now),
+        }
+    };
+    let style = ProgressStyle::with_template("{wait}")
+        .expect("a valid template")
+        .with_key("wait", line);
+    let bar = ProgressBar::with_draw_target(None, target).with_style(style);
+    bar.enable_steady_tick(Duration::from_millis(100));
+    bar
+}
+
+/// The progress line of a wait that began `elapsed` ago with `before`
+/// sockets counted; `None` when none of its sockets is waiting.
+fn progress(elapsed: Duration, before: SocketCounts, now: SocketCounts) -> Option<String> {
+    let built = now.built - before.built;
+    let ready = built.saturating_sub(now.waiting.saturating_sub(before.waiting));
+    (ready < built).then(|| {
+        format!(
+            "  ... waiting {:.1} s, sockets ready: {ready} of {built}",
+            elapsed.as_secs_f64()
+        )
+    })
+}
+
+/// A writer whose whole lines go above the progress bar: each is written
+/// with the bar cleared, and the bar is drawn again under it.
+struct AboveBar<'a> {
+    bar: &'a ProgressBar,
+    out: &'a mut dyn Write,
+    /// The start of a line not yet ended: held back until it is.
+    partial: Vec<u8>,
+}
+
+impl<'a> AboveBar<'a> {
+    fn new(bar: &'a ProgressBar, out: &'a mut dyn Write) -> Self {
+        let partial = Vec::new();
+        AboveBar { bar, out, partial }
+    }
+}
+
+impl Write for AboveBar<'_> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.partial.extend_from_slice(bytes);
+        if let Some(end) = self.partial.iter().rposition(|&byte| byte == b'\n') {
+            let lines: Vec<u8> = self.partial.drain(..=end).collect();
+            self.bar
+                .suspend(|| self.out.write_all(&lines).and_then(|()| self.out.flush()))?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for AboveBar<'_> {
+    /// What is left of a line goes out as it is.
+    fn drop(&mut self) {
+        let rest = std::mem::take(&mut self.partial);
+        let _ = self.bar.suspend(|| self.out.write_all(&rest));
+    }
+}
+
 /// The closing table: a row per stage, from its demo's main run.
-fn table(rows: &[(&Stage, Summary)], style: Style) -> String {
-    let width = rows
-        .iter()
-        .map(|(stage, _)| stage.krate.len())
-        .max()
-        .unwrap_or(0);
-    let header = format!(
-        "stage  {:width$}  futures  wall      CPU share  polls per future",
-        "crate"
-    );
-    let mut table = format!("{}\n", style.bold(&header));
-    for (stage, summary) in rows {
-        let futures = summary
-            .futures
-            .map_or("-".to_owned(), |futures| futures.to_string());
-        let wall = format!("{} ms", summary.took.wall.as_millis());
+fn table(rows: &[(&Stage, Summary)]) -> String {
+    let header = [
+        "stage",
+        "crate",
+        "futures",
+        "wall",
+        "CPU share",
+        "polls per future",
+    ];
+    let rows = rows.iter().map(|(stage, summary)| {
+        let futures = summary.futures.map_or("-".to_owned(), |n| n.to_string());
         // Under a millisecond (a delay of 0), a share is clock noise.
-        let cpu = if summary.took.wall.as_millis() == 0 {
-            "-".to_owned()
-        } else {
-            Percent(summary.took.cpu_share()).to_string()
+        let cpu = match summary.took.wall.as_millis() {
+            0 => "-".to_owned(),
+            _ => Percent(summary.took.cpu_share()).to_string(),
         };
         let per_future = match (summary.polls, summary.futures) {
             (Some(polls), Some(futures)) if futures > 0 => per_future(polls, futures as u64),
             _ => "-".to_owned(),
         };
-        let number = stage.number;
-        table += &format!(
-            "{number:>5}  {:width$}  {futures:>7}  {wall:>8}  {cpu:>9}  {per_future:>16}\n",
-            stage.krate
-        );
-    }
-    table
+        let wall = format!("{} ms", summary.took.wall.as_millis());
+        let number = stage.number.to_string();
+        vec![
+            number,
+            stage.krate.to_owned(),
+            futures,
+            wall,
+            cpu,
+            per_future,
+        ]
+    });
+    cli::table(Some(&header), rows.collect(), &[0, 2, 3, 4, 5])
 }
 
 /// Polls per future: one decimal if it has one and is small, else a whole
@@ -220,26 +264,25 @@ fn per_future(polls: u64, futures: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::ffi::OsString;
+
     use super::*;
 
-    fn parse(args: &[&str]) -> Result<Option<Options>, Failure> {
-        super::parse(args.iter().map(|arg| arg.to_string()).collect())
-    }
-
-    fn usage_error(args: &[&str]) -> String {
-        match parse(args) {
-            Err(Failure::Usage { message, .. }) => message,
-            other => panic!("{args:?} gave {other:?}"),
-        }
+    fn options(args: &[&str]) -> Result<Options, String> {
+        let mut all: Vec<OsString> = vec!["walkthrough".into()];
+        all.extend(args.iter().map(OsString::from));
+        let flags::XtaskCmd::Walkthrough(flags) = flags::Xtask::parse(all).unwrap().subcommand
+        else {
+            unreachable!("a walkthrough")
+        };
+        super::options(flags)
     }
 
     /// The stage numbers and delay that `args` ask for.
     fn chosen(args: &[&str]) -> (Vec<u8>, Duration) {
-        let options = parse(args).unwrap().expect("not a request for help");
-        (
-            options.stages.iter().map(|stage| stage.number).collect(),
-            options.delay,
-        )
+        let options = options(args).unwrap();
+        let numbers = options.stages.iter().map(|stage| stage.number).collect();
+        (numbers, options.delay)
     }
 
     #[test]
@@ -258,38 +301,66 @@ mod tests {
             (vec![3], Duration::from_millis(1))
         );
         assert!(
-            parse(&["--no-color", "--delay-ms", "5"])
-                .unwrap()
+            options(&["--no-color", "--delay-ms", "5"])
                 .unwrap()
                 .no_color
         );
-        assert!(parse(&["--delay-ms", "5", "--help"]).unwrap().is_none());
     }
 
     #[test]
-    fn bad_flags_are_usage_errors_that_name_the_problem() {
+    fn bad_flags_are_errors_that_name_the_problem() {
+        let error = |args: &[&str]| options(args).unwrap_err();
         assert_eq!(
-            usage_error(&["--delay-ms", "abc"]),
+            error(&["--delay-ms", "abc"]),
             r#"--delay-ms: "abc" is not a whole number of milliseconds"#
         );
-        assert_eq!(usage_error(&["--delay-ms"]), "--delay-ms needs a value");
-        assert_eq!(usage_error(&["--fast"]), r#"unknown flag "--fast""#);
         assert_eq!(
-            usage_error(&["--no-color=yes"]),
-            r#"unknown flag "--no-color""#
-        );
-        assert_eq!(
-            usage_error(&["socket-sim"]),
-            r#"unexpected argument "socket-sim""#
-        );
-        assert_eq!(
-            usage_error(&["--from", "1", "--only", "1"]),
+            error(&["--from", "1", "--only", "1"]),
             "--from and --only do not go together"
         );
         assert!(
-            usage_error(&["--only", "nope"])
+            error(&["--only", "nope"])
                 .starts_with("unknown stage \"nope\"; the stages are:\n  1  socket-sim")
         );
+    }
+
+    #[test]
+    fn the_walkthrough_draws_timelines_and_no_progress_off_a_terminal() {
+        let options = Options {
+            stages: &STAGES[3..4],
+            delay: Duration::ZERO,
+            no_color: true,
+        };
+        let mut out = Vec::new();
+        walk(&mut out, &options, ProgressDrawTarget::hidden()).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        // Which lanes, not what is in them: a delay of 0 races its wakes.
+        let lanes = out.lines().filter(|line| line.starts_with("   task "));
+        assert_eq!(lanes.count(), 2, "{out}");
+        assert!(!out.contains("waiting"), "{out}");
+    }
+
+    #[test]
+    fn progress_counts_only_the_sockets_of_this_wait() {
+        let before = SocketCounts {
+            built: 10,
+            waiting: 1,
+        };
+        let line = |built, waiting| {
+            let now = SocketCounts { built, waiting };
+            progress(Duration::from_millis(1500), before, now)
+        };
+        assert_eq!(line(10, 1), None, "nothing built yet");
+        assert_eq!(
+            line(12, 3).as_deref(),
+            Some("  ... waiting 1.5 s, sockets ready: 0 of 2")
+        );
+        assert_eq!(
+            line(12, 2).as_deref(),
+            Some("  ... waiting 1.5 s, sockets ready: 1 of 2")
+        );
+        assert_eq!(line(12, 1), None, "all ready");
+        assert_eq!(line(12, 0), None, "an older socket finished too");
     }
 
     #[test]
@@ -309,12 +380,12 @@ mod tests {
             (&STAGES[4], summary(Some(2), 200, 1, Some(5))),
             (&STAGES[5], summary(Some(2), 2000, 1, Some(5_000_001))),
         ];
-        insta::assert_snapshot!(table(&rows, Style::new(false)), @"
-        stage  crate             futures  wall      CPU share  polls per future
-            1  socket-sim              -    100 ms        99%                 -
-            3  busy-executor           2    101 ms        99%           617,284
-            5  futsocket               2    200 ms      0.50%               2.5
-            6  async-await-demo        2   2000 ms      0.05%         2,500,001
+        insta::assert_snapshot!(table(&rows), @"
+        stage  crate             futures     wall  CPU share  polls per future
+            1  socket-sim              -   100 ms        99%                 -
+            3  busy-executor           2   101 ms        99%           617,284
+            5  futsocket               2   200 ms      0.50%               2.5
+            6  async-await-demo        2  2000 ms      0.05%         2,500,001
         ");
     }
 }

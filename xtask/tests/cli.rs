@@ -26,12 +26,50 @@ fn help_goes_to_stdout_and_succeeds() {
         );
         assert!(output.stderr.is_empty(), "{args:?}");
     }
-    for command in ["walkthrough", "test", "list", "fork", "check"] {
+    for command in [
+        "walkthrough",
+        "test",
+        "list",
+        "fork",
+        "check",
+        "docs",
+        "bench",
+    ] {
         let output = xtask(&[command, "--help"]);
         assert_eq!(output.status.code(), Some(0), "{command}");
+        let help = text(&output.stdout);
         assert!(
-            text(&output.stdout).starts_with(&format!("Usage: cargo xtask {command}")),
-            "{command}"
+            help.starts_with(&format!("Usage: cargo xtask {command}")),
+            "{command}: {help}"
+        );
+        // `help <command>` says the same.
+        assert_eq!(
+            text(&xtask(&["help", command]).stdout),
+            help,
+            "help {command}"
+        );
+    }
+}
+
+#[test]
+fn the_bench_answers_help_and_bad_flags_before_it_builds() {
+    // Built, the bench would print "Compiling" or "Finished" on stderr first.
+    for (args, code, start) in [
+        (&["bench", "--help"][..], 0, "Usage: cargo xtask bench"),
+        (&["bench", "--fast"], 2, "error: unknown flag \"--fast\""),
+        (
+            &["bench", "--quick", "--tiny"],
+            2,
+            "error: --quick and --tiny do not go together",
+        ),
+    ] {
+        let output = xtask(args);
+        assert_eq!(output.status.code(), Some(code), "{args:?}");
+        let said = format!("{}{}", text(&output.stdout), text(&output.stderr));
+        assert!(said.starts_with(start), "{args:?}: {said}");
+        assert!(
+            !said.contains("Compiling") && !said.contains("Finished"),
+            "{said}"
         );
     }
 }
@@ -40,6 +78,7 @@ fn help_goes_to_stdout_and_succeeds() {
 fn an_unknown_or_missing_command_prints_usage_to_stderr_and_exits_2() {
     for (args, message) in [
         (&["nope"][..], "error: unknown command \"nope\""),
+        (&["help", "nope"], "error: unknown command \"nope\""),
         (&[], "error: no command given"),
     ] {
         let output = xtask(args);

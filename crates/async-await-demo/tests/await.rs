@@ -14,7 +14,7 @@ use async_await_demo::{
 use futures_executor::ThreadPool;
 use lab::measure::PollCounter;
 use socket_sim::{MySocket, SocketBuilder};
-use waker_executor::{Executor, Wakers};
+use waker_executor::{Observed, Wakers};
 
 const DELAY: Duration = Duration::from_millis(100);
 const SLACK: Duration = Duration::from_millis(300);
@@ -82,7 +82,7 @@ fn join_polled_after_ready_panics_naming_the_contract() {
 #[test]
 fn the_same_async_fns_run_on_every_executor_with_the_same_results() {
     for wakers in [Wakers::Wake, Wakers::RawVtable] {
-        let pairs = Executor::new()
+        let pairs = Observed::new()
             .wakers(wakers)
             .run(vec![get_two_concurrent_with(socket(1), socket(2))]);
         assert_eq!(pairs.outputs, [(1, 2)], "{wakers:?}");

@@ -2,21 +2,16 @@
 
 use std::time::Duration;
 
-use lab::demo::TIME_FILTERS;
-use socket_sim::demo::transcript;
-
 #[test]
 fn demo_transcript() {
-    let (transcript, summary) = transcript(async_await_demo::demo::run, Duration::from_millis(100));
-    let mut filters = TIME_FILTERS.to_vec();
     // Sizes of futures depend on the compiler's layout choices.
-    filters.push((
-        r"future \d+ bytes, ReadFile \d+ bytes",
-        "future [n] bytes, ReadFile [n] bytes",
-    ));
-    insta::with_settings!({ filters => filters }, {
-        insta::assert_snapshot!(transcript);
-    });
+    let (_, summary) = lab::demo::assert_transcript!(
+        async_await_demo::demo::run,
+        &[(
+            r"future \d+ bytes, ReadFile \d+ bytes",
+            "future [n] bytes, ReadFile [n] bytes",
+        )]
+    );
 
     // The two socket async fns side by side, traced: three polls each.
     assert_eq!((summary.futures, summary.polls), (Some(2), Some(6)));

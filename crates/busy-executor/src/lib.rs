@@ -23,9 +23,9 @@ pub mod demo;
 use std::time::Duration;
 
 use lab::measure::Measurement;
-use lab::probe::Probe;
-use lab::trace::Event;
 use simple_future::{Poll, SimpleFuture};
+
+pub use demo::{run_traced, run_with_stats};
 
 // ANCHOR: run
 /// Runs every future until it is ready; returns the outputs in the order the
@@ -74,82 +74,6 @@ pub fn run<F: SimpleFuture>(futures: Vec<F>) -> Vec<F::Output> {
 /// The wake function [`run`] passes to `poll`: the busy loop never waits
 /// for a wake, so there is nothing for it to do.
 fn ignore_wake() {}
-
-/// [`run`], also counting polls and measuring wall and CPU time.
-///
-/// The counting is done from outside `run`: each future is wrapped in a
-/// probe that reports its polls.
-///
-/// # Examples
-///
-/// ```
-/// use simple_future::{Poll, SimpleFuture};
-///
-/// /// Pending as many times as it says, then Ready.
-/// struct Countdown(u32);
-///
-/// impl SimpleFuture for Countdown {
-///     type Output = ();
-///     fn poll(&mut self, _wake: fn()) -> Poll<()> {
-///         if self.0 == 0 {
-///             return Poll::Ready(());
-///         }
-///         self.0 -= 1;
-///         Poll::Pending
-///     }
-/// }
-///
-/// let (_, stats) = busy_executor::run_with_stats(vec![Countdown(1), Countdown(3)]);
-/// assert_eq!(stats.polls, 2 + 4, "each polled until Ready, never after");
-/// assert_eq!(stats.wakes, 0, "nobody listens for wakes here");
-/// ```
-pub fn run_with_stats<F: SimpleFuture>(futures: Vec<F>) -> (Vec<F::Output>, RunStats) {
-    let (outputs, stats, _) = observe(futures, false);
-    (outputs, stats)
-}
-
-/// [`run_with_stats`], also recording every poll as an [`Event`].
-pub fn run_traced<F: SimpleFuture>(futures: Vec<F>) -> (Vec<F::Output>, RunStats, Vec<Event>) {
-    let (outputs, stats, trace) = observe(futures, true);
-    (outputs, stats, trace.expect("a trace was asked for"))
-}
-
-/// [`run`] over `futures`, each wrapped so that its polls reach a probe.
-fn observe<F: SimpleFuture>(
-    futures: Vec<F>,
-    trace: bool,
-) -> (Vec<F::Output>, RunStats, Option<Vec<Event>>) {
-    let (outputs, seen) = lab::probe::observe(trace, |probe| {
-        run(futures
-            .into_iter()
-            .enumerate()
-            .map(|(task, future)| Probed(future, task, probe))
-            .collect())
-    });
-    (
-        outputs,
-        RunStats {
-            polls: seen.polls,
-            wakes: seen.wakes,
-            wall: seen.took.wall,
-            cpu: seen.took.cpu,
-        },
-        seen.trace,
-    )
-}
-
-/// A `SimpleFuture` (`.0`, task `.1`) that tells a probe (`.2`) about each poll.
-struct Probed<'a, F>(F, usize, &'a Probe);
-
-impl<F: SimpleFuture> SimpleFuture for Probed<'_, F> {
-    type Output = F::Output;
-
-    fn poll(&mut self, wake: fn()) -> Poll<F::Output> {
-        let poll = self.0.poll(wake);
-        self.2.polled(self.1, matches!(poll, Poll::Ready(_)));
-        poll
-    }
-}
 
 /// What one run of an executor cost.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

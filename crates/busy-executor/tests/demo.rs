@@ -2,18 +2,14 @@
 
 use std::time::Duration;
 
-use lab::demo::TIME_FILTERS;
 use lab::measure::{clearly_busier, sleeping_for};
-use socket_sim::demo::transcript;
 
 #[test]
 fn demo_transcript() {
-    let (transcript, summary) = transcript(busy_executor::demo::run, Duration::from_millis(100));
-    let mut filters = TIME_FILTERS.to_vec();
-    filters.push((r"[\d,]+ polls", "[many] polls"));
-    insta::with_settings!({ filters => filters }, {
-        insta::assert_snapshot!(transcript);
-    });
+    let (_, summary) = lab::demo::assert_transcript!(
+        busy_executor::demo::run,
+        &[(r"[\d,]+ polls", "[many] polls")]
+    );
 
     // Two sockets on the busy executor, traced: polls in their thousands.
     assert_eq!(summary.futures, Some(2));

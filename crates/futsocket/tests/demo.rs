@@ -1,16 +1,8 @@
 //! The stage 5 demo's transcript, with the times that vary filtered out.
 
-use std::time::Duration;
-
-use lab::demo::TIME_FILTERS;
-use socket_sim::demo::transcript;
-
 #[test]
 fn demo_transcript() {
-    let (transcript, summary) = transcript(futsocket::demo::run, Duration::from_millis(100));
-    insta::with_settings!({ filters => TIME_FILTERS.to_vec() }, {
-        insta::assert_snapshot!(transcript);
-    });
+    let (_, summary) = lab::demo::assert_transcript!(futsocket::demo::run, &[]);
 
     // Two FutSockets on the waker executor, traced: two polls each, a CPU at rest.
     assert_eq!((summary.futures, summary.polls), (Some(2), Some(4)));

@@ -17,7 +17,7 @@ use futures_util::FutureExt;
 use futures_util::task::LocalSpawnExt;
 use lab::measure::{PollCounter, WakeCounter};
 use socket_sim::MySocket;
-use waker_executor::{Executor, Wakers};
+use waker_executor::{Observed, Wakers};
 
 const DELAY: Duration = Duration::from_millis(50);
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -163,7 +163,7 @@ fn runs_on_this_workspaces_executor_and_on_futures_with_two_polls_per_socket() {
     let sockets = || values.map(|value| fut_socket(DELAY * (4 - value as u32 / 11), value));
 
     for wakers in [Wakers::Wake, Wakers::RawVtable] {
-        let report = Executor::new().wakers(wakers).run(Vec::from(sockets()));
+        let report = Observed::new().wakers(wakers).run(Vec::from(sockets()));
         assert_eq!(report.outputs, values, "{wakers:?}");
         assert_eq!(report.stats.polls, 6, "{wakers:?}");
     }

@@ -1,12 +1,13 @@
 //! What every stage's demo shares: the [`Demo`] type and the [`Summary`] it
 //! returns, [`main`] (the few lines of every demo binary), and for the demo
-//! tests [`transcript`] and the snapshot filters.
+//! tests [`assert_transcript!`] and the snapshot filters.
 
 use std::fmt::Display;
 use std::io::{self, Write};
+use std::panic;
 use std::process::ExitCode;
-use std::sync::mpsc;
-use std::thread;
+use std::sync::{Mutex, Once, mpsc};
+use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
 
 use crate::measure::Measurement;
@@ -30,23 +31,71 @@ pub struct Summary {
     pub trace: Option<Vec<Event>>,
 }
 
+/// Snapshots the transcript of a stage's demo, run with [`TEST_DELAY`],
+/// with [`TIME_FILTERS`] and the `filters` given; returns the transcript
+/// and the demo's [`Summary`], for what a snapshot cannot hold. The snapshot is the test's
+/// own (`tests/snapshots/demo__demo_transcript.snap` for the test
+/// `demo_transcript` in `tests/demo.rs`), so the caller needs insta.
+///
+/// ```text
+/// let (_, summary) = lab::demo::assert_transcript!(busy_executor::demo::run, &[(r"[\d,]+ polls", "[many] polls")]);
+/// ```
+///
+/// # Panics
+///
+/// As [`transcript`], or if the transcript differs from its snapshot.
+#[macro_export]
+macro_rules! assert_transcript {
+    ($demo:expr, $filters:expr $(,)?) => {{
+        let (transcript, summary) = $crate::demo::transcript($demo, $crate::demo::TEST_DELAY);
+        let filters: Vec<(&str, &str)> = $crate::demo::TIME_FILTERS
+            .iter()
+            .chain($filters.iter())
+            .copied()
+            .collect();
+        insta::with_settings!({ filters => filters }, {
+            insta::assert_snapshot!(transcript);
+        });
+        (transcript, summary)
+    }};
+}
+
+pub use crate::assert_transcript;
+
+/// The delay of every demo test's sockets: long enough that a demo's waits
+/// are told apart, short enough that a demo takes about a second.
+pub const TEST_DELAY: Duration = Duration::from_millis(100);
+
+/// How long a demo test waits for its demo: many times what it needs on a
+/// busy machine. A demo that cannot finish fails sooner (see [`transcript`]).
+const DEMO_PATIENCE: Duration = Duration::from_secs(60);
+
 /// Runs `demo` with `delay` on a thread of its own and returns its
 /// transcript and summary: what the stages' demo tests check.
 ///
 /// A demo waits for things, so it would wait forever if what it waits for
-/// could no longer happen (say, a fork whose timer loop is still `todo!()`):
-/// this fails as soon as `possible` says so, and after a minute in any case.
+/// could no longer happen: a thread of the stage that died (say, a fork's
+/// timer loop still `todo!()`) never makes a socket ready. So this fails as
+/// soon as a thread other than the demo's panics, and after
+/// a minute in any case. (No demo panics a thread on purpose: one
+/// that does, to show it, cannot use this.)
 ///
 /// # Panics
 ///
-/// If the demo panics or fails, `possible` returns false, or a minute passes.
-pub fn transcript(demo: Demo, delay: Duration, possible: fn() -> bool) -> (String, Summary) {
+/// If the demo panics or fails, another thread panics while it runs, or it
+/// runs out of patience.
+pub fn transcript(demo: Demo, delay: Duration) -> (String, Summary) {
     let (done, result) = mpsc::channel();
-    thread::spawn(move || {
+    let (go, ready) = mpsc::channel::<()>();
+    let runner = thread::spawn(move || {
+        // Not before the watch is set: a thread the demo starts may panic at once.
+        let _ = ready.recv();
         let mut out = Vec::new();
         let summary = demo(&mut out, delay).expect("a demo writing to memory cannot fail");
         let _ = done.send((String::from_utf8(out).expect("demos write UTF-8"), summary));
     });
+    let panicked = watch_panics(runner.thread().id());
+    let _ = go.send(());
     let start = Instant::now();
     loop {
         match result.recv_timeout(Duration::from_millis(50)) {
@@ -55,17 +104,41 @@ pub fn transcript(demo: Demo, delay: Duration, possible: fn() -> bool) -> (Strin
                 panic!("the demo panicked (its message is above)")
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {
+                if let Some(thread) = panicked() {
+                    panic!(
+                        "thread {thread} panicked while the demo ran (its message is above): \
+                         what the demo waits for can no longer happen, so it would wait forever"
+                    );
+                }
                 assert!(
-                    possible(),
-                    "what the demo waits for can no longer happen: it would wait forever"
-                );
-                assert!(
-                    start.elapsed() < Duration::from_secs(60),
-                    "the demo did not finish within a minute"
+                    start.elapsed() < DEMO_PATIENCE,
+                    "the demo did not finish within {DEMO_PATIENCE:?}"
                 );
             }
         }
     }
+}
+
+/// From now on, notes the first panic of a thread other than `demo`'s; the
+/// function returned tells its name, once there is one.
+fn watch_panics(demo: ThreadId) -> impl Fn() -> Option<String> {
+    /// The demo thread being watched, and the first other thread that panicked.
+    static WATCHED: Mutex<(Option<ThreadId>, Option<String>)> = Mutex::new((None, None));
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            let current = thread::current();
+            if let Ok(mut watched) = WATCHED.lock() {
+                if watched.0.is_some_and(|demo| demo != current.id()) && watched.1.is_none() {
+                    watched.1 = Some(format!("{:?}", current.name().unwrap_or("unnamed")));
+                }
+            }
+            previous(info);
+        }));
+    });
+    *WATCHED.lock().unwrap() = (Some(demo), None);
+    || WATCHED.lock().unwrap().1.clone()
 }
 
 /// Insta filters for demo transcripts: they hide what varies from run to run
@@ -114,5 +187,41 @@ pub fn main(crate_name: &str, demo: Demo, delay: Result<Duration, impl Display>)
             eprintln!("{crate_name}: cannot write the demo: {error}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Waits for a thread that dies before it can answer.
+    fn waits_on_a_dead_thread(out: &mut dyn Write, _: Duration) -> io::Result<Summary> {
+        writeln!(out, "waiting")?;
+        let (_answer, never) = mpsc::channel::<()>();
+        thread::Builder::new()
+            .name("helper".to_owned())
+            .spawn(|| panic!("the helper's todo!()"))?;
+        let _ = never.recv_timeout(Duration::from_secs(3600));
+        Ok(Summary::default())
+    }
+
+    #[test]
+    fn a_demo_whose_helper_thread_dies_fails_at_once_naming_it() {
+        let start = Instant::now();
+        let payload = panic::catch_unwind(|| transcript(waits_on_a_dead_thread, TEST_DELAY));
+        let payload = payload.expect_err("the demo cannot finish");
+        let message = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .unwrap_or_default();
+        assert!(
+            message.starts_with("thread \"helper\" panicked while the demo ran"),
+            "{message}"
+        );
+        assert!(
+            start.elapsed() < DEMO_PATIENCE / 2,
+            "it waited {:?}",
+            start.elapsed()
+        );
     }
 }

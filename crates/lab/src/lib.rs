@@ -13,13 +13,11 @@
 //!   fresh waker wrapper per poll that counts and traces each wake;
 //! - [`demo`]: what every stage's demo shares: the [`demo::Summary`] it
 //!   returns, the transcript helpers its tests snapshot, and `main`;
-//! - [`patience`]: for tests whose failure could be a hang;
-//! - [`svg`]: the small SVG writer the book's pictures are drawn with.
+//! - [`patience`]: for tests whose failure could be a hang.
 #![forbid(unsafe_code)]
 
 pub mod demo;
 pub mod measure;
 pub mod patience;
 pub mod probe;
-pub mod svg;
 pub mod trace;

@@ -81,10 +81,10 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
     let entered = Runtime::enter();
     let runtime = &entered.0;
     let mut main = pin!(future);
+    // exercise: take the woken tasks; with none, wait in the reactor; else poll each once, and every EVENT_INTERVAL polls look at the reactor without waiting
     let mut woken = Vec::new();
     let mut polls = 0;
     loop {
-        // exercise: take the woken tasks; with none, wait in the reactor; else poll each once, and every EVENT_INTERVAL polls look at the reactor without waiting
         runtime.shared.take(&mut woken).unwrap_or_else(stuck);
         if woken.is_empty() {
             // Nothing to poll: sleep in the operating system until a socket
@@ -106,8 +106,8 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
                 runtime.turn(false);
             }
         }
-        // end exercise
     }
+    // end exercise
 }
 // ANCHOR_END: block_on
 

@@ -1,29 +1,26 @@
 //! The stage 7 demo's transcript, with the times that vary filtered out, and
 //! what its main run measured.
 
-use std::time::Duration;
-
-use lab::demo::TIME_FILTERS;
-use socket_sim::demo::transcript;
-
 #[test]
 fn demo_transcript() {
-    let delay = Duration::from_millis(100);
-    let (transcript, summary) = transcript(mini_runtime::demo::run, delay);
+    let delay = lab::demo::TEST_DELAY;
     // Where the open-file limit is low (macOS: 256), fewer connections are
-    // served, and the demo says so: the snapshot keeps what is the same everywhere.
-    let mut filters = TIME_FILTERS.to_vec();
-    filters.push((
-        r"(?m)^  \(the open-file limit stopped it at \d+ connections.*\n",
-        "",
-    ));
-    filters.push((
-        r"\b\d+ of \d+ echoes came back whole",
-        "all echoes came back whole",
-    ));
-    insta::with_settings!({ filters => filters }, {
-        insta::assert_snapshot!(transcript);
-    });
+    // served, and the demo says so: the snapshot keeps what is the same
+    // everywhere, and the echoes are counted below.
+    let (transcript, summary) = lab::demo::assert_transcript!(
+        mini_runtime::demo::run,
+        &[
+            (
+                r"(?m)^  \(the open-file limit stopped it at \d+ connections.*\n",
+                "",
+            ),
+            (
+                r"\b\d+ of \d+ echoes came back whole",
+                "all echoes came back whole"
+            ),
+        ]
+    );
+
     let echoes = transcript
         .lines()
         .find(|line| line.contains(" echoes came back whole"))

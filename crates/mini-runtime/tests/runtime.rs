@@ -223,11 +223,20 @@ fn a_task_whose_last_waker_is_dropped_unwoken_is_named() {
     let message = within_patience(|| {
         panic::catch_unwind(|| {
             block_on(async {
-                let dropped_elsewhere = spawn(poll_fn(|cx| {
-                    let waker = cx.waker().clone();
-                    thread::spawn(move || drop(waker));
+                // The clone goes to a thread that drops it once task 2 has
+                // run, after task 1's poll: so the poll's own check sees the
+                // clone held, and only the drop can tell that it is gone.
+                let (go, wait) = mpsc::channel::<()>();
+                let mut wait = Some(wait);
+                let dropped_elsewhere = spawn(poll_fn(move |cx| {
+                    let (waker, wait) = (cx.waker().clone(), wait.take().expect("polled once"));
+                    thread::spawn(move || {
+                        let _ = wait.recv();
+                        drop(waker);
+                    });
                     Poll::<()>::Pending
                 }));
+                drop(spawn(async move { go.send(()).unwrap() }));
                 dropped_elsewhere.await;
             })
         })

@@ -2,18 +2,14 @@
 
 use std::time::Duration;
 
-use lab::demo::TIME_FILTERS;
 use lab::measure::{clearly_busier, sleeping_for};
-use socket_sim::demo::transcript;
 
 #[test]
 fn demo_transcript() {
-    let (transcript, summary) = transcript(simple_future::demo::run, Duration::from_millis(100));
-    let mut filters = TIME_FILTERS.to_vec();
-    filters.push((r"Pending [\d,]+ times", "Pending [many] times"));
-    insta::with_settings!({ filters => filters }, {
-        insta::assert_snapshot!(transcript);
-    });
+    let (_, summary) = lab::demo::assert_transcript!(
+        simple_future::demo::run,
+        &[(r"Pending [\d,]+ times", "Pending [many] times")]
+    );
 
     // One SocketFuture polled by hand: a Pending answer per turn of the loop.
     assert_eq!(summary.futures, Some(1));

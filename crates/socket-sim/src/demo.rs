@@ -8,9 +8,7 @@ use std::time::Duration;
 use lab::demo::{Demo, Summary, about_delays};
 use lab::measure::measure;
 
-use crate::{
-    MySocket, default_delay, get_2_num_async_hardcode_with, get_num_sync_with, timer_is_running,
-};
+use crate::{MySocket, default_delay, get_2_num_async_hardcode_with, get_num_sync_with};
 
 /// Writes the stage 1 demo to `out`, with sockets that take `delay`; its
 /// main run is the hardcoded pair.
@@ -78,13 +76,6 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
 /// `SOCKET_SIM_DELAY_MS` (2 s when unset, a clear error when malformed).
 pub fn main(crate_name: &str, demo: Demo) -> ExitCode {
     lab::demo::main(crate_name, demo, default_delay())
-}
-
-/// A demo's transcript and summary, for its test: [`lab::demo::transcript`],
-/// failing at once if the timer thread has stopped (no socket would ever
-/// become readable again).
-pub fn transcript(demo: Demo, delay: Duration) -> (String, Summary) {
-    lab::demo::transcript(demo, delay, timer_is_running)
 }
 
 /// How many sockets this process has built, and how many of their deadlines

@@ -3,16 +3,11 @@
 
 use std::time::Duration;
 
-use lab::demo::TIME_FILTERS;
 use lab::measure::{clearly_busier, sleeping_for};
-use socket_sim::demo::transcript;
 
 #[test]
 fn demo_transcript() {
-    let (transcript, summary) = transcript(socket_sim::demo::run, Duration::from_millis(100));
-    insta::with_settings!({ filters => TIME_FILTERS.to_vec() }, {
-        insta::assert_snapshot!(transcript);
-    });
+    let (_, summary) = lab::demo::assert_transcript!(socket_sim::demo::run, &[]);
 
     // The hardcoded pair: one delay, a core busy all along.
     assert_eq!((summary.futures, summary.polls), (None, None));

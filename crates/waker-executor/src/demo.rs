@@ -1,7 +1,7 @@
 //! The stage 4 demo: two waits on the waker executor, traced and set beside
 //! stage 3's busy executor on sockets with the same delays; a thousand wakes
 //! that give one poll; and a task that can never be woken. Also the observed
-//! runs it is built on ([`Executor`], [`run_with_stats`], [`run_traced`]):
+//! runs it is built on ([`Observed`], [`run_with_stats`], [`run_traced`]):
 //! the executor, watched from outside by the `lab` crate's probes.
 //!
 //! The waits are [`Later`]s: futures that another thread makes ready. They
@@ -96,7 +96,7 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
         "  It returns Pending, and nothing will ever wake it: an executor would sleep forever."
     )?;
     let forgetful = future::poll_fn(|_cx| Poll::<i32>::Pending);
-    match Executor::new().try_run(vec![forgetful]) {
+    match Observed::new().try_run(vec![forgetful]) {
         Err(stuck) => writeln!(
             out,
             "  This one sees that nothing holds the task's waker, and says so:\n    {stuck}"
@@ -232,13 +232,13 @@ fn story(events: &[Event], task: usize, delay: Duration) -> String {
 /// assert_eq!((stats.polls, stats.wakes), (2, 1));
 /// ```
 pub fn run_with_stats<F: Future>(futures: Vec<F>) -> (Vec<F::Output>, RunStats) {
-    let report = Executor::new().run(futures);
+    let report = Observed::new().run(futures);
     (report.outputs, report.stats)
 }
 
 /// [`run_with_stats`], also recording every poll and wake as an [`Event`].
 pub fn run_traced<F: Future>(futures: Vec<F>) -> (Vec<F::Output>, RunStats, Vec<Event>) {
-    let report = Executor::new().traced().run(futures);
+    let report = Observed::new().traced().run(futures);
     (
         report.outputs,
         report.stats,
@@ -246,10 +246,12 @@ pub fn run_traced<F: Future>(futures: Vec<F>) -> (Vec<F::Output>, RunStats, Vec<
     )
 }
 
-/// An observed run: which wakers it hands out, and whether it traces.
-/// Its runs count polls and wakes through probes; [`run`](crate::run) counts nothing.
+/// The set-up of an observed run of [`run`](crate::run): which wakers it
+/// hands out, and whether it traces. Not an executor of its own: each of its
+/// runs is `run`, over futures wrapped in probes that count polls and wakes
+/// (`run` itself counts nothing).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Executor {
+pub struct Observed {
     wakers: Wakers,
     trace: bool,
 }
@@ -265,10 +267,10 @@ pub struct Report<T> {
     pub trace: Option<Vec<Event>>,
 }
 
-impl Executor {
+impl Observed {
     /// `Wake` wakers, no trace.
     pub const fn new() -> Self {
-        Executor {
+        Observed {
             wakers: Wakers::Wake,
             trace: false,
         }
@@ -276,12 +278,12 @@ impl Executor {
 
     /// Hands out wakers built as `wakers` says.
     pub const fn wakers(self, wakers: Wakers) -> Self {
-        Executor { wakers, ..self }
+        Observed { wakers, ..self }
     }
 
     /// Records every poll and wake in [`Report::trace`].
     pub const fn traced(self) -> Self {
-        Executor {
+        Observed {
             trace: true,
             ..self
         }
@@ -313,11 +315,11 @@ impl Executor {
     /// ```
     /// use std::future;
     /// use std::task::Poll;
-    /// use waker_executor::Executor;
+    /// use waker_executor::Observed;
     ///
     /// // Pending, without handing its waker to anyone: nothing will ever wake it.
     /// let forgetful = future::poll_fn(|_cx| Poll::<()>::Pending);
-    /// let stuck = Executor::new().try_run(vec![forgetful]).unwrap_err();
+    /// let stuck = Observed::new().try_run(vec![forgetful]).unwrap_err();
     /// assert_eq!(stuck.task, 0);
     /// assert!(stuck.to_string().contains("can never be woken"));
     /// ```

@@ -24,7 +24,7 @@
 //!
 //! The wakers are built with the safe [`std::task::Wake`] trait;
 //! [`raw_waker`] builds the same from a `RawWakerVTable`. Polls and wakes
-//! are counted from outside, by the `lab` crate's probes ([`Executor`],
+//! are counted from outside, by the `lab` crate's probes ([`Observed`],
 //! [`run_with_stats`]). Left out, as in the article: spawning while running,
 //! several threads, timers or I/O of its own. Stage 5 writes the socket's
 //! `Future`.
@@ -44,7 +44,7 @@ use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 
 pub use busy_executor::RunStats;
-pub use demo::{Executor, Report, run_traced, run_with_stats};
+pub use demo::{Observed, Report, run_traced, run_with_stats};
 pub use lab::trace::{Event, EventKind};
 pub use raw_waker::Wakers;
 

@@ -75,11 +75,12 @@ unsafe fn clone<W: Wake + Send + Sync + 'static>(data: *const ()) -> RawWaker {
     // `Waker` still owns, so the `Arc` is alive. The new reference belongs to
     // the `RawWaker` we return.
     unsafe { Arc::increment_strong_count(data.cast::<W>()) };
-    // SAFETY: as above; the reference is only borrowed, for the count.
     #[cfg(loom)]
-    W::made(&ManuallyDrop::new(unsafe {
-        Arc::from_raw(data.cast::<W>())
-    }));
+    {
+        // SAFETY: as above; the reference is only borrowed, for the count.
+        let counted = ManuallyDrop::new(unsafe { Arc::from_raw(data.cast::<W>()) });
+        W::made(&counted);
+    }
     RawWaker::new(data, vtable::<W>())
 }
 
@@ -118,12 +119,13 @@ unsafe fn wake_by_ref<W: Wake + Send + Sync + 'static>(data: *const ()) {
 ///
 /// As [`clone`]; the `Waker` is not used again.
 unsafe fn drop<W: Wake + Send + Sync + 'static>(data: *const ()) {
-    // SAFETY: the dropped `Waker` still owns its reference here; borrowed
-    // only, for the count.
     #[cfg(loom)]
-    W::gone(&ManuallyDrop::new(unsafe {
-        Arc::from_raw(data.cast::<W>())
-    }));
+    {
+        // SAFETY: the dropped `Waker` still owns its reference here;
+        // borrowed only, for the count.
+        let counted = ManuallyDrop::new(unsafe { Arc::from_raw(data.cast::<W>()) });
+        W::gone(&counted);
+    }
     // SAFETY: gives back the reference the dropped `Waker` owned, exactly
     // once; the `Arc` is freed if it was the last.
     unsafe { Arc::decrement_strong_count(data.cast::<W>()) };

@@ -1,21 +1,14 @@
 //! The stage 4 demo's transcript, with the times and busy poll counts that vary filtered out.
 
-use std::time::Duration;
-
-use lab::demo::TIME_FILTERS;
-use socket_sim::demo::transcript;
-
 #[test]
 fn demo_transcript() {
-    let (transcript, summary) = transcript(waker_executor::demo::run, Duration::from_millis(100));
-    let mut filters = TIME_FILTERS.to_vec();
-    filters.push((
-        r"[\d,]+ polls, for two sockets",
-        "[many] polls, for two sockets",
-    ));
-    insta::with_settings!({ filters => filters }, {
-        insta::assert_snapshot!(transcript);
-    });
+    let (_, summary) = lab::demo::assert_transcript!(
+        waker_executor::demo::run,
+        &[(
+            r"[\d,]+ polls, for two sockets",
+            "[many] polls, for two sockets"
+        )]
+    );
 
     // Two waits on the waker executor, traced: two polls each, a CPU at rest.
     assert_eq!((summary.futures, summary.polls), (Some(2), Some(4)));

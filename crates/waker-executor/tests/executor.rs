@@ -16,12 +16,12 @@ use socket_sim::MySocket;
 use support::readable;
 
 mod support;
-use waker_executor::{EventKind, Executor, Report, Wakers};
+use waker_executor::{EventKind, Observed, Report, Wakers};
 
 /// Every test runs on both: the `Wake` trait's wakers and the hand-built vtable's.
-const EXECUTORS: [Executor; 2] = [
-    Executor::new().wakers(Wakers::Wake),
-    Executor::new().wakers(Wakers::RawVtable),
+const EXECUTORS: [Observed; 2] = [
+    Observed::new().wakers(Wakers::Wake),
+    Observed::new().wakers(Wakers::RawVtable),
 ];
 
 /// A socket as a std future (stage 5 makes this `FutSocket`).

@@ -18,7 +18,7 @@ use std::thread;
 use std::time::Duration;
 
 use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
-use waker_executor::{Executor, Wakers};
+use waker_executor::{Observed, Wakers};
 
 /// The system allocator, counting allocations and frees.
 #[global_allocator]
@@ -52,7 +52,7 @@ fn failed_runs_under_racing_wakes(wakers: Wakers, rounds: usize) {
             Box::pin(WokenElsewhere(sender.clone())),
             Box::pin(future::pending()),
         ];
-        let stuck = Executor::new().wakers(wakers).try_run(futures).unwrap_err();
+        let stuck = Observed::new().wakers(wakers).try_run(futures).unwrap_err();
         assert_eq!(stuck.task, 1);
     }
     drop(sender);

@@ -32,7 +32,7 @@ use std::task::{Context, Poll};
 use loom::sync::Arc;
 use loom::sync::atomic::AtomicBool;
 use loom::thread;
-use waker_executor::{Executor, Rouse, Shared, TaskWaker, Wakers, poll_task};
+use waker_executor::{Observed, Rouse, Shared, TaskWaker, Wakers, poll_task};
 
 /// A leaf future that does not lock anything: it registers its waker once,
 /// with a thread that wakes it, sets `flag` and wakes it again; each poll
@@ -85,7 +85,7 @@ fn a_wake_during_the_poll_is_never_lost() {
             flag: Arc::new(AtomicBool::new(false)),
             registered: false,
         };
-        match Executor::new().try_run(vec![future]) {
+        match Observed::new().try_run(vec![future]) {
             Ok(report) => assert_eq!(report.outputs, ["set"]),
             Err(stuck) => panic!("lost wake-up: {stuck}"),
         }
@@ -128,7 +128,7 @@ fn a_waker_held_by_another_thread_is_never_taken_for_stuck() {
             woken: Arc::new(AtomicBool::new(false)),
             sent: false,
         };
-        if let Err(stuck) = Executor::new().try_run(vec![future]) {
+        if let Err(stuck) = Observed::new().try_run(vec![future]) {
             panic!("a task with a live waker was reported: {stuck}");
         }
     });

@@ -2,19 +2,14 @@
 //! lane per worker; many tasks spread over two workers; the echo served on
 //! them; and a yield loop that starves no timer, even on one worker.
 
-use std::future::Future;
 use std::io::{self, Write};
 use std::net::{Ipv4Addr, SocketAddr};
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use lab::demo::Summary;
-use lab::measure::Stopwatch;
-use lab::trace::{EventKind, Trace};
-use pin_project_lite::pin_project;
+use lab::probe::Probe;
 
 use crate::net::{TcpListener, TcpStream};
 use crate::time::sleep;
@@ -75,81 +70,48 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
     Ok(summary)
 }
 
-pin_project! {
-    /// A future whose polls a `Trace` records under the worker that polled
-    /// it: a lane per worker.
-    struct OnWorker<F> {
-        #[pin]
-        future: F,
-        trace: Arc<Trace>,
-    }
-}
-
-impl<F: Future> Future for OnWorker<F> {
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let this = self.project();
-        let poll = this.future.poll(cx);
-        let kind = if poll.is_ready() {
-            EventKind::Ready
-        } else {
-            EventKind::Pending
-        };
-        this.trace.record(current_worker().unwrap_or(0), kind);
-        poll
-    }
-}
-
-/// A task that spawns a spinner and a releaser on its own worker's queue;
-/// the spinner spins (without yielding) until the releaser has run, so the
-/// two must run on two workers, and the one not on the spawning worker got
-/// there by a steal. What happened, and the trace, lane by lane.
+/// A task that spawns a releaser and a spinner on its own worker's queue;
+/// the spinner spins (without yielding) until the releaser, after a sleep
+/// of one delay, has released it, so the two run on two workers, and the
+/// one not on the spawning worker got there by a steal. What happened, and
+/// the trace: lane 0 the releaser's worker, lane 1 the spinner's.
 async fn a_steal(delay: Duration) -> (String, Summary) {
-    let trace = Arc::new(Trace::new());
-    let stopwatch = Stopwatch::start();
-    let traced = Arc::clone(&trace);
+    let probe = Probe::new(true);
+    let watched = Arc::clone(&probe);
     let workers = spawn(async move {
         let spawner = current_worker().expect("a task runs on a worker");
         let released = Arc::new(AtomicBool::new(false));
-        let spinner = spawn(OnWorker {
-            trace: Arc::clone(&traced),
-            future: {
-                let released = Arc::clone(&released);
-                async move {
-                    let start = Instant::now();
-                    while !released.load(Ordering::Acquire) && start.elapsed() < delay.max(SPIN) * 4
-                    {
-                        std::hint::spin_loop();
-                    }
-                    current_worker()
-                }
-            },
-        });
-        let releaser = spawn(OnWorker {
-            trace: traced,
-            future: async move {
-                sleep(delay / 2).await;
+        let releaser = spawn(watched.watch(0, {
+            let released = Arc::clone(&released);
+            async move {
+                // At least a millisecond: Pending once, then woken, at any delay.
+                sleep(delay.max(Duration::from_millis(1))).await;
                 released.store(true, Ordering::Release);
                 current_worker()
-            },
-        });
-        (spawner, spinner.await, releaser.await)
+            }
+        }));
+        let spinner = spawn(watched.watch(1, async move {
+            let start = Instant::now();
+            while !released.load(Ordering::Acquire) && start.elapsed() < delay.max(SPIN) * 4 {
+                std::hint::spin_loop();
+            }
+            current_worker()
+        }));
+        (spawner, releaser.await, spinner.await)
     });
-    let (spawner, spinner, releaser) = workers.await;
-    let took = stopwatch.elapsed();
-    let told = match (spinner, releaser) {
+    let (spawner, releaser, spinner) = workers.await;
+    let told = match (releaser, spinner) {
         (Some(a), Some(b)) if a != b && (a == spawner || b == spawner) => {
             "they ran on two workers: the one not on the spawning worker's was stolen from its queue"
         }
         _ => "they ran on one worker: no steal",
     };
-    let events = trace.events();
+    let seen = probe.observed();
     let summary = Summary {
         futures: Some(2),
-        took,
-        polls: Some(events.len() as u64),
-        trace: Some(events),
+        took: seen.took,
+        polls: Some(seen.polls),
+        trace: seen.trace,
     };
     (told.to_owned(), summary)
 }

@@ -15,39 +15,71 @@
 //! where a woken task goes is new (`task.rs`). What is new for the user is
 //! `spawn`'s bound, `F: Future + Send + 'static`: a task may move to
 //! another thread between two polls (`Send`), and outlives the function
-//! that spawned it (`'static`). The book's chapter explains both from the
-//! state machine of stage 6, and these do not compile:
+//! that spawned it (`'static`); [`spawn`] shows what does not compile.
 //!
-//! ```compile_fail,E0277
-//! // An `Rc` held across an await: the task could be polled on one thread
-//! // and resumed on another with the `Rc` in it.
-//! let runtime = work_stealing::Runtime::new(2);
-//! runtime.block_on(async {
-//!     work_stealing::spawn(async {
-//!         let shared = std::rc::Rc::new(1);
-//!         work_stealing::yield_now().await;
-//!         *shared
-//!     })
-//!     .await
-//! });
-//! ```
-//!
-//! ```compile_fail,E0597
-//! // A borrowed local: the task may outlive the block that lent it.
-//! let runtime = work_stealing::Runtime::new(2);
-//! runtime.block_on(async {
-//!     let local = vec![1, 2, 3];
-//!     let borrowed = &local;
-//!     work_stealing::spawn(async move { borrowed.len() }).await
-//! });
-//! ```
-//!
-//! Their twins, which hold nothing across the await or own what they use,
-//! compile and run (see [`spawn`]). Left out, and where tokio goes further:
-//! a LIFO slot for the task just woken, a fixed ring of 256 tasks per
-//! worker, a poll budget, blocking threads, and tuning the injector's
-//! interval from measured poll times (the book's chapter measures some).
+//! Left out, and where tokio goes further: a LIFO slot for the task just
+//! woken, a fixed ring of 256 tasks per worker, a poll budget, blocking
+//! threads, and tuning the injector's interval from measured poll times.
 #![forbid(unsafe_code)]
+
+/// Starts `future` as a task of the runtime this thread works for: on
+/// this worker's queue on a worker, else on the injector. The future is a
+/// state machine of the locals it holds across awaits (stage 6), moved into
+/// a task any worker may poll, after the caller has gone on: so it must be
+/// `Send` and own what it uses (`'static`). These two do not compile:
+///
+/// ```compile_fail,E0277
+/// # let runtime = work_stealing::Runtime::new(1);
+/// runtime.block_on(async {
+///     let held = work_stealing::spawn(async {
+///         let shared = std::rc::Rc::new(1); // held across the await: not Send
+///         work_stealing::yield_now().await;
+///         *shared
+///     });
+///     held.await
+/// });
+/// ```
+/// ```compile_fail,E0597
+/// # let runtime = work_stealing::Runtime::new(1);
+/// runtime.block_on(async {
+///     let local = vec![1, 2, 3];
+///     let borrowed = &local; // the task may outlive `local`
+///     work_stealing::spawn(async move { borrowed.len() }).await
+/// });
+/// ```
+///
+/// Their twins do: the `Rc` gone before the await, the vector moved in.
+///
+/// ```
+/// let runtime = work_stealing::Runtime::new(1);
+/// let (one, three) = runtime.block_on(async {
+///     let shared = work_stealing::spawn(async {
+///         let shared = *std::rc::Rc::new(1); // used and dropped here
+///         work_stealing::yield_now().await;
+///         shared
+///     });
+///     let local = vec![1, 2, 3];
+///     (shared.await, work_stealing::spawn(async move { local.len() }).await)
+/// });
+/// assert_eq!((one, three), (1, 3));
+/// ```
+///
+/// # Panics
+///
+/// Outside a runtime (neither on a worker nor in `block_on`).
+#[cfg(not(loom))]
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let shared = Shared::current()
+        .unwrap_or_else(|| panic!("work_stealing::spawn called outside a runtime"));
+    let id = shared
+        .next_task
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    task::spawn(&shared, id, future)
+}
 
 // The parking protocol, on its own: `tests/loom.rs` model-checks it in a
 // build with `--cfg loom`, where the runtime around it is left out.
@@ -74,6 +106,6 @@ pub use mini_runtime::{EVENT_INTERVAL, yield_now};
 #[cfg(not(loom))]
 pub(crate) use runtime::Shared;
 #[cfg(not(loom))]
-pub use runtime::{Runtime, current_worker, io_registrations, spawn};
+pub use runtime::{Runtime, current_worker, io_registrations};
 #[cfg(not(loom))]
 pub use task::JoinHandle;

@@ -13,7 +13,7 @@ use mini_runtime::EVENT_INTERVAL;
 
 use crate::idle::Idle;
 use crate::reactor::{Driver, Reactor};
-use crate::task::{JoinHandle, Task};
+use crate::task::Task;
 
 /// A work-stealing runtime: worker threads, their queues, one reactor.
 pub struct Runtime {
@@ -94,56 +94,6 @@ impl Runtime {
         // Stage 4's `block_on`, as it is: poll, then sleep until woken.
         waker_executor::block_on(future)
     }
-}
-
-/// Starts `future` as a task of the runtime this thread works for: on this
-/// worker's queue if this is one of its workers, else on the injector. The
-/// handle is a future of its output.
-///
-/// # Panics
-///
-/// Outside a runtime (neither on a worker nor in `block_on`).
-///
-/// # Examples
-///
-/// ```
-/// let runtime = work_stealing::Runtime::new(2);
-/// let answer = runtime.block_on(async {
-///     // Nothing but owned values held across the await: `Send + 'static`.
-///     let numbers = vec![6, 7];
-///     let task = work_stealing::spawn(async move {
-///         work_stealing::yield_now().await;
-///         numbers.iter().product::<i32>()
-///     });
-///     task.await
-/// });
-/// assert_eq!(answer, 42);
-/// ```
-///
-/// An `Rc` is fine where it does not live across an await: it is then not
-/// part of the future's state, and the future is still `Send`.
-///
-/// ```
-/// let runtime = work_stealing::Runtime::new(2);
-/// let answer = runtime.block_on(async {
-///     work_stealing::spawn(async {
-///         let shared = *std::rc::Rc::new(1); // used and dropped here
-///         work_stealing::yield_now().await;
-///         shared
-///     })
-///     .await
-/// });
-/// assert_eq!(answer, 1);
-/// ```
-pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    let shared =
-        Shared::current().unwrap_or_else(|| panic!("work_stealing::spawn called outside a runtime"));
-    let id = shared.next_task.fetch_add(1, Ordering::Relaxed);
-    crate::task::spawn(&shared, id, future)
 }
 
 /// The worker polling the calling code, in `0..workers`: `None` on a
@@ -330,7 +280,6 @@ fn take(attempt: impl Fn() -> Steal<Task>) -> Option<Task> {
         }
     }
 }
-
 
 /// Where a worker sleeps: a flag and a condition variable, or the reactor.
 #[derive(Default)]

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Poll;
 
-use futures_util::io::AsyncWriteExt;
 use lab::patience::within_patience;
 use work_stealing::net::{TcpListener, TcpStream};
 use work_stealing::{Runtime, io_registrations, spawn, yield_now};
@@ -78,9 +77,16 @@ fn a_connection_is_read_by_one_task_while_another_writes_it() {
             let addr = listener.local_addr().unwrap();
             let server = spawn(async move {
                 let (stream, _) = listener.accept().await.unwrap();
-                let (reader, mut writer) = stream.into_split();
-                futures_util::io::copy(reader, &mut writer).await.unwrap();
-                writer.close().await.unwrap();
+                // Echoed by the two halves, in one task.
+                let (mut reader, mut writer) = stream.into_split();
+                let mut buf = vec![0; 64 << 10];
+                loop {
+                    match reader.read(&mut buf).await.unwrap() {
+                        0 => break,
+                        n => writer.write_all(&buf[..n]).await.unwrap(),
+                    }
+                }
+                writer.shutdown(Shutdown::Write).unwrap();
             });
             let (mut reader, mut writer) = TcpStream::connect(addr).await.unwrap().into_split();
             let writing = spawn(async move {

@@ -1,6 +1,6 @@
-//! A small SVG writer: the book's pictures (the bench chart, the stages'
-//! timelines) are drawn with it, by hand, so that the same input always
-//! gives the same bytes.
+//! A small SVG writer: the book's pictures (the stages' timelines, and the
+//! bench's chart, which includes this file) are drawn with it, by hand, so
+//! that the same input always gives the same bytes.
 
 use std::fmt::Write as _;
 
@@ -64,6 +64,10 @@ impl Svg {
     }
 
     /// A filled polygon through `points`.
+    #[allow(
+        dead_code,
+        reason = "the timelines' wake marks; the bench's chart has none"
+    )]
     pub fn polygon(&mut self, points: &[(f64, f64)], fill: &str) {
         let _ = writeln!(
             self.out,
@@ -73,6 +77,7 @@ impl Svg {
     }
 
     /// A line through `points`.
+    #[allow(dead_code, reason = "the bench's chart; the timelines have none")]
     pub fn polyline(&mut self, points: &[(f64, f64)], stroke: &str) {
         let _ = writeln!(
             self.out,
