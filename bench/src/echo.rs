@@ -1,7 +1,8 @@
-//! Stage 7 against tokio: a loopback echo on one thread, server and clients
-//! in the runtime under test, each run in a process of its own.
+//! Stage 7 against tokio and smol: a loopback echo on one thread, server and
+//! clients in the runtime under test, each run in a process of its own; and
+//! stage 9 against tokio's multi-thread runtime with as many workers.
 //!
-//! Both runtimes get the same work: a listener with a backlog of 128,
+//! Every runtime gets the same work: a listener with a backlog of 128,
 //! `TCP_NODELAY` on both ends, `connections` connections made (and accepted)
 //! before the clock starts, then every client does `round_trips` round
 //! trips of 64 bytes at once. tokio runs with its defaults for a
@@ -27,21 +28,41 @@ const MESSAGE: usize = 64;
 pub enum Runtime {
     Mini,
     Tokio,
+    /// async-executor's `LocalExecutor`, run by async-io's `block_on`.
+    Smol,
+    /// Stage 9 with this many workers.
+    Stealing(usize),
+    /// tokio's multi-thread runtime with this many workers.
+    TokioMulti(usize),
 }
 
 impl Runtime {
-    pub const ALL: [Runtime; 2] = [Runtime::Mini, Runtime::Tokio];
+    /// The one-thread runtimes: stage 7 and its peers.
+    pub const ALL: [Runtime; 3] = [Runtime::Mini, Runtime::Tokio, Runtime::Smol];
+    /// Stage 9 and its peer, at 1 and 2 workers.
+    pub const MULTI: [Runtime; 4] = [
+        Runtime::Stealing(1),
+        Runtime::TokioMulti(1),
+        Runtime::Stealing(2),
+        Runtime::TokioMulti(2),
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Runtime::Mini => "mini-runtime",
             Runtime::Tokio => "tokio",
+            Runtime::Smol => "smol",
+            Runtime::Stealing(1) => "work-stealing/1",
+            Runtime::Stealing(_) => "work-stealing/2",
+            Runtime::TokioMulti(1) => "tokio-multi/1",
+            Runtime::TokioMulti(_) => "tokio-multi/2",
         }
     }
 
     pub fn parse(name: &str) -> Option<Runtime> {
         Runtime::ALL
             .into_iter()
+            .chain(Runtime::MULTI)
             .find(|runtime| runtime.name() == name)
     }
 }
@@ -126,6 +147,23 @@ pub fn run(runtime: Runtime, connections: usize, round_trips: usize) -> io::Resu
                 .build()?;
             runtime.block_on(tokio_echo(connections, round_trips))?
         }
+        Runtime::Smol => {
+            // In an `Rc`, so that its tasks can spawn tasks of their own.
+            let executor = Rc::new(async_executor::LocalExecutor::new());
+            let echo = smol_echo(Rc::clone(&executor), connections, round_trips);
+            async_io::block_on(executor.run(echo))?
+        }
+        Runtime::Stealing(workers) => {
+            work_stealing::Runtime::new(workers).block_on(stealing(connections, round_trips))?
+        }
+        Runtime::TokioMulti(workers) => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(workers)
+                .enable_io()
+                .enable_time()
+                .build()?;
+            runtime.block_on(tokio_echo(connections, round_trips))?
+        }
     };
     let (peak_rss_kb, threads) = process_status();
     let round_trips = (connections * round_trips) as u64;
@@ -176,6 +214,138 @@ async fn mini(connections: usize, round_trips: usize) -> io::Result<(Duration, D
             streams.push(stream);
         }
         while accepted.get() < streams.len() {
+            sleep(Duration::from_millis(1)).await;
+        }
+    }
+    let stopwatch = Stopwatch::start();
+    let clients: Vec<_> = streams
+        .into_iter()
+        .map(|mut stream| {
+            spawn(async move {
+                let (sent, mut back) = ([7; MESSAGE], [0; MESSAGE]);
+                for _ in 0..round_trips {
+                    stream.write_all(&sent).await?;
+                    let mut filled = 0;
+                    while filled < MESSAGE {
+                        match stream.read(&mut back[filled..]).await? {
+                            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+                            n => filled += n,
+                        }
+                    }
+                }
+                io::Result::Ok(stream)
+            })
+        })
+        .collect();
+    let mut kept = Vec::with_capacity(connections);
+    for client in clients {
+        kept.push(client.await?);
+    }
+    let took = stopwatch.elapsed();
+    drop(kept);
+    Ok((took.wall, took.cpu))
+}
+
+/// The echo on smol's pair: async-io's `Async` sockets, tasks on the
+/// `LocalExecutor` that `async_io::block_on` runs.
+async fn smol_echo(
+    executor: Rc<async_executor::LocalExecutor<'static>>,
+    connections: usize,
+    round_trips: usize,
+) -> io::Result<(Duration, Duration)> {
+    use async_io::{Async, Timer};
+    use futures_lite::{AsyncReadExt, AsyncWriteExt};
+
+    let listener = Async::<std::net::TcpListener>::bind(loopback())?;
+    let addr = listener.get_ref().local_addr()?;
+    let accepted = Rc::new(Cell::new(0));
+    let (counted, spawner) = (Rc::clone(&accepted), Rc::clone(&executor));
+    executor
+        .spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                counted.set(counted.get() + 1);
+                stream.get_ref().set_nodelay(true).expect("TCP_NODELAY");
+                spawner
+                    .spawn(async move {
+                        let mut buf = [0; MESSAGE];
+                        while let Ok(n @ 1..) = stream.read(&mut buf).await {
+                            if stream.write_all(&buf[..n]).await.is_err() {
+                                break;
+                            }
+                        }
+                    })
+                    .detach();
+            }
+        })
+        .detach();
+    let mut streams = Vec::with_capacity(connections);
+    while streams.len() < connections {
+        for _ in 0..WAVE.min(connections - streams.len()) {
+            let stream = Async::<std::net::TcpStream>::connect(addr).await?;
+            stream.get_ref().set_nodelay(true)?;
+            streams.push(stream);
+        }
+        while accepted.get() < streams.len() {
+            Timer::after(Duration::from_millis(1)).await;
+        }
+    }
+    let stopwatch = Stopwatch::start();
+    let clients: Vec<_> = streams
+        .into_iter()
+        .map(|mut stream| {
+            executor.spawn(async move {
+                let (sent, mut back) = ([7; MESSAGE], [0; MESSAGE]);
+                for _ in 0..round_trips {
+                    stream.write_all(&sent).await?;
+                    stream.read_exact(&mut back).await?;
+                }
+                io::Result::Ok(stream)
+            })
+        })
+        .collect();
+    let mut kept = Vec::with_capacity(connections);
+    for client in clients {
+        kept.push(client.await?);
+    }
+    let took = stopwatch.elapsed();
+    drop(kept);
+    Ok((took.wall, took.cpu))
+}
+
+/// The echo on stage 9: the same as on stage 7, with `Send` counters, the
+/// server and clients as tasks on the workers, awaited from `block_on`.
+async fn stealing(connections: usize, round_trips: usize) -> io::Result<(Duration, Duration)> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use work_stealing::net::{TcpListener, TcpStream};
+    use work_stealing::{spawn, time::sleep};
+
+    let listener = TcpListener::bind(loopback())?;
+    let addr = listener.local_addr()?;
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&accepted);
+    drop(spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            counted.fetch_add(1, Ordering::Relaxed);
+            stream.set_nodelay(true).expect("TCP_NODELAY");
+            drop(spawn(async move {
+                let mut buf = [0; MESSAGE];
+                while let Ok(n @ 1..) = stream.read(&mut buf).await {
+                    if stream.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            }));
+        }
+    }));
+    let mut streams = Vec::with_capacity(connections);
+    while streams.len() < connections {
+        for _ in 0..WAVE.min(connections - streams.len()) {
+            let stream = TcpStream::connect(addr).await?;
+            stream.set_nodelay(true)?;
+            streams.push(stream);
+        }
+        while accepted.load(Ordering::Relaxed) < streams.len() {
             sleep(Duration::from_millis(1)).await;
         }
     }
@@ -309,6 +479,12 @@ pub fn idle(runtime: Runtime, connections: usize) -> io::Result<EchoSample> {
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 io::Result::Ok(())
             })?
+        }
+        other => {
+            let name = other.name();
+            return Err(io::Error::other(format!(
+                "idle connections are measured on stage 7 and tokio, not {name}"
+            )));
         }
     }
     let (peak_rss_kb, threads) = process_status();

@@ -45,6 +45,20 @@ xflags::xflags! {
             required runtime: String
             required connections: usize
         }
+        /// One run of a cancellation workload, printed as one line.
+        cmd cancel {
+            /// `ours` or `peer`.
+            required side: String
+            required workload: String
+            required operations: u32
+        }
+        /// One run of a scheduler workload, printed as one line.
+        cmd sched {
+            required runtime: String
+            required workers: usize
+            required workload: String
+            required iterations: u32
+        }
     }
 }
 

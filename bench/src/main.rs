@@ -7,10 +7,12 @@
 //! report goes to standard output and, as Markdown with an SVG chart, to a
 //! directory: `docs/src` for the full run, so that the book shows it.
 
+mod cancel;
 mod cases;
 mod echo;
 mod flags;
 mod report;
+mod scheduler;
 #[path = "../../xtask/src/svg.rs"]
 mod svg;
 
@@ -48,6 +50,10 @@ pub struct Sizes {
     pub echo_runs: usize,
     /// Idle connections whose memory is measured.
     pub idle: usize,
+    /// Section 6: stage 8's workloads, divided by this (1 in a full run).
+    pub cancel_scale: u32,
+    /// Section 7: iterations of each scheduler workload per run.
+    pub sched_iterations: u32,
 }
 
 impl Sizes {
@@ -64,6 +70,8 @@ impl Sizes {
             round_trips: 200,
             echo_runs: 5,
             idle: 10_000,
+            cancel_scale: 1,
+            sched_iterations: 20,
         }
     }
 
@@ -80,6 +88,8 @@ impl Sizes {
             round_trips: 100,
             echo_runs: 3,
             idle: 1_000,
+            cancel_scale: 10,
+            sched_iterations: 5,
         }
     }
 
@@ -96,6 +106,8 @@ impl Sizes {
             round_trips: 10,
             echo_runs: 1,
             idle: 10,
+            cancel_scale: 1_000,
+            sched_iterations: 1,
         }
     }
 }
@@ -145,6 +157,45 @@ fn main() -> ExitCode {
             sample
                 .map(|sample| println!("{}", sample.to_line()))
                 .map_err(|error| format!("bench echo {name}: {error}"))
+        }
+        BenchCmd::Cancel(flags::Cancel {
+            side,
+            workload,
+            operations,
+        }) => {
+            let Some(workload) = cancel::Workload::parse(&workload) else {
+                return unknown("workload", &workload);
+            };
+            let ours = match side.as_str() {
+                "ours" => true,
+                "peer" => false,
+                other => return unknown("side", other),
+            };
+            let (wall, cpu) = cancel::run(ours, workload, operations);
+            println!(
+                "wall_ns={} cpu_ns={} iterations={operations}",
+                wall.as_nanos(),
+                cpu.as_nanos()
+            );
+            Ok(())
+        }
+        BenchCmd::Sched(flags::Sched {
+            runtime,
+            workers,
+            workload,
+            iterations,
+        }) => {
+            let Some(workload) = scheduler::Workload::parse(&workload) else {
+                return unknown("workload", &workload);
+            };
+            let stealing = match runtime.as_str() {
+                "work-stealing" => true,
+                "tokio" => false,
+                other => return unknown("multi-thread runtime", other),
+            };
+            let sample = scheduler::run(stealing, workers, workload, iterations);
+            println!("{}", sample.to_line());
+            Ok(())
         }
         BenchCmd::Idle(flags::Idle {
             runtime: name,
@@ -333,9 +384,44 @@ fn bench(sizes: &Sizes, out: &Path) -> Result<(), String> {
             }
         }
     }
+    // Stage 9's echo, against tokio's multi-thread runtime, at 1 and 2 workers.
+    for &connections in &sizes.echo {
+        for _ in 0..sizes.echo_runs {
+            for runtime in echo::Runtime::MULTI {
+                let (n, round_trips) = (connections.to_string(), sizes.round_trips.to_string());
+                let line = run_self(&["echo", runtime.name(), &n, &round_trips])?;
+                let sample = echo::EchoSample::from_line(&line)?;
+                results.echo.push((runtime, connections, sample));
+            }
+        }
+    }
+    for workload in cancel::Workload::ALL {
+        let operations = workload.operations(sizes.cancel_scale).to_string();
+        for _ in 0..sizes.echo_runs {
+            for side in ["ours", "peer"] {
+                let line = run_self(&["cancel", side, workload.name(), &operations])?;
+                let sample = scheduler::SchedSample::from_line(&line)?;
+                results.cancel.push((workload, side == "ours", sample));
+            }
+        }
+    }
+    let iterations = sizes.sched_iterations.to_string();
+    for workload in scheduler::Workload::ALL {
+        for workers in [1, 2] {
+            for _ in 0..sizes.echo_runs {
+                for runtime in ["work-stealing", "tokio"] {
+                    let workers_arg = workers.to_string();
+                    let args = ["sched", runtime, &workers_arg, workload.name(), &iterations];
+                    let sample = scheduler::SchedSample::from_line(&run_self(&args)?)?;
+                    let stealing = runtime == "work-stealing";
+                    results.sched.push((workload, workers, stealing, sample));
+                }
+            }
+        }
+    }
     // Peak memory moves by some pages from run to run: as many runs as the echo's.
     for _ in 0..sizes.echo_runs {
-        for runtime in echo::Runtime::ALL {
+        for runtime in [echo::Runtime::Mini, echo::Runtime::Tokio] {
             results
                 .idle
                 .push((runtime, idle_once(runtime, sizes.idle)?));

@@ -9,7 +9,9 @@ use lab::measure::{Percent, Thousands};
 use crate::Sizes;
 use crate::cases::{Case, Sample};
 use crate::echo::{EchoSample, Runtime};
+use crate::scheduler::SchedSample;
 use crate::svg::{Anchor, Svg};
+use crate::{cancel, scheduler};
 
 /// Every measurement of one run. Where a case ran more than once, its runs
 /// are kept in order of wall time: the middle one is the median.
@@ -27,6 +29,10 @@ pub struct Results {
     pub echo: Vec<(Runtime, usize, EchoSample)>,
     /// Section 5: idle connections held open, by runtime.
     pub idle: Vec<(Runtime, EchoSample)>,
+    /// Section 6: stage 8's workloads, ours (true) or the peer's.
+    pub cancel: Vec<(cancel::Workload, bool, SchedSample)>,
+    /// Section 7: the scheduler workloads, by workers, stage 9's (true) or tokio's.
+    pub sched: Vec<(scheduler::Workload, usize, bool, SchedSample)>,
 }
 
 /// A table: a header and rows of cells, the first column a label.
@@ -86,6 +92,8 @@ impl Results {
             ready: Vec::new(),
             echo: Vec::new(),
             idle: Vec::new(),
+            cancel: Vec::new(),
+            sched: Vec::new(),
         }
     }
 
@@ -331,7 +339,7 @@ impl Results {
             ]);
         }
         let title = format!(
-            "5. Stage 7 against tokio: loopback echo on one thread, {} round trips of 64 bytes per connection (median of {}, alternated; range)",
+            "5. Stage 7 against tokio and smol: loopback echo on one thread, {} round trips of 64 bytes per connection (median of {}, alternated; range)",
             self.sizes.round_trips, self.sizes.echo_runs
         );
         let header = strings(&[
@@ -346,7 +354,115 @@ impl Results {
             header,
             rows,
         });
+
+        let rows = cancel::Workload::ALL
+            .into_iter()
+            .filter_map(|workload| {
+                let (ours, theirs) = (self.cancel(workload, true)?, self.cancel(workload, false)?);
+                Some(vec![
+                    workload.what().to_owned(),
+                    format!("{:.1} ns", ours.value),
+                    format!("{:.1} ns", theirs.value),
+                    format!("{:.2} x", ours.value / theirs.value),
+                ])
+            })
+            .collect();
+        tables.push(Table {
+            title: format!(
+                "6. Stage 8: select and timeout, ns per operation (median of {}, alternated)",
+                self.sizes.echo_runs
+            ),
+            header: strings(&["operation (against)", "ours", "peer", "ours / peer"]),
+            rows,
+        });
+
+        let mut rows = Vec::new();
+        for workload in scheduler::Workload::ALL {
+            for workers in [1, 2] {
+                let (Some(ours), Some(theirs)) = (
+                    self.sched(workload, workers, true, SchedSample::per_iteration),
+                    self.sched(workload, workers, false, SchedSample::per_iteration),
+                ) else {
+                    continue;
+                };
+                let cpu = |stealing| {
+                    self.sched(workload, workers, stealing, SchedSample::cpu_per_iteration)
+                };
+                let (ours_cpu, theirs_cpu) =
+                    (cpu(true).unwrap_or(ours), cpu(false).unwrap_or(theirs));
+                rows.push(vec![
+                    format!("{} ({})", workload.name(), workload.unit()),
+                    workers.to_string(),
+                    format!("{:.3} ms", ours.value),
+                    format!("{:.3} ms", theirs.value),
+                    format!("{:.2} x", ours.value / theirs.value),
+                    format!("{:.2} x", ours_cpu.value / theirs_cpu.value),
+                ]);
+            }
+        }
+        tables.push(Table {
+            title: format!(
+                "7. Stage 9 against tokio's multi-thread runtime: tokio's scheduler workloads, time per unit (median of {}, alternated)",
+                self.sizes.echo_runs
+            ),
+            header: strings(&["workload (unit)", "workers", "stage 9", "tokio", "time ours / tokio", "CPU ours / tokio"]),
+            rows,
+        });
+
+        let mut rows = Vec::new();
+        for &connections in &self.sizes.echo {
+            for runtime in Runtime::MULTI {
+                let Some(stats) = self.echo_stats(runtime, connections) else {
+                    continue;
+                };
+                rows.push(vec![
+                    runtime.name().to_owned(),
+                    Thousands(connections as u64).to_string(),
+                    format!(
+                        "{:.0} ({:.0} to {:.0})",
+                        stats.median, stats.low, stats.high
+                    ),
+                    format!("{:.2} µs", stats.cpu_per_round_trip.as_secs_f64() * 1e6),
+                ]);
+            }
+        }
+        tables.push(Table {
+            title: format!(
+                "8. Stage 9 against tokio's multi-thread runtime: the loopback echo, {} round trips per connection (median of {}, alternated; range)",
+                self.sizes.round_trips, self.sizes.echo_runs
+            ),
+            header: strings(&["runtime/workers", "connections", "round trips per second", "CPU per round trip"]),
+            rows,
+        });
         tables
+    }
+
+    /// Stage 8's `workload`, ours or the peer's: ns per operation over the runs.
+    fn cancel(&self, workload: cancel::Workload, ours: bool) -> Option<Measured> {
+        let runs: Vec<f64> = self
+            .cancel
+            .iter()
+            .filter(|(w, o, _)| *w == workload && *o == ours)
+            .map(|(_, _, sample)| sample.per_iteration().as_secs_f64() * 1e9)
+            .collect();
+        Measured::of_values(runs)
+    }
+
+    /// `pick` (in ms) of the runs of a scheduler workload.
+    fn sched(
+        &self,
+        workload: scheduler::Workload,
+        workers: usize,
+        stealing: bool,
+        pick: fn(&SchedSample) -> Duration,
+    ) -> Option<Measured> {
+        let runs: Vec<f64> = self
+            .sched
+            .iter()
+            .filter(|(w, n, s, _)| *w == workload && *n == workers && *s == stealing)
+            .map(|(_, _, _, sample)| pick(sample).as_secs_f64() * 1e3)
+            .collect();
+        Measured::of_values(runs)
     }
 
     /// The median and range of round trips per second over the runs of
@@ -501,6 +617,107 @@ impl Results {
                 ours.threads == 1,
                 format!("{} (tokio: {})", ours.threads, theirs.threads),
             ));
+            if let Some(smol) = self.echo_stats(Runtime::Smol, connections.0 as usize) {
+                let ratio = ours.median / smol.median;
+                goals.push(judged(
+                    format!(
+                        "echo round trips per second at {connections} connections at least smol's"
+                    ),
+                    1.0 / ratio - 1.0,
+                    ours.spread().max(smol.spread()),
+                    format!(
+                        "{:.0} against {:.0}: {ratio:.2} x",
+                        ours.median, smol.median
+                    ),
+                ));
+            }
+        }
+        for workload in [
+            cancel::Workload::Select,
+            cancel::Workload::TimeoutNever,
+            cancel::Workload::TimeoutFires,
+        ] {
+            let (Some(ours), Some(theirs)) =
+                (self.cancel(workload, true), self.cancel(workload, false))
+            else {
+                continue;
+            };
+            let what = format!("{}: at most the peer's time", workload.what());
+            goals.push(at_most(&what, ours, theirs, 1.0, |ns| {
+                format!("{ns:.1} ns")
+            }));
+        }
+        for workload in scheduler::Workload::ALL {
+            for workers in [1, 2] {
+                let measure = |stealing, pick| self.sched(workload, workers, stealing, pick);
+                let (Some(ours), Some(theirs)) = (
+                    measure(true, SchedSample::per_iteration),
+                    measure(false, SchedSample::per_iteration),
+                ) else {
+                    continue;
+                };
+                let name = format!("{} at {workers} worker(s)", workload.name());
+                if workload == scheduler::Workload::Idle {
+                    // Asleep for 100 ms: any CPU time is workers that spin.
+                    if let Some(cpu) = measure(true, SchedSample::cpu_per_iteration) {
+                        let share = cpu.value / ours.value;
+                        let what = format!("stage 9 idle {name}: CPU share under 1 %");
+                        goals.push(exactly(what, share < 0.01, Percent(share).to_string()));
+                    }
+                    continue;
+                }
+                let ms = |ms: f64| format!("{ms:.3} ms");
+                goals.push(at_most(
+                    &format!("{name}: time at most tokio's"),
+                    ours,
+                    theirs,
+                    1.0,
+                    ms,
+                ));
+                if let (Some(ours), Some(theirs)) = (
+                    measure(true, SchedSample::cpu_per_iteration),
+                    measure(false, SchedSample::cpu_per_iteration),
+                ) {
+                    let what = format!("{name}: CPU at most tokio's");
+                    goals.push(at_most(&what, ours, theirs, 1.0, ms));
+                }
+            }
+        }
+        for &connections in &self.sizes.echo {
+            for (ours, theirs) in [
+                (Runtime::Stealing(1), Runtime::TokioMulti(1)),
+                (Runtime::Stealing(2), Runtime::TokioMulti(2)),
+            ] {
+                let (Some(us), Some(them)) = (
+                    self.echo_stats(ours, connections),
+                    self.echo_stats(theirs, connections),
+                ) else {
+                    continue;
+                };
+                let at = format!(
+                    "{} at {} connections",
+                    ours.name(),
+                    Thousands(connections as u64)
+                );
+                let ratio = us.median / them.median;
+                goals.push(judged(
+                    format!("echo round trips per second, {at}, at least tokio's"),
+                    1.0 / ratio - 1.0,
+                    us.spread().max(them.spread()),
+                    format!("{:.0} against {:.0}: {ratio:.2} x", us.median, them.median),
+                ));
+                let cpu = |stats: &EchoStats| Measured {
+                    value: stats.cpu_per_round_trip.as_secs_f64() * 1e6,
+                    spread: stats.cpu_spread,
+                };
+                goals.push(at_most(
+                    &format!("echo CPU per round trip, {at}, at most tokio's"),
+                    cpu(&us),
+                    cpu(&them),
+                    1.0,
+                    |us| format!("{us:.2} µs"),
+                ));
+            }
         }
         let idle = |runtime| {
             let runs: Vec<Sample> = self
@@ -615,12 +832,19 @@ struct Measured {
 impl Measured {
     /// `pick` of the runs `runs`.
     fn of(runs: &[Sample], pick: impl Fn(&Sample) -> f64) -> Measured {
-        let mut values: Vec<f64> = runs.iter().map(pick).collect();
+        Measured::of_values(runs.iter().map(pick).collect()).expect("at least one run")
+    }
+
+    /// The median and spread of `values`, if there are any.
+    fn of_values(mut values: Vec<f64>) -> Option<Measured> {
+        if values.is_empty() {
+            return None;
+        }
         values.sort_by(f64::total_cmp);
         let value = values[values.len() / 2];
         let range = values[values.len() - 1] - values[0];
         let spread = if value > 0.0 { range / value } else { 0.0 };
-        Measured { value, spread }
+        Some(Measured { value, spread })
     }
 }
 

@@ -182,22 +182,30 @@ impl Shared {
 
     // ANCHOR: push
     /// Where a woken (or spawned) task goes: this worker's own queue if the
-    /// wake runs on one of this runtime's workers, else the injector. Then
-    /// a parked worker is woken, unless one is searching already.
+    /// wake runs on one of this runtime's workers, else the injector. Then a
+    /// parked worker is woken, unless one is searching already, or the task
+    /// is alone in this worker's queue: this worker runs it next, and
+    /// waking another to steal it would only move it across cores.
     pub(crate) fn push(self: &Arc<Self>, task: Task) {
-        // exercise: onto this worker's own queue if this thread is one of this runtime's workers, else the injector; then notify the idle workers
+        // exercise: onto this worker's own queue if this thread is one of this runtime's workers, else the injector; then notify the idle workers, unless the task is alone in this worker's queue
         let mut task = Some(task);
+        let mut alone = false;
         let _ = CONTEXT.try_with(|context| match &*context.borrow() {
             Some(Context {
                 shared,
                 worker: Some((_, queue)),
-            }) if Arc::ptr_eq(shared, self) => queue.push(task.take().expect("once")),
+            }) if Arc::ptr_eq(shared, self) => {
+                alone = queue.is_empty();
+                queue.push(task.take().expect("once"));
+            }
             _ => {}
         });
         if let Some(task) = task {
             self.injector.push(task);
         }
-        self.notify(self.idle.notify());
+        if !alone {
+            self.notify(self.idle.notify());
+        }
         // end exercise
     }
     // ANCHOR_END: push
