@@ -35,7 +35,10 @@ fn a_tiny_run_reports_every_section_and_two_polls_per_socket() {
         "\n2. Polls per future",
         "\n3. N FutSockets of 30 ms",
         "\n4. 1,000 ready futures",
-        "\n5. Stage 7 against tokio",
+        "\n5. Stage 7 against tokio and smol",
+        "\n6. Stage 8: select and timeout",
+        "\n7. Stage 9 against tokio's multi-thread runtime: tokio's scheduler workloads",
+        "\n8. Stage 9 against tokio's multi-thread runtime: the loopback echo",
         "\nGoals\n",
     ] {
         assert!(report.contains(section), "no {section:?} in:\n{report}");
@@ -48,7 +51,10 @@ fn a_tiny_run_reports_every_section_and_two_polls_per_socket() {
                 .iter()
                 .any(|v| line.starts_with(v)))
             .count(),
-        11,
+        // Sections 1 to 5: 11, and smol's echo; stage 8: 3; stage 9: five
+        // workloads at two worker counts, time and CPU each (20), idle at
+        // both (2), and the echo at both, round trips and CPU (4).
+        11 + 1 + 3 + 20 + 2 + 4,
         "{goals}"
     );
     assert!(
