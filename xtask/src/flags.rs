@@ -63,6 +63,17 @@ xflags::xflags! {
         /// exist, draws each stage's timeline into docs/src/timelines, then builds the
         /// book into target/book with mdbook (`cargo install mdbook --locked`).
         cmd docs {}
+        /// Break each wake protocol as the book names, and check a model catches it.
+        ///
+        /// In a copy of the workspace (target/mutants), applies each mutation of the
+        /// table in xtask/src/mutants.rs in turn (a plain store for a swap, a missing
+        /// fence, a rouse before the push, ...) and runs the test that must catch it,
+        /// most of them loom models. Prints a table; exit 1 if one is not caught.
+        /// Takes some minutes: each mutant is a loom build.
+        cmd mutants {
+            /// Only the mutations whose name contains this.
+            optional --only text: String
+        }
         /// Measure every stage against futures' executors (release build).
         ///
         /// Its options are the bench's own: `cargo xtask bench --help`.

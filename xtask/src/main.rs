@@ -13,6 +13,7 @@ mod docs;
 mod flags;
 mod fork;
 mod list;
+mod mutants;
 mod pictures;
 mod stage_tests;
 mod stages;
@@ -52,6 +53,7 @@ fn run(args: Vec<OsString>) -> Result<(), Failure> {
         XtaskCmd::Fork(flags) => fork::run_fork(flags),
         XtaskCmd::Check(flags) => check::run(flags),
         XtaskCmd::Docs(_) => docs::run(),
+        XtaskCmd::Mutants(flags) => mutants::run(flags),
         XtaskCmd::Bench(_) => unreachable!("the bench is handed its arguments above"),
         XtaskCmd::Help(flags) => match flags.command.as_deref() {
             Some("bench") => bench::run(vec!["--help".into()]),
