@@ -93,8 +93,8 @@ pub const MUTATIONS: &[Mutation] = &[
     Mutation {
         name: "rouse the executor before the push",
         file: WAKER,
-        find: "        inbox.woken.push(Arc::clone(&task));\n        drop(inbox);\n        // After the push, so that the executor, roused, finds the task.\n        shared.rouser.rouse();",
-        replace: "        shared.rouser.rouse();\n        inbox.woken.push(Arc::clone(&task));\n        drop(inbox);",
+        find: "        let shared = &task.shared;\n        let mut inbox = shared.inbox.lock().unwrap();\n        // Checked under the lock: a run that is over has emptied its inbox\n        // for the last time, and a waker pushed now would keep `Shared`\n        // alive through itself, for ever.\n        if shared.closed.load(Ordering::Relaxed) {\n            return;\n        }\n        inbox.woken.push(Arc::clone(&task));\n        drop(inbox);\n        // After the push, so that the executor, roused, finds the task.\n        shared.rouser.rouse();",
+        replace: "        let shared = &task.shared;\n        shared.rouser.rouse();\n        let mut inbox = shared.inbox.lock().unwrap();\n        if shared.closed.load(Ordering::Relaxed) {\n            return;\n        }\n        inbox.woken.push(Arc::clone(&task));\n        drop(inbox);",
         krate: "waker-executor",
         test: "loom",
         loom: true,
@@ -290,12 +290,17 @@ fn try_mutation(copy: &Path, mutation: &Mutation) -> io::Result<Outcome> {
     })
 }
 
-/// The first failing test of a test run, and the first line of its panic.
+/// The first test of a run that panicked (its thread bears its name), and
+/// the first line of what it said.
 fn first_failure(text: &str) -> String {
-    let test = text
+    let panicked = text
         .lines()
-        .find_map(|line| line.strip_prefix("test ")?.strip_suffix(" ... FAILED"))
-        .unwrap_or("no test failed");
+        .find(|line| line.contains("panicked at"))
+        .unwrap_or("");
+    let test = panicked
+        .strip_prefix("thread '")
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap_or("no test panicked");
     let said = text
         .lines()
         .skip_while(|line| !line.contains("panicked at"))
