@@ -353,10 +353,27 @@ struct Failures {
     models: Vec<(String, Vec<String>)>,
     /// Whether the lines now are a model's captured output.
     reading: bool,
+    /// Each thread that panicked, with the panic's first line: where a
+    /// model's failure aborts the run (loom panics again as it unwinds),
+    /// libtest prints no summary, and these are all there is.
+    panicked: Vec<(String, String)>,
+    /// The panic whose message is the next line, if one was just read.
+    panicking: Option<String>,
 }
 
 impl Failures {
     fn read(&mut self, line: &str) {
+        if let Some(thread) = self.panicking.take() {
+            self.panicked.push((thread, line.to_owned()));
+        }
+        if let Some(rest) = line.strip_prefix("thread '") {
+            if let Some((thread, _)) = rest
+                .split_once('\'')
+                .filter(|_| line.contains("panicked at"))
+            {
+                self.panicking = Some(thread.to_owned());
+            }
+        }
         let heading = line
             .strip_prefix("---- ")
             .and_then(|l| l.strip_suffix(" stdout ----"));
@@ -372,6 +389,17 @@ impl Failures {
 
     /// Each failed model, and what its failure means.
     fn explained(self) -> Vec<(String, String)> {
+        if self.models.is_empty() {
+            // No summary: each model that panicked, once, by its first panic.
+            let mut seen: Vec<(String, String)> = Vec::new();
+            for (model, message) in self.panicked {
+                if !seen.iter().any(|(named, _)| *named == model) {
+                    let meaning = explain(&format!("panicked at its model:\n{message}"));
+                    seen.push((model, meaning));
+                }
+            }
+            return seen;
+        }
         let explain = |(model, lines): (String, Vec<String>)| {
             let text = lines.join("\n");
             let meaning = explain(&text);
@@ -508,6 +536,29 @@ mod tests {
                 ("no_futures_no_polls", "FAILED"),
                 ("crates/x/src/lib.rs - run (line 37)", "FAILED")
             ]
+        );
+    }
+
+    #[test]
+    fn a_model_run_that_aborts_before_its_summary_is_still_explained() {
+        let mut failures = Failures::default();
+        for line in [
+            "running 3 tests",
+            "thread 'a_push_is_never_lost' (12) panicked at loom-0.7.3/src/rt/execution.rs:215:13:",
+            "deadlock; threads = [(Id(0), Blocked(Location(None))), (Id(1), Terminated)]",
+            "thread 'a_push_is_never_lost' (12) panicked at loom-0.7.3/src/rt/thread.rs:276:39:",
+            "called `Option::unwrap()` on a `None` value",
+            "thread caused non-unwinding panic. aborting.",
+        ] {
+            failures.read(line);
+        }
+        let explained = failures.explained();
+        assert_eq!(explained.len(), 1, "{explained:?}");
+        assert_eq!(explained[0].0, "a_push_is_never_lost");
+        assert!(
+            explained[0].1.starts_with("a wake was lost"),
+            "{}",
+            explained[0].1
         );
     }
 
