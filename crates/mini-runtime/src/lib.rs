@@ -40,7 +40,7 @@ use std::future::{Future, poll_fn};
 use std::mem;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::{Pin, pin};
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use std::thread;
 
@@ -49,7 +49,7 @@ use slab::Slab;
 use waker_executor::{Rouse, Shared, TaskWaker, Wakers, poll_task};
 
 use reactor::Reactor;
-pub use reactor::io_registrations;
+pub use reactor::{Host, io_registrations};
 use sync::{Arc, ReactorWaker, ThreadId};
 
 /// Polls between two looks at the reactor while tasks stay woken: tokio's
@@ -203,6 +203,24 @@ impl<T> Future for JoinHandle<T> {
 /// What a handle, a sleep or a socket says when polled after its runtime.
 const GONE: &str = "its runtime is gone: the block_on it belonged to has returned";
 
+/// The runtime behind `weak`, which a sleep or a socket keeps.
+///
+/// # Panics
+///
+/// If that runtime is gone: the thing polled outlived it.
+fn alive<H: Host>(weak: &H::Weak) -> H::Strong {
+    H::upgrade(weak).unwrap_or_else(|| panic!("{}", H::GONE))
+}
+
+/// The runtime this thread is running, for a new socket or sleep.
+///
+/// # Panics
+///
+/// Outside a runtime.
+fn current<H: Host>() -> H::Strong {
+    H::current().unwrap_or_else(|| panic!("{}", H::OUTSIDE))
+}
+
 pin_project! {
     /// A spawned future, with the place its output goes.
     struct Spawned<F: Future> {
@@ -264,7 +282,8 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
 const MAIN: usize = 0;
 
 /// The runtime of one `block_on`, reachable from its thread while it runs.
-struct Runtime {
+/// Nothing of it is public but what sockets and sleeps need: [`Host`].
+pub struct Runtime {
     reactor: RefCell<Reactor>,
     /// The spawned tasks' futures, by task number. A slot is `None` while
     /// its task is polled (so that the task may spawn), and once its task
@@ -341,15 +360,6 @@ impl Runtime {
 
     fn current() -> Option<Rc<Runtime>> {
         CURRENT.with(|current| current.borrow().clone())
-    }
-
-    /// The runtime behind `weak`, which a handle, a sleep or a socket keeps.
-    ///
-    /// # Panics
-    ///
-    /// If that runtime is gone: the thing polled outlived its `block_on`.
-    fn upgrade(weak: &Weak<Runtime>) -> Rc<Runtime> {
-        weak.upgrade().unwrap_or_else(|| panic!("{GONE}"))
     }
 
     /// Adds a task, queued as if woken: it is polled once, in turn.

@@ -6,89 +6,113 @@
 //! The same `poll_read` and `poll_write` serve the `async fn`s and the
 //! `futures_io` traits, so that code written for any runtime's I/O
 //! (`futures::io::copy`, `BufReader`, `lines()`) runs on these sockets.
+//!
+//! They are written against [`Host`], what a socket needs of its runtime,
+//! as `TcpStreamOn<H>` and so on; `TcpStream` is the one on this runtime.
+//! Stage 9's sockets are the same types, on its own reactor.
 
 use std::future::poll_fn;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr};
 use std::pin::Pin;
-use std::rc::{Rc, Weak};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures_io::{AsyncRead, AsyncWrite};
-use mio::{Interest, Token};
+use mio::Interest;
+use mio::event::Source;
 
-use crate::Runtime;
-use crate::reactor::register;
+use crate::{Host, Runtime, alive, current};
 
-/// A socket registered with the reactor, deregistered when dropped.
-struct Registered<S: mio::event::Source> {
+/// A TCP listener on this runtime's reactor.
+pub type TcpListener = TcpListenerOn<Runtime>;
+/// A TCP connection on this runtime's reactor.
+/// [`into_split`](TcpStreamOn::into_split) gives a half to read and a half
+/// to write, for two tasks at once.
+pub type TcpStream = TcpStreamOn<Runtime>;
+/// The reading half of a [`TcpStream`].
+pub type ReadHalf = ReadHalfOn<Runtime>;
+/// The writing half of a [`TcpStream`].
+pub type WriteHalf = WriteHalfOn<Runtime>;
+
+/// A socket registered with the reactor of runtime `H`, deregistered when dropped.
+struct Registered<S: Source, H: Host> {
     socket: S,
-    token: Token,
-    /// Weak: a socket that outlives its `block_on` must not keep the
-    /// reactor, and says so when polled.
-    runtime: Weak<Runtime>,
+    registration: H::Registration,
+    /// Weak: a socket that outlives its runtime must not keep the reactor,
+    /// and says so when polled.
+    runtime: H::Weak,
 }
 
-impl<S: mio::event::Source> Registered<S> {
+impl<S: Source, H: Host> Registered<S, H> {
     fn new(mut socket: S) -> io::Result<Self> {
-        let (runtime, token) = register(&mut socket)?;
+        let runtime = current::<H>();
+        let registration = runtime.register(&mut socket)?;
         Ok(Registered {
             socket,
-            token,
-            runtime,
+            registration,
+            runtime: H::downgrade(&runtime),
         })
     }
 
+    // ANCHOR: poll_io
     /// Tries `call`, a non-blocking system call on the socket; if it would
     /// block, leaves the task's waker with the reactor and says Pending.
     fn poll_io<T>(
         &self,
         direction: Interest,
         cx: &Context<'_>,
-        call: impl FnOnce(&S) -> io::Result<T>,
+        mut call: impl FnMut(&S) -> io::Result<T>,
     ) -> Poll<io::Result<T>> {
-        let runtime = Runtime::upgrade(&self.runtime);
-        match call(&self.socket) {
-            Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
-                runtime.wait(self.token, direction, cx.waker());
-                Poll::Pending
+        let runtime = alive::<H>(&self.runtime);
+        // Once round here; again only on a reactor that several threads
+        // drive (stage 9), when the event came before the waker was left.
+        loop {
+            let ticks = runtime.ticks(&self.registration, direction);
+            match call(&self.socket) {
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                    if runtime.wait(&self.registration, direction, ticks, cx.waker()) {
+                        return Poll::Pending;
+                    }
+                }
+                result => return Poll::Ready(result),
             }
-            result => Poll::Ready(result),
         }
     }
+    // ANCHOR_END: poll_io
 }
 
-impl<S: mio::event::Source> Drop for Registered<S> {
+impl<S: Source, H: Host> Drop for Registered<S, H> {
     fn drop(&mut self) {
         // A runtime that is gone closed its reactor: nothing to deregister.
-        if let Some(runtime) = self.runtime.upgrade() {
-            runtime.deregister(&mut self.socket, self.token);
+        if let Some(runtime) = H::upgrade(&self.runtime) {
+            runtime.deregister(&mut self.socket, &self.registration);
         }
     }
 }
 
-/// A TCP listener on the reactor.
-pub struct TcpListener {
-    inner: Registered<mio::net::TcpListener>,
+/// A TCP listener on the reactor of runtime `H`.
+pub struct TcpListenerOn<H: Host> {
+    inner: Registered<mio::net::TcpListener, H>,
 }
 
-impl TcpListener {
+impl<H: Host> TcpListenerOn<H> {
     /// Listens on `addr` (port 0: any free port; see [`local_addr`](Self::local_addr)).
     ///
     /// # Panics
     ///
     /// Outside [`block_on`](crate::block_on).
-    pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
+    pub fn bind(addr: SocketAddr) -> io::Result<Self> {
         let inner = Registered::new(mio::net::TcpListener::bind(addr)?)?;
-        Ok(TcpListener { inner })
+        Ok(TcpListenerOn { inner })
     }
 
     /// Waits for the next connection. Several tasks may wait at once: a
     /// connection wakes them all, one accepts it, the others wait again.
-    pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+    pub async fn accept(&self) -> io::Result<(TcpStreamOn<H>, SocketAddr)> {
         let accepted = poll_fn(|cx| self.inner.poll_io(Interest::READABLE, cx, |s| s.accept()));
         let (stream, peer) = accepted.await?;
-        Ok((TcpStream::registered(stream)?, peer))
+        Ok((TcpStreamOn::registered(stream)?, peer))
     }
 
     /// The address it listens on.
@@ -97,19 +121,19 @@ impl TcpListener {
     }
 }
 
-/// A TCP connection on the reactor. [`into_split`](Self::into_split) gives
-/// a half to read and a half to write, for two tasks at once.
-pub struct TcpStream {
-    inner: Rc<Stream>,
+/// A TCP connection on the reactor of runtime `H`.
+pub struct TcpStreamOn<H: Host> {
+    inner: Arc<Connection<H>>,
 }
 
-/// What a stream and its halves share.
-type Stream = Registered<mio::net::TcpStream>;
+/// What a stream and its halves share: an `Arc`, so that on a runtime of
+/// several threads (stage 9) the two halves can be used on two at once.
+type Connection<H> = Registered<mio::net::TcpStream, H>;
 
-impl TcpStream {
-    fn registered(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
-        let inner = Rc::new(Registered::new(stream)?);
-        Ok(TcpStream { inner })
+impl<H: Host> TcpStreamOn<H> {
+    fn registered(stream: mio::net::TcpStream) -> io::Result<Self> {
+        let inner = Arc::new(Registered::new(stream)?);
+        Ok(TcpStreamOn { inner })
     }
 
     /// Connects to `addr`. A non-blocking connect is finished when the
@@ -119,8 +143,8 @@ impl TcpStream {
     /// # Panics
     ///
     /// Outside [`block_on`](crate::block_on).
-    pub async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
-        let stream = TcpStream::registered(mio::net::TcpStream::connect(addr)?)?;
+    pub async fn connect(addr: SocketAddr) -> io::Result<Self> {
+        let stream = TcpStreamOn::registered(mio::net::TcpStream::connect(addr)?)?;
         let connected = |socket: &mio::net::TcpStream| match socket.take_error()? {
             Some(error) => Err(error),
             None => socket
@@ -153,9 +177,9 @@ impl TcpStream {
 
     /// Two halves of the one connection: one to read, one to write, each
     /// usable by a task of its own.
-    pub fn into_split(self) -> (ReadHalf, WriteHalf) {
-        let inner = Rc::clone(&self.inner);
-        (ReadHalf { inner }, WriteHalf { inner: self.inner })
+    pub fn into_split(self) -> (ReadHalfOn<H>, WriteHalfOn<H>) {
+        let inner = Arc::clone(&self.inner);
+        (ReadHalfOn { inner }, WriteHalfOn { inner: self.inner })
     }
 
     /// Sends small writes at once (`TCP_NODELAY`), as request/response protocols want.
@@ -174,7 +198,7 @@ impl TcpStream {
     }
 }
 
-impl Stream {
+impl<H: Host> Connection<H> {
     // ANCHOR: poll_read
     /// Reads into `buf`, or leaves the task's waker with the reactor.
     fn poll_read(&self, cx: &Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
@@ -205,30 +229,30 @@ impl Stream {
     }
 }
 
-/// The reading half of a [`TcpStream`].
-pub struct ReadHalf {
-    inner: Rc<Stream>,
+/// The reading half of a [`TcpStreamOn`].
+pub struct ReadHalfOn<H: Host> {
+    inner: Arc<Connection<H>>,
 }
 
-impl ReadHalf {
+impl<H: Host> ReadHalfOn<H> {
     /// Reads into `buf`; 0 at the end of the stream.
     pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         poll_fn(|cx| self.inner.poll_read(cx, buf)).await
     }
 }
 
-/// The writing half of a [`TcpStream`].
-pub struct WriteHalf {
-    inner: Rc<Stream>,
+/// The writing half of a [`TcpStreamOn`].
+pub struct WriteHalfOn<H: Host> {
+    inner: Arc<Connection<H>>,
 }
 
-impl WriteHalf {
+impl<H: Host> WriteHalfOn<H> {
     /// Writes all of `buf`, waiting whenever the send buffer is full.
     pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         self.inner.write_all(buf).await
     }
 
-    /// Shuts down the connection as [`TcpStream::shutdown`] does.
+    /// Shuts down the connection as [`TcpStreamOn::shutdown`] does.
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.inner.socket.shutdown(how)
     }
@@ -237,7 +261,7 @@ impl WriteHalf {
 // The runtime-agnostic traits. Their `poll_*` take `Pin<&mut Self>`: one
 // future at a time per half, as the `async fn`s' `&mut self` says.
 
-impl AsyncRead for TcpStream {
+impl<H: Host> AsyncRead for TcpStreamOn<H> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -247,7 +271,7 @@ impl AsyncRead for TcpStream {
     }
 }
 
-impl AsyncRead for ReadHalf {
+impl<H: Host> AsyncRead for ReadHalfOn<H> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -257,7 +281,7 @@ impl AsyncRead for ReadHalf {
     }
 }
 
-impl AsyncWrite for TcpStream {
+impl<H: Host> AsyncWrite for TcpStreamOn<H> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -276,7 +300,7 @@ impl AsyncWrite for TcpStream {
     }
 }
 
-impl AsyncWrite for WriteHalf {
+impl<H: Host> AsyncWrite for WriteHalfOn<H> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,

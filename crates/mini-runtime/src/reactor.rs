@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 use std::io;
-use std::mem;
+use std::ops::Deref;
 use std::rc::{Rc, Weak};
 use std::task::Waker;
 use std::time::Instant;
@@ -109,30 +109,88 @@ impl Reactor {
     // ANCHOR_END: turn
 }
 
-/// Registers `source` with the reactor of this thread's runtime; gives the
-/// runtime (which the socket keeps, weakly, to deregister) and its token.
-/// A registration that fails takes no slot.
-///
-/// # Panics
-///
-/// Outside `block_on`.
-pub(crate) fn register(source: &mut impl Source) -> io::Result<(Weak<Runtime>, Token)> {
-    let runtime = Runtime::current()
-        .unwrap_or_else(|| panic!("mini-runtime sockets work inside block_on only"));
-    let mut reactor = runtime.reactor.borrow_mut();
-    let Reactor { poll, sockets, .. } = &mut *reactor;
-    let slot = sockets.vacant_entry();
-    let token = Token(slot.key());
-    poll.registry()
-        .register(source, token, Interest::READABLE | Interest::WRITABLE)?;
-    slot.insert(Waiting::default());
-    drop(reactor);
-    Ok((Rc::downgrade(&runtime), token))
-}
+// ANCHOR: host
+/// What a socket or a sleep needs of the runtime it is used in: a reactor
+/// to wait on, and timers. [`net`](crate::net)'s sockets and
+/// [`time`](crate::time)'s sleeps are written once, against this: here it
+/// is this runtime's one reactor on one thread; stage 9 implements it for
+/// a reactor that its workers share, and its sockets and sleeps are these.
+pub trait Host: Sized + 'static {
+    /// How a socket or a sleep holds its runtime while it uses it.
+    type Strong: Deref<Target = Self>;
+    /// How it keeps its runtime between uses: weakly, so that one that
+    /// outlives its runtime keeps nothing alive, and says so when polled.
+    type Weak: Unpin;
+    /// What the reactor keeps for a registered socket, for `wait` to name it.
+    type Registration;
+    /// What a socket or a sleep used outside a runtime panics with.
+    const OUTSIDE: &str;
+    /// What one used after its runtime is gone panics with.
+    const GONE: &str;
 
-impl Runtime {
-    /// Removes `source` from the reactor; its waiting wakers are dropped.
-    pub(crate) fn deregister(&self, source: &mut impl Source, token: Token) {
+    /// The runtime this thread is running, if it is running one.
+    fn current() -> Option<Self::Strong>;
+    /// What a socket or a sleep keeps of it.
+    fn downgrade(this: &Self::Strong) -> Self::Weak;
+    /// The runtime behind `weak`, unless it is gone (or ending).
+    fn upgrade(weak: &Self::Weak) -> Option<Self::Strong>;
+    /// Registers `source`, for both directions, edge-triggered.
+    fn register(&self, source: &mut impl Source) -> io::Result<Self::Registration>;
+    /// Removes `source`; the wakers waiting on it are dropped.
+    fn deregister(&self, source: &mut impl Source, socket: &Self::Registration);
+    /// How many events of `direction` the socket has had: read before a call.
+    fn ticks(&self, socket: &Self::Registration, direction: Interest) -> u64;
+    /// After a `WouldBlock`: keeps `waker` to wake at the socket's next event
+    /// of `direction` (readable or writable), unless one came since `ticks`
+    /// was read. False: that event came already, try the call again.
+    fn wait(
+        &self,
+        socket: &Self::Registration,
+        direction: Interest,
+        ticks: u64,
+        waker: &Waker,
+    ) -> bool;
+    /// Adds a timer; its key, to cancel it.
+    fn add_timer(&self, at: Instant, waker: &Waker) -> (Instant, u64);
+    /// Cancels timer `key`.
+    fn cancel_timer(&self, key: (Instant, u64));
+}
+// ANCHOR_END: host
+
+/// This runtime's reactor is one thread's: nothing can happen between a
+/// call's `WouldBlock` and its `wait`, so no event needs counting.
+impl Host for Runtime {
+    type Strong = Rc<Runtime>;
+    type Weak = Weak<Runtime>;
+    type Registration = Token;
+    const OUTSIDE: &str = "mini-runtime's sockets and timers work inside block_on only";
+    const GONE: &str = crate::GONE;
+
+    fn current() -> Option<Rc<Runtime>> {
+        Runtime::current()
+    }
+
+    fn downgrade(this: &Rc<Runtime>) -> Weak<Runtime> {
+        Rc::downgrade(this)
+    }
+
+    fn upgrade(weak: &Weak<Runtime>) -> Option<Rc<Runtime>> {
+        weak.upgrade()
+    }
+
+    /// A registration that fails takes no slot.
+    fn register(&self, source: &mut impl Source) -> io::Result<Token> {
+        let mut reactor = self.reactor.borrow_mut();
+        let Reactor { poll, sockets, .. } = &mut *reactor;
+        let slot = sockets.vacant_entry();
+        let token = Token(slot.key());
+        poll.registry()
+            .register(source, token, Interest::READABLE | Interest::WRITABLE)?;
+        slot.insert(Waiting::default());
+        Ok(token)
+    }
+
+    fn deregister(&self, source: &mut impl Source, token: &Token) {
         let mut reactor = self.reactor.borrow_mut();
         // It can only fail if the socket was not registered.
         let _ = reactor.poll.registry().deregister(source);
@@ -141,10 +199,13 @@ impl Runtime {
         drop(waiting); // a waker's drop may run any code: not under our borrow
     }
 
-    /// Adds `waker` to those to wake when the socket of `token` is ready
-    /// for `direction` (readable or writable), unless one of them already
-    /// wakes the same task.
-    pub(crate) fn wait(&self, token: Token, direction: Interest, waker: &Waker) {
+    fn ticks(&self, _: &Token, _: Interest) -> u64 {
+        0
+    }
+
+    /// Adds `waker` to those the socket's next event wakes, unless one of
+    /// them already wakes the same task. Always true: no event was missed.
+    fn wait(&self, token: &Token, direction: Interest, _: u64, waker: &Waker) -> bool {
         let mut reactor = self.reactor.borrow_mut();
         let waiting = &mut reactor.sockets[token.0];
         let waiters = match direction.is_readable() {
@@ -154,10 +215,10 @@ impl Runtime {
         if !waiters.iter().any(|waiter| waiter.will_wake(waker)) {
             waiters.push(waker.clone());
         }
+        true
     }
 
-    /// Adds a timer; its key, to replace its waker or cancel it.
-    pub(crate) fn add_timer(&self, at: Instant, waker: &Waker) -> (Instant, u64) {
+    fn add_timer(&self, at: Instant, waker: &Waker) -> (Instant, u64) {
         let mut reactor = self.reactor.borrow_mut();
         let key = (at, reactor.next_timer);
         reactor.next_timer += 1;
@@ -165,22 +226,7 @@ impl Runtime {
         key
     }
 
-    /// Makes `waker` the one timer `key` wakes; false if it has fired.
-    pub(crate) fn rewait_timer(&self, key: (Instant, u64), waker: &Waker) -> bool {
-        let mut reactor = self.reactor.borrow_mut();
-        let Some(slot) = reactor.timers.get_mut(&key) else {
-            return false;
-        };
-        if !slot.will_wake(waker) {
-            let old = mem::replace(slot, waker.clone());
-            drop(reactor);
-            drop(old); // not under our borrow
-        }
-        true
-    }
-
-    /// Cancels timer `key`.
-    pub(crate) fn cancel_timer(&self, key: (Instant, u64)) {
+    fn cancel_timer(&self, key: (Instant, u64)) {
         let waker = self.reactor.borrow_mut().timers.remove(&key);
         drop(waker); // the borrow ended with the line above
     }
@@ -205,12 +251,12 @@ mod tests {
             let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
             let mut socket = mio::net::TcpListener::bind(addr).unwrap();
             let runtime = Runtime::current().unwrap();
-            let (_, token) = register(&mut socket).unwrap();
+            let token = runtime.register(&mut socket).unwrap();
             let next = runtime.reactor.borrow().sockets.vacant_key();
             // epoll refuses a second registration of one descriptor (EEXIST).
-            assert!(register(&mut socket).is_err());
+            assert!(runtime.register(&mut socket).is_err());
             assert_eq!(runtime.reactor.borrow().sockets.vacant_key(), next);
-            runtime.deregister(&mut socket, token);
+            runtime.deregister(&mut socket, &token);
             assert_eq!(io_registrations(), 0);
         });
     }

@@ -104,8 +104,6 @@ pub use cancellation::{Either, select};
 #[cfg(not(loom))]
 pub use mini_runtime::{EVENT_INTERVAL, yield_now};
 #[cfg(not(loom))]
-pub(crate) use runtime::Shared;
-#[cfg(not(loom))]
-pub use runtime::{Runtime, current_worker, io_registrations};
+pub use runtime::{Runtime, Shared, current_worker, io_registrations};
 #[cfg(not(loom))]
 pub use task::JoinHandle;

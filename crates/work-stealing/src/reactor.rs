@@ -54,10 +54,10 @@ struct Timers {
     waiting: Option<Option<Instant>>,
 }
 
-/// One socket's waiters and event counts, one of each per direction
-/// (0: readable, 1: writable).
-#[derive(Default)]
-pub(crate) struct Io {
+/// One registered socket: its token, and its waiters and event counts, one
+/// of each per direction (0: readable, 1: writable).
+pub struct Io {
+    token: Token,
     /// Events handed over so far; moved only under `waiters`' lock.
     ticks: [AtomicU64; 2],
     /// The tasks waiting, each way; all are woken by the next event.
@@ -123,24 +123,29 @@ impl Reactor {
     }
 
     /// Registers `source`, for both directions, edge-triggered.
-    pub(crate) fn register(&self, source: &mut impl Source) -> io::Result<(Token, Arc<Io>)> {
+    pub(crate) fn register(&self, source: &mut impl Source) -> io::Result<Arc<Io>> {
         let mut sockets = self.sockets.lock().unwrap();
         let slot = sockets.vacant_entry();
         let token = Token(slot.key());
         let interest = Interest::READABLE | Interest::WRITABLE;
         self.registry.register(source, token, interest)?;
-        Ok((token, Arc::clone(slot.insert(Arc::default()))))
+        let io = Io {
+            token,
+            ticks: Default::default(),
+            waiters: Mutex::default(),
+        };
+        Ok(Arc::clone(slot.insert(Arc::new(io))))
     }
 
     /// Removes `source`; its waiters are dropped.
-    pub(crate) fn deregister(&self, source: &mut impl Source, token: Token) {
+    pub(crate) fn deregister(&self, source: &mut impl Source, io: &Io) {
         // It can only fail if the socket was not registered.
         let _ = self.registry.deregister(source);
-        let io = self.sockets.lock().unwrap().try_remove(token.0);
+        let io = self.sockets.lock().unwrap().try_remove(io.token.0);
         drop(io); // a waker's drop may run any code: not under the lock
     }
 
-    /// Adds a timer; its key, to replace its waker or cancel it.
+    /// Adds a timer; its key, to cancel it.
     pub(crate) fn add_timer(&self, at: Instant, waker: &Waker) -> (Instant, u64) {
         let mut timers = self.timers.lock().unwrap();
         let key = (at, timers.next);
@@ -153,18 +158,6 @@ impl Reactor {
             self.rouse();
         }
         key
-    }
-
-    /// Makes `waker` the one timer `key` wakes; false if it has fired.
-    pub(crate) fn rewait_timer(&self, key: (Instant, u64), waker: &Waker) -> bool {
-        let mut timers = self.timers.lock().unwrap();
-        let Some(slot) = timers.due.get_mut(&key) else {
-            return false;
-        };
-        let old = (!slot.will_wake(waker)).then(|| std::mem::replace(slot, waker.clone()));
-        drop(timers);
-        drop(old); // not under the lock
-        true
     }
 
     /// Cancels timer `key`.

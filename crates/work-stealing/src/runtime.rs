@@ -21,8 +21,10 @@ pub struct Runtime {
     threads: Vec<thread::JoinHandle<()>>,
 }
 
-/// What the workers, the wakers and the runtime's users share.
-pub(crate) struct Shared {
+/// What the workers, the wakers and the runtime's users share. Nothing of
+/// it is public but what stage 7's sockets and sleeps need: its
+/// [`Host`](mini_runtime::Host) (`net.rs`).
+pub struct Shared {
     /// Tasks woken or spawned off the workers, for any worker to take.
     injector: Injector<Task>,
     /// The far ends of the workers' own queues, by worker.
