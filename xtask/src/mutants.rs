@@ -37,6 +37,7 @@ pub struct Mutation {
 const POLL_TASK: &str = "crates/waker-executor/src/lib.rs";
 const WAKER: &str = "crates/waker-executor/src/waker.rs";
 const IDLE: &str = "crates/work-stealing/src/idle.rs";
+const READINESS: &str = "crates/work-stealing/src/readiness.rs";
 
 /// Every mutation, by protocol.
 pub const MUTATIONS: &[Mutation] = &[
@@ -169,6 +170,36 @@ pub const MUTATIONS: &[Mutation] = &[
         test: "idle",
         loom: false,
         breaks: "a thundering herd: a burst of work wakes every parked worker",
+    },
+    Mutation {
+        name: "stage 9's wait does not compare the count",
+        file: READINESS,
+        find: "if self.ticks[way(direction)].load(Ordering::Relaxed) != ticks {",
+        replace: "if false {",
+        krate: "work-stealing",
+        test: "loom",
+        loom: true,
+        breaks: "a lost wake-up: the event came between WouldBlock and the wait",
+    },
+    Mutation {
+        name: "stage 9's ready counts after handing over the waiters",
+        file: READINESS,
+        find: "        self.ticks[way(direction)].fetch_add(1, Ordering::Release);\n        woken.append(&mut waiters[way(direction)]);",
+        replace: "        woken.append(&mut waiters[way(direction)]);\n        drop(waiters);\n        self.ticks[way(direction)].fetch_add(1, Ordering::Release);",
+        krate: "work-stealing",
+        test: "loom",
+        loom: true,
+        breaks: "a lost wake-up: a wait between the two finds the count unmoved",
+    },
+    Mutation {
+        name: "stage 9's count read Relaxed",
+        file: READINESS,
+        find: "self.ticks[way(direction)].load(Ordering::Acquire)",
+        replace: "self.ticks[way(direction)].load(Ordering::Relaxed)",
+        krate: "work-stealing",
+        test: "loom",
+        loom: true,
+        breaks: "a lost wake-up: the count is seen to move, the data not yet",
     },
 ];
 

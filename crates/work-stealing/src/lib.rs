@@ -81,9 +81,11 @@ where
     task::spawn(&shared, id, future)
 }
 
-// The parking protocol, on its own: `tests/loom.rs` model-checks it in a
-// build with `--cfg loom`, where the runtime around it is left out.
+// The parking protocol and a socket's readiness, on their own:
+// `tests/loom.rs` model-checks them in a build with `--cfg loom`, where the
+// runtime around them is left out.
 pub mod idle;
+pub mod readiness;
 mod sync;
 
 #[cfg(not(loom))]

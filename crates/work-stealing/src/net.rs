@@ -21,7 +21,7 @@ use mio::Interest;
 use mio::event::Source;
 
 use crate::Shared;
-use crate::reactor::Io;
+use crate::readiness::Readiness;
 
 /// A TCP listener on the shared reactor.
 pub type TcpListener = TcpListenerOn<Shared>;
@@ -36,7 +36,7 @@ pub type WriteHalf = WriteHalfOn<Shared>;
 impl Host for Shared {
     type Strong = Arc<Shared>;
     type Weak = Weak<Shared>;
-    type Registration = Arc<Io>;
+    type Registration = Arc<Readiness>;
     const OUTSIDE: &str = "work-stealing's sockets and timers work inside a runtime only";
     const GONE: &str = "its runtime is gone: the Runtime it belonged to was dropped";
 
@@ -57,19 +57,19 @@ impl Host for Shared {
             .filter(|shared| !shared.is_closed() || on_a_worker(shared))
     }
 
-    fn register(&self, source: &mut impl Source) -> io::Result<Arc<Io>> {
+    fn register(&self, source: &mut impl Source) -> io::Result<Arc<Readiness>> {
         self.reactor.register(source)
     }
 
-    fn deregister(&self, source: &mut impl Source, io: &Arc<Io>) {
+    fn deregister(&self, source: &mut impl Source, io: &Arc<Readiness>) {
         self.reactor.deregister(source, io);
     }
 
-    fn ticks(&self, io: &Arc<Io>, direction: Interest) -> u64 {
+    fn ticks(&self, io: &Arc<Readiness>, direction: Interest) -> u64 {
         io.ticks(direction)
     }
 
-    fn wait(&self, io: &Arc<Io>, direction: Interest, ticks: u64, waker: &Waker) -> bool {
+    fn wait(&self, io: &Arc<Readiness>, direction: Interest, ticks: u64, waker: &Waker) -> bool {
         io.wait(direction, ticks, waker)
     }
 

@@ -3,18 +3,11 @@
 //! operating system's event queue (`mio::Poll`) is driven by one worker at
 //! a time: the one holding `driver`, which a worker takes when it has
 //! nothing to run (to wait in it) and, without waiting, every 61 polls.
-//!
-//! With several threads, stage 7's rule (try the system call, wait only
-//! after `WouldBlock`) has a gap: the event a task waits for can come, and
-//! be handed over by the driver to nobody, between the task's `WouldBlock`
-//! and its registration. So each socket counts its events per direction
-//! (`ticks`): a task reads the count before its call and registers only if
-//! it has not moved, under the same lock the driver takes to move it; if
-//! it moved, it tries the call again.
+//! Each socket's waiters and event counts are its
+//! [`Readiness`](crate::readiness::Readiness).
 
 use std::collections::BTreeMap;
 use std::io;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Waker;
 use std::time::{Duration, Instant};
@@ -22,6 +15,8 @@ use std::time::{Duration, Instant};
 use mio::event::Source;
 use mio::{Events, Interest, Poll, Token};
 use slab::Slab;
+
+use crate::readiness::Readiness;
 
 /// The token of the `mio::Waker` that rouses the driver.
 const ROUSE: Token = Token(usize::MAX);
@@ -34,7 +29,7 @@ pub(crate) struct Reactor {
     /// The event queue: whoever holds this lock drives the reactor.
     pub(crate) driver: Mutex<Driver>,
     /// Every registered socket's state, by token.
-    sockets: Mutex<Slab<Arc<Io>>>,
+    sockets: Mutex<Slab<Arc<Readiness>>>,
     timers: Mutex<Timers>,
 }
 
@@ -52,52 +47,6 @@ struct Timers {
     /// While the driver waits: the deadline it waits until (`None`: until an
     /// event). A timer due earlier must rouse it.
     waiting: Option<Option<Instant>>,
-}
-
-/// One registered socket: its token, and its waiters and event counts, one
-/// of each per direction (0: readable, 1: writable).
-pub struct Io {
-    token: Token,
-    /// Events handed over so far; moved only under `waiters`' lock.
-    ticks: [AtomicU64; 2],
-    /// The tasks waiting, each way; all are woken by the next event.
-    waiters: Mutex<[Vec<Waker>; 2]>,
-}
-
-fn way(interest: Interest) -> usize {
-    usize::from(!interest.is_readable())
-}
-
-impl Io {
-    /// How many events of `interest` came so far: read before a call.
-    pub(crate) fn ticks(&self, interest: Interest) -> u64 {
-        // Relaxed: what counts is the comparison in `wait`, under the lock.
-        self.ticks[way(interest)].load(Ordering::Relaxed)
-    }
-
-    // ANCHOR: wait
-    /// After a `WouldBlock`: keeps `waker` to wake at the next event of
-    /// `interest`, unless one came since `ticks` was read (false: the call
-    /// should be tried again).
-    pub(crate) fn wait(&self, interest: Interest, ticks: u64, waker: &Waker) -> bool {
-        let mut waiters = self.waiters.lock().unwrap();
-        if self.ticks[way(interest)].load(Ordering::Relaxed) != ticks {
-            return false; // the event came between the call and now
-        }
-        let waiters = &mut waiters[way(interest)];
-        if !waiters.iter().any(|waiter| waiter.will_wake(waker)) {
-            waiters.push(waker.clone());
-        }
-        true
-    }
-    // ANCHOR_END: wait
-
-    /// An event came: counts it, and hands over its waiters to `ready`.
-    fn ready(&self, way: usize, ready: &mut Vec<Waker>) {
-        let mut waiters = self.waiters.lock().unwrap();
-        self.ticks[way].fetch_add(1, Ordering::Relaxed);
-        ready.append(&mut waiters[way]);
-    }
 }
 
 impl Reactor {
@@ -123,22 +72,17 @@ impl Reactor {
     }
 
     /// Registers `source`, for both directions, edge-triggered.
-    pub(crate) fn register(&self, source: &mut impl Source) -> io::Result<Arc<Io>> {
+    pub(crate) fn register(&self, source: &mut impl Source) -> io::Result<Arc<Readiness>> {
         let mut sockets = self.sockets.lock().unwrap();
         let slot = sockets.vacant_entry();
         let token = Token(slot.key());
         let interest = Interest::READABLE | Interest::WRITABLE;
         self.registry.register(source, token, interest)?;
-        let io = Io {
-            token,
-            ticks: Default::default(),
-            waiters: Mutex::default(),
-        };
-        Ok(Arc::clone(slot.insert(Arc::new(io))))
+        Ok(Arc::clone(slot.insert(Arc::new(Readiness::new(token)))))
     }
 
     /// Removes `source`; its waiters are dropped.
-    pub(crate) fn deregister(&self, source: &mut impl Source, io: &Io) {
+    pub(crate) fn deregister(&self, source: &mut impl Source, io: &Readiness) {
         // It can only fail if the socket was not registered.
         let _ = self.registry.deregister(source);
         let io = self.sockets.lock().unwrap().try_remove(io.token.0);
@@ -195,10 +139,10 @@ impl Reactor {
             };
             // Closed or failed counts as ready: the next call says how.
             if event.is_readable() || event.is_read_closed() || event.is_error() {
-                io.ready(0, &mut ready);
+                io.ready(Interest::READABLE, &mut ready);
             }
             if event.is_writable() || event.is_write_closed() || event.is_error() {
-                io.ready(1, &mut ready);
+                io.ready(Interest::WRITABLE, &mut ready);
             }
         }
         drop(sockets);
@@ -221,11 +165,8 @@ impl Reactor {
     /// tasks, and tasks hold the runtime.
     pub(crate) fn clear(&self) {
         let timers = std::mem::take(&mut self.timers.lock().unwrap().due);
-        let sockets: Vec<Arc<Io>> = self.sockets.lock().unwrap().drain().collect();
-        let waiters: Vec<_> = sockets
-            .iter()
-            .map(|io| std::mem::take(&mut *io.waiters.lock().unwrap()))
-            .collect();
+        let sockets: Vec<Arc<Readiness>> = self.sockets.lock().unwrap().drain().collect();
+        let waiters: Vec<_> = sockets.iter().map(|io| io.take_waiters()).collect();
         drop((timers, waiters));
     }
 

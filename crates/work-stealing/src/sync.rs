@@ -1,11 +1,13 @@
-//! The synchronisation types of the parking protocol (`idle.rs`): std's,
+//! The synchronisation types of the parking protocol (`idle.rs`) and of a
+//! socket's readiness (`readiness.rs`): std's,
 //! or loom's when the crate is built with `--cfg loom`, for the models in
 //! `tests/loom.rs`. The rest of the runtime (threads, queues, the reactor)
 //! is never run under loom: the models drive [`Idle`](crate::idle::Idle)
-//! alone, with loom's atomics standing in for the queues.
+//! and [`Readiness`](crate::readiness::Readiness) alone, with loom's
+//! atomics standing in for the queues and the sockets.
 
 #[cfg(not(loom))]
-pub(crate) use std::sync::{Mutex, atomic::AtomicUsize, atomic::fence};
+pub(crate) use std::sync::{Mutex, atomic::AtomicU64, atomic::AtomicUsize, atomic::fence};
 
 #[cfg(loom)]
-pub(crate) use loom::sync::{Mutex, atomic::AtomicUsize, atomic::fence};
+pub(crate) use loom::sync::{Mutex, atomic::AtomicU64, atomic::AtomicUsize, atomic::fence};

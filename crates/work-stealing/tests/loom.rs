@@ -1,4 +1,5 @@
-//! Model checks, with loom, of the parking protocol (`src/idle.rs`):
+//! Model checks, with loom, of the parking protocol (`src/idle.rs`) and of
+//! a socket's readiness (`src/readiness.rs`, at the end). The parking models:
 //! every interleaving of the workers and the thread that pushes work, and
 //! every value the memory model lets each atomic load return, within two
 //! preemptions (`LOOM_MAX_PREEMPTIONS` sets another). Without `--cfg loom`
@@ -22,7 +23,9 @@ use std::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
 use loom::sync::atomic::{AtomicBool, AtomicUsize};
 use loom::sync::{Arc, Condvar, Mutex};
 use loom::thread;
+use mio::{Interest, Token};
 use work_stealing::idle::Idle;
+use work_stealing::readiness::Readiness;
 
 /// The runtime around `Idle`, reduced to what the protocol touches.
 struct Model {
@@ -159,4 +162,63 @@ fn work_pushed_while_every_worker_parks_is_never_lost() {
 #[test]
 fn two_pushes_reach_two_workers_that_search_and_park() {
     every_job_is_done(2, 2);
+}
+
+// ---------------------------------------------------------------------------
+// A socket's readiness: a task's I/O loop (stage 7's `poll_io`) against the
+// worker driving the reactor, which hands over the socket's event.
+//
+// The socket's state stands for the kernel's, which it keeps under its own
+// locks: a Release store when data arrives, an Acquire load in the task's
+// call. The driver sees the event only after the data arrived, as epoll
+// reports it. Whatever the interleaving, the task must either see the data
+// in a call, or be woken. Each of these breaks loses the wake:
+// - `wait` that leaves the waker without comparing the count;
+// - `ready` that moves the count after handing over the waiters, outside
+//   the lock;
+// - `ticks` that reads the count Relaxed, or `ready` that moves it Relaxed
+//   (the count is seen to move, the data not yet).
+// ---------------------------------------------------------------------------
+
+/// A waker that records that it was woken.
+struct Flag(AtomicBool);
+
+impl std::task::Wake for Flag {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.store(true, Release);
+    }
+}
+
+#[test]
+fn an_event_between_a_would_block_and_the_wait_is_never_lost() {
+    check(|| {
+        let readiness = Arc::new(Readiness::new(Token(0)));
+        let data = Arc::new(AtomicBool::new(false));
+        let driver = {
+            let (readiness, data) = (Arc::clone(&readiness), Arc::clone(&data));
+            thread::spawn(move || {
+                data.store(true, Release); // the data arrives
+                let mut woken = Vec::new();
+                readiness.ready(Interest::READABLE, &mut woken);
+                woken.into_iter().for_each(std::task::Waker::wake);
+            })
+        };
+        let flag = std::sync::Arc::new(Flag(AtomicBool::new(false)));
+        let waker = std::task::Waker::from(std::sync::Arc::clone(&flag));
+        let read = loop {
+            let ticks = readiness.ticks(Interest::READABLE);
+            if data.load(Acquire) {
+                break true; // the call found the data
+            }
+            // WouldBlock: leave the waker, unless the event came meanwhile.
+            if readiness.wait(Interest::READABLE, ticks, &waker) {
+                break false; // Pending
+            }
+        };
+        driver.join().unwrap();
+        assert!(
+            read || flag.0.load(Acquire),
+            "a wake was lost: the task is pending, its data arrived, and nothing woke it"
+        );
+    });
 }
