@@ -20,6 +20,7 @@ use crate::sync::{AtomicU64, Mutex};
 /// A registered socket: its token, and per direction (0: readable, 1:
 /// writable) the events handed over so far and the tasks waiting.
 pub struct Readiness {
+    #[cfg_attr(loom, allow(dead_code))] // read by the reactor, not built in a model
     pub(crate) token: Token,
     /// Events handed over so far; moved only under `waiters`' lock.
     ticks: [AtomicU64; 2],
