@@ -13,8 +13,11 @@ xflags::xflags! {
     /// Measures, in a release build and one run: N sockets on every stage against
     /// reading them in turn; polls and CPU share of the busy and waker executors and
     /// of futures' LocalPool; 1,000 to 100,000 FutSockets on waker-executor,
-    /// LocalPool and block_on(join_all(..)); 1,000,000 ready futures on each; and a
-    /// loopback echo on stage 7's runtime against tokio's current-thread runtime.
+    /// LocalPool and block_on(join_all(..)); 1,000,000 ready futures on each; a
+    /// loopback echo on stage 7's runtime against tokio's current-thread runtime
+    /// and smol's executor; stage 8's select and timeout against futures' and
+    /// tokio's; and stage 9 against tokio's multi-thread runtime on tokio's
+    /// scheduler benchmarks, idle CPU and the echo, at 1 and 2 workers.
     /// Prints a table with the goals met or missed, and writes bench.md and
     /// bench.svg.
     cmd bench {
