@@ -70,8 +70,7 @@ pub enum Either<A, B> {
 /// ```
 pub fn select<A: Future, B: Future>(a: A, b: B) -> Select<A, B> {
     Select {
-        a: Some(a),
-        b: Some(b),
+        race: Race::Running { a, b },
     }
 }
 
@@ -81,9 +80,16 @@ pin_project! {
     #[must_use = "futures do nothing unless you .await or poll them"]
     pub struct Select<A, B> {
         #[pin]
-        a: Option<A>,
-        #[pin]
-        b: Option<B>,
+        race: Race<A, B>,
+    }
+}
+
+pin_project! {
+    /// Both futures, or neither once one has won.
+    #[project = RaceProj]
+    enum Race<A, B> {
+        Running { #[pin] a: A, #[pin] b: B },
+        Over,
     }
 }
 
@@ -92,23 +98,21 @@ impl<A: Future, B: Future> Future for Select<A, B> {
     type Output = Either<A::Output, B::Output>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut this = self.project();
+        let mut race = self.project().race;
         // exercise: poll a, then b; the first that is Ready wins, and both are dropped before Ready is returned
-        let (Some(a), Some(b)) = (this.a.as_mut().as_pin_mut(), this.b.as_mut().as_pin_mut())
-        else {
+        let RaceProj::Running { a, b } = race.as_mut().project() else {
             panic!("Select polled after it returned Ready: a finished future must not be polled");
         };
-        let output = match (a.poll(cx), b) {
-            (Poll::Ready(a), _) => Either::Left(a),
-            (Poll::Pending, b) => match b.poll(cx) {
+        let output = match a.poll(cx) {
+            Poll::Ready(a) => Either::Left(a),
+            Poll::Pending => match b.poll(cx) {
                 Poll::Ready(b) => Either::Right(b),
                 Poll::Pending => return Poll::Pending,
             },
         };
-        // `set` drops each future where it is pinned: the loser's `Drop`
-        // runs here, before anyone sees the winner's output.
-        this.a.set(None);
-        this.b.set(None);
+        // `set` drops both futures where they are pinned: the loser's
+        // `Drop` runs here, before anyone sees the winner's output.
+        race.set(Race::Over);
         Poll::Ready(output)
         // end exercise
     }
