@@ -65,7 +65,11 @@ fn main() -> ExitCode {
                     http_server::server::GRACE
                 ),
             };
-            println!("stopped: {} connections served{cut}", served.connections);
+            let plural = if served.connections == 1 { "" } else { "s" };
+            println!(
+                "stopped: {} connection{plural} served{cut}",
+                served.connections
+            );
             ExitCode::SUCCESS
         }
         Err(error) => {
