@@ -2,7 +2,7 @@
 //! file too, so that it can give the help and refuse bad flags before the
 //! release build, and hand the bench only what it will take.
 //!
-//! `case`, `echo` and `idle` are for the bench itself: it runs each
+//! `case`, `echo`, `idle` and `http` are for the bench itself: it runs each
 //! measurement as a process of its own, by running itself with one of them.
 //! The help leaves them out.
 
@@ -14,7 +14,8 @@ xflags::xflags! {
     /// reading them in turn; polls and CPU share of the busy and waker executors and
     /// of futures' LocalPool; 1,000 to 100,000 FutSockets on waker-executor,
     /// LocalPool and block_on(join_all(..)); 1,000,000 ready futures on each; and a
-    /// loopback echo on stage 7's runtime against tokio's current-thread runtime.
+    /// loopback echo on stage 7's runtime against tokio's current-thread runtime; and
+    /// hyper's HTTP server on stages 7 and 9 against tokio's two runtimes, under wrk.
     /// Prints a table with the goals met or missed, and writes bench.md and
     /// bench.svg.
     cmd bench {
@@ -44,6 +45,11 @@ xflags::xflags! {
         cmd idle {
             required runtime: String
             required connections: usize
+        }
+        /// hyper's HTTP server on one runtime, until its standard input closes.
+        cmd http {
+            required runtime: String
+            required workers: usize
         }
     }
 }

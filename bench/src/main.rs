@@ -10,6 +10,7 @@
 mod cases;
 mod echo;
 mod flags;
+mod http;
 mod report;
 #[path = "../../xtask/src/svg.rs"]
 mod svg;
@@ -48,6 +49,14 @@ pub struct Sizes {
     pub echo_runs: usize,
     /// Idle connections whose memory is measured.
     pub idle: usize,
+    /// Section 6: wrk's connections.
+    pub http_connections: usize,
+    /// The seconds of each wrk run.
+    pub http_seconds: u32,
+    /// Runs of each server, alternated; the median is kept, with the spread.
+    pub http_runs: usize,
+    /// The workers of stage 9 and of tokio's multi-thread runtime.
+    pub http_workers: usize,
 }
 
 impl Sizes {
@@ -64,6 +73,10 @@ impl Sizes {
             round_trips: 200,
             echo_runs: 5,
             idle: 10_000,
+            http_connections: 64,
+            http_seconds: 5,
+            http_runs: 5,
+            http_workers: 2,
         }
     }
 
@@ -80,6 +93,10 @@ impl Sizes {
             round_trips: 100,
             echo_runs: 3,
             idle: 1_000,
+            http_connections: 64,
+            http_seconds: 1,
+            http_runs: 2,
+            http_workers: 2,
         }
     }
 
@@ -96,6 +113,10 @@ impl Sizes {
             round_trips: 10,
             echo_runs: 1,
             idle: 10,
+            http_connections: 8,
+            http_seconds: 1,
+            http_runs: 1,
+            http_workers: 2,
         }
     }
 }
@@ -145,6 +166,15 @@ fn main() -> ExitCode {
             sample
                 .map(|sample| println!("{}", sample.to_line()))
                 .map_err(|error| format!("bench echo {name}: {error}"))
+        }
+        BenchCmd::Http(flags::Http {
+            runtime: name,
+            workers,
+        }) => {
+            let Some(runtime) = http_server::Runtime::from_name(&name, workers) else {
+                return unknown("HTTP runtime", &name);
+            };
+            http::serve(runtime).map_err(|error| format!("bench http {name}: {error}"))
         }
         BenchCmd::Idle(flags::Idle {
             runtime: name,
@@ -342,11 +372,39 @@ fn bench(sizes: &Sizes, out: &Path) -> Result<(), String> {
         }
     }
 
+    // Section 6, where wrk can be run: the pairs' runs alternated.
+    match http::missing_wrk() {
+        Some(why) => {
+            eprintln!("skipping section 6 (HTTP): {why}");
+            results.http_skipped = Some(why);
+        }
+        None => {
+            let workers = sizes.http_workers;
+            let servers = [
+                http_server::Runtime::Mini,
+                http_server::Runtime::Tokio,
+                http_server::Runtime::Stealing(workers),
+                http_server::Runtime::TokioMulti(workers),
+            ];
+            for _ in 0..sizes.http_runs {
+                for runtime in servers {
+                    let sample =
+                        http::measure(runtime, sizes.http_connections, sizes.http_seconds)?;
+                    results.http.push((runtime, sample));
+                }
+            }
+        }
+    }
+
     let text = results.text();
     print!("{text}");
     write_atomically(&out.join("bench.md"), &results.markdown())?;
     write_atomically(&out.join("bench.svg"), &results.svg())?;
-    eprintln!("wrote {} and bench.svg", out.join("bench.md").display());
+    write_atomically(&out.join("bench-http.svg"), &results.http_svg())?;
+    eprintln!(
+        "wrote {}, bench.svg and bench-http.svg",
+        out.join("bench.md").display()
+    );
     Ok(())
 }
 

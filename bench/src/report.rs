@@ -9,6 +9,7 @@ use lab::measure::{Percent, Thousands};
 use crate::Sizes;
 use crate::cases::{Case, Sample};
 use crate::echo::{EchoSample, Runtime};
+use crate::http::HttpSample;
 use crate::svg::{Anchor, Svg};
 
 /// Every measurement of one run. Where a case ran more than once, its runs
@@ -27,13 +28,21 @@ pub struct Results {
     pub echo: Vec<(Runtime, usize, EchoSample)>,
     /// Section 5: idle connections held open, by runtime.
     pub idle: Vec<(Runtime, EchoSample)>,
+    /// Section 6: wrk runs against hyper, by server, alternated.
+    pub http: Vec<(http_server::Runtime, HttpSample)>,
+    /// Why section 6 did not run, if it did not.
+    pub http_skipped: Option<String>,
 }
 
-/// A table: a header and rows of cells, the first column a label.
+/// A table: a header and rows of cells, the first column a label, and
+/// what to say under it (empty for most).
 struct Table {
     title: String,
     header: Vec<String>,
     rows: Vec<Vec<String>>,
+    after: String,
+    /// A chart of it, for the book.
+    chart: Option<&'static str>,
 }
 
 /// A goal of the bench, and how it went.
@@ -86,6 +95,8 @@ impl Results {
             ready: Vec::new(),
             echo: Vec::new(),
             idle: Vec::new(),
+            http: Vec::new(),
+            http_skipped: None,
         }
     }
 
@@ -94,7 +105,13 @@ impl Results {
         let (name, machine) = (self.sizes.name, machine());
         let mut text = format!("poll-to-await bench ({name} sizes, {machine})\n");
         for table in self.tables() {
-            text += &format!("\n{}\n{}", table.title, table.text());
+            text += &format!("\n{}\n", table.title);
+            if !table.rows.is_empty() {
+                text += &table.text();
+            }
+            if !table.after.is_empty() {
+                text += &format!("\n{}", table.after);
+            }
         }
         text += "\nGoals\n";
         for goal in self.goals() {
@@ -122,9 +139,20 @@ impl Results {
             self.sizes.repeats
         );
         for table in self.tables() {
-            page += &format!("\n## {}\n\n{}", table.title, table.markdown());
+            page += &format!("\n## {}\n\n", table.title);
+            if !table.rows.is_empty() {
+                page += &table.markdown();
+            }
+            if let Some(chart) = table.chart.filter(|_| !table.rows.is_empty()) {
+                page += &format!("\n![{}]({chart})\n", table.title);
+            }
+            if !table.after.is_empty() {
+                page += &format!("\n{}", table.after);
+            }
         }
         let goals = Table {
+            after: String::new(),
+            chart: None,
             title: "Goals".to_owned(),
             header: strings(&["", "goal", "measured"]),
             rows: self
@@ -202,6 +230,8 @@ impl Results {
             title,
             header,
             rows,
+            after: String::new(),
+            chart: None,
         });
 
         let largest = *few.iter().max().expect("some sizes");
@@ -231,6 +261,8 @@ impl Results {
             title,
             header: strings(&["executor", "polls per future", "CPU share"]),
             rows,
+            after: String::new(),
+            chart: None,
         });
 
         let rows = many
@@ -269,6 +301,8 @@ impl Results {
             title,
             header,
             rows,
+            after: String::new(),
+            chart: None,
         });
 
         let rows = self
@@ -291,6 +325,8 @@ impl Results {
             title,
             header: strings(&["executor", "ns per task"]),
             rows,
+            after: String::new(),
+            chart: None,
         });
 
         let mut rows = Vec::new();
@@ -345,7 +381,10 @@ impl Results {
             title,
             header,
             rows,
+            after: String::new(),
+            chart: None,
         });
+        tables.push(self.http_table());
         tables
     }
 
@@ -521,6 +560,7 @@ impl Results {
                 format!("{mb:.1} MB")
             }));
         }
+        goals.extend(self.http_goals());
         goals
     }
 
@@ -780,5 +820,250 @@ impl EchoStats {
     /// The range of the runs' round trips per second, over their median.
     fn spread(&self) -> f64 {
         (self.high - self.low) / self.median
+    }
+}
+
+/// What section 6 does and does not show, under its table in both reports.
+const HTTP_MEANING: &str = "\
+What this shows: the cost of serving a small request with hyper, runtime
+by runtime, where little else costs anything: an 18-byte body over
+loopback, so that the runtime's wakes, polls and system calls are a large
+part of each request. What it does not: a network's latency, TLS, or a
+handler that does real work would each shrink the differences. It is one
+machine, and wrk (one thread) runs on the same two cores as the server: a
+server that wants less CPU leaves wrk more of it, and the runtimes with two
+workers share the cores with wrk, so their workers are not two free cores.
+CPU time is the server process's alone, from when it listens to when wrk is
+done.
+";
+
+/// Requests per second, latency and CPU over the runs of one server.
+struct HttpStats {
+    per_second: Measured,
+    low: f64,
+    high: f64,
+    p50: Duration,
+    p99: Duration,
+    /// Microseconds of CPU per request.
+    cpu: Measured,
+    threads: u64,
+}
+
+impl Results {
+    /// The servers of section 6, in the order of its table: each stage's
+    /// runtime, then its peer.
+    fn http_servers(&self) -> [http_server::Runtime; 4] {
+        let workers = self.sizes.http_workers;
+        [
+            http_server::Runtime::Mini,
+            http_server::Runtime::Tokio,
+            http_server::Runtime::Stealing(workers),
+            http_server::Runtime::TokioMulti(workers),
+        ]
+    }
+
+    fn http_stats(&self, server: http_server::Runtime) -> Option<HttpStats> {
+        let runs: Vec<&HttpSample> = self
+            .http
+            .iter()
+            .filter(|(runtime, _)| *runtime == server)
+            .map(|(_, sample)| sample)
+            .collect();
+        if runs.is_empty() {
+            return None;
+        }
+        let median = |mut values: Vec<f64>| {
+            values.sort_by(f64::total_cmp);
+            let value = values[values.len() / 2];
+            let (low, high) = (values[0], values[values.len() - 1]);
+            (value, low, high)
+        };
+        let measured = |(value, low, high): (f64, f64, f64)| Measured {
+            value,
+            spread: if value > 0.0 {
+                (high - low) / value
+            } else {
+                0.0
+            },
+        };
+        let seconds = |pick: fn(&HttpSample) -> Duration| {
+            median(runs.iter().map(|run| pick(run).as_secs_f64()).collect()).0
+        };
+        let per_second = median(runs.iter().map(|run| run.per_second()).collect());
+        let cpu = median(
+            runs.iter()
+                .map(|run| run.cpu_per_request().as_secs_f64() * 1e6)
+                .collect(),
+        );
+        Some(HttpStats {
+            per_second: measured(per_second),
+            low: per_second.1,
+            high: per_second.2,
+            p50: Duration::from_secs_f64(seconds(|run| run.p50)),
+            p99: Duration::from_secs_f64(seconds(|run| run.p99)),
+            cpu: measured(cpu),
+            threads: runs.iter().map(|run| run.threads).max().unwrap_or(0),
+        })
+    }
+
+    fn http_table(&self) -> Table {
+        let sizes = &self.sizes;
+        let title = format!(
+            "6. hyper's HTTP/1.1 server under wrk: stages 7 and 9 against tokio's runtimes, {} connections, {} s a run (median of {}, alternated; range)",
+            sizes.http_connections, sizes.http_seconds, sizes.http_runs
+        );
+        let rows = self
+            .http_servers()
+            .into_iter()
+            .filter_map(|server| Some((server, self.http_stats(server)?)))
+            .map(|(server, stats)| {
+                vec![
+                    http_label(server),
+                    format!(
+                        "{:.0} ({:.0} to {:.0})",
+                        stats.per_second.value, stats.low, stats.high
+                    ),
+                    micros(stats.p50),
+                    micros(stats.p99),
+                    format!("{:.2} µs", stats.cpu.value),
+                    stats.threads.to_string(),
+                ]
+            })
+            .collect();
+        let after = match &self.http_skipped {
+            Some(why) => format!("Not measured in this run: {why}.\n"),
+            None => HTTP_MEANING.to_owned(),
+        };
+        Table {
+            title,
+            header: strings(&[
+                "server",
+                "requests per second",
+                "latency p50",
+                "latency p99",
+                "CPU per request",
+                "threads",
+            ]),
+            rows,
+            after,
+            chart: Some("bench-http.svg"),
+        }
+    }
+
+    /// Each stage against its peer: requests per second at least theirs,
+    /// CPU per request at most theirs.
+    fn http_goals(&self) -> Vec<Goal> {
+        let [mini, tokio, stealing, tokio_multi] = self.http_servers();
+        let workers = self.sizes.http_workers;
+        let pairs = [
+            (
+                "stage 7".to_owned(),
+                mini,
+                "tokio's current-thread runtime's".to_owned(),
+                tokio,
+            ),
+            (
+                format!("stage 9 ({workers} workers)"),
+                stealing,
+                format!("tokio's multi-thread runtime's ({workers} workers)"),
+                tokio_multi,
+            ),
+        ];
+        let mut goals = Vec::new();
+        for (us, ours, them, theirs) in pairs {
+            let (Some(ours), Some(theirs)) = (self.http_stats(ours), self.http_stats(theirs))
+            else {
+                continue;
+            };
+            let (o, t) = (ours.per_second, theirs.per_second);
+            let ratio = o.value / t.value.max(f64::MIN_POSITIVE);
+            let shown = format!("{:.0} against {:.0}: {ratio:.2} x", o.value, t.value);
+            goals.push(judged(
+                format!("HTTP requests per second on {us} at least {them}"),
+                1.0 / ratio - 1.0,
+                o.spread.max(t.spread),
+                shown,
+            ));
+            let what = format!("HTTP CPU per request on {us} at most {them}");
+            goals.push(at_most(&what, ours.cpu, theirs.cpu, 1.0, |us| {
+                format!("{us:.2} µs")
+            }));
+        }
+        goals
+    }
+
+    /// Section 6 as bars: requests per second of each server, the median
+    /// as the bar and the runs' range as a line across its end.
+    pub fn http_svg(&self) -> String {
+        let servers: Vec<_> = self
+            .http_servers()
+            .into_iter()
+            .filter_map(|server| Some((server, self.http_stats(server)?)))
+            .collect();
+        let (width, left, right, top, row) = (640.0, 230.0, 30.0, 40.0, 36.0);
+        let height = top + row * servers.len().max(1) as f64 + 40.0;
+        let mut svg = Svg::new(width, height);
+        let title = "hyper under wrk: requests per second (median; the line spans the runs)";
+        svg.text((16.0, 22.0), Anchor::Start, 14, title);
+        if servers.is_empty() {
+            let why = self.http_skipped.as_deref().unwrap_or("no runs");
+            svg.text(
+                (16.0, top + 20.0),
+                Anchor::Start,
+                12,
+                &format!("Not measured: {why}"),
+            );
+            return svg.finish();
+        }
+        // The axis ends at a round number past the highest run: 4 steps of
+        // 1, 2 or 5 times a power of ten.
+        let highest = servers.iter().map(|(_, s)| s.high).fold(1.0, f64::max);
+        let power = 10f64.powf((highest / 4.0).log10().floor());
+        let step = [1.0, 2.0, 5.0, 10.0]
+            .into_iter()
+            .map(|m| m * power)
+            .find(|step| 4.0 * step >= highest)
+            .unwrap_or(10.0 * power);
+        let x = |rate: f64| left + rate / (4.0 * step) * (width - left - right);
+        let bottom = top + row * servers.len() as f64;
+        svg.line((left, top - 6.0), (left, bottom), "black");
+        for tick in 0..=4 {
+            let rate = step * f64::from(tick);
+            let label = Thousands(rate.round() as u64).to_string();
+            svg.text((x(rate), bottom + 18.0), Anchor::Middle, 12, &label);
+        }
+        for (index, (server, stats)) in servers.iter().enumerate() {
+            let y = top + row * index as f64;
+            // The stages in one colour, tokio's runtimes in another.
+            let colour = match server {
+                http_server::Runtime::Mini | http_server::Runtime::Stealing(_) => "#1b9e77",
+                _ => "#d95f02",
+            };
+            let bar = x(stats.per_second.value) - left;
+            svg.rect((left, y), (bar, row - 12.0), colour, 0.85);
+            let middle = y + (row - 12.0) / 2.0;
+            svg.line((x(stats.low), middle), (x(stats.high), middle), "black");
+            let label = http_label(*server);
+            svg.text((left - 8.0, middle + 4.0), Anchor::End, 12, &label);
+        }
+        svg.finish()
+    }
+}
+
+/// A server of section 6, as its table and chart name it.
+fn http_label(server: http_server::Runtime) -> String {
+    match server {
+        http_server::Runtime::Mini => "stage 7, mini-runtime".to_owned(),
+        http_server::Runtime::Tokio => "tokio, current-thread".to_owned(),
+        http_server::Runtime::Stealing(n) => format!("stage 9, work-stealing, {n} workers"),
+        http_server::Runtime::TokioMulti(n) => format!("tokio, multi-thread, {n} workers"),
+    }
+}
+
+fn micros(duration: Duration) -> String {
+    let micros = duration.as_secs_f64() * 1e6;
+    match micros {
+        _ if micros >= 1000.0 => format!("{:.2} ms", micros / 1000.0),
+        _ => format!("{micros:.0} µs"),
     }
 }
