@@ -64,7 +64,8 @@ impl<S: AsyncRead + Unpin> hyper::rt::Read for Io<S> {
     ) -> Poll<io::Result<()>> {
         SCRATCH_BUFFER.with_borrow_mut(|scratch| {
             let room = buf.remaining().min(scratch.len());
-            let read = ready!(Pin::new(&mut self.socket).poll_read(cx, &mut scratch[..room]))?;
+            let socket = Pin::new(&mut self.socket);
+            let read = ready!(socket.poll_read(cx, &mut scratch[..room]))?;
             // Nothing put (0 bytes) is how hyper hears of the end of the stream.
             buf.put_slice(&scratch[..read]);
             Poll::Ready(Ok(()))
@@ -84,13 +85,13 @@ impl<S: AsyncWrite + Unpin> hyper::rt::Write for Io<S> {
         Pin::new(&mut self.socket).poll_write(cx, buf)
     }
 
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.socket).poll_flush(cx)
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().socket).poll_flush(cx)
     }
 
     /// hyper's `shutdown` is futures-io's `close`: the write side's end.
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.socket).poll_close(cx)
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().socket).poll_close(cx)
     }
 }
 // ANCHOR_END: write

@@ -60,8 +60,8 @@ thread_local! {
 // ANCHOR: mini
 impl Timer for MiniTimer {
     fn sleep(&self, duration: Duration) -> Pin<Box<dyn Sleep>> {
-        let key =
-            SLEEPS.with_borrow_mut(|sleeps| sleeps.insert(mini_runtime::time::sleep(duration)));
+        let sleep = mini_runtime::time::sleep(duration);
+        let key = SLEEPS.with_borrow_mut(|sleeps| sleeps.insert(sleep));
         let thread = thread::current().id();
         Box::pin(MiniSleep { key, thread })
     }
@@ -98,7 +98,8 @@ impl Drop for MiniSleep {
         // on the sleep's own thread; were it sent elsewhere, its entry would
         // stay in its thread's table until that thread ends.
         if thread::current().id() == self.thread {
-            let sleep = SLEEPS.try_with(|sleeps| sleeps.borrow_mut().try_remove(self.key));
+            let key = self.key;
+            let sleep = SLEEPS.try_with(|sleeps| sleeps.borrow_mut().try_remove(key));
             drop(sleep); // cancels the timer, once the table is no longer borrowed
         }
     }
