@@ -314,7 +314,9 @@ impl Server {
                     connection.await
                 }
             };
-            if let (Err(error), true) = (ended, log_errors) {
+            if let (Err(error), true) = (ended, log_errors)
+                && !client_left(&error)
+            {
                 eprintln!("connection from {peer}: {error}");
             }
         }
@@ -330,4 +332,29 @@ impl Server {
         };
         Served { connections, cut }
     }
+}
+
+/// Whether `error` only says that the client left first: it closed or
+/// reset its end mid-request (a load generator does so with every
+/// connection it ends), so that the request or the echo of its body was
+/// cut, or the server's last write or shutdown found no one. Nothing went
+/// wrong on the server, and nothing is said.
+fn client_left(error: &hyper::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(error) = cause {
+        if let Some(error) = error.downcast_ref::<hyper::Error>()
+            && (error.is_incomplete_message() || error.is_canceled() || error.is_closed())
+        {
+            return true;
+        }
+        if let Some(error) = error.downcast_ref::<io::Error>() {
+            use io::ErrorKind::{BrokenPipe, ConnectionReset, NotConnected, UnexpectedEof};
+            return matches!(
+                error.kind(),
+                BrokenPipe | ConnectionReset | NotConnected | UnexpectedEof
+            );
+        }
+        cause = error.source();
+    }
+    false
 }

@@ -1,7 +1,8 @@
 //! The server's command line, run as a user runs it: bad flags are usage
 //! errors (exit 2) that name what was wrong, a taken port is a failure
 //! (exit 1) that names the address, and on Unix SIGTERM stops a running
-//! server cleanly (exit 0), saying what it served.
+//! server cleanly (exit 0), saying what it served, and having said which
+//! connections failed (a malformed request), not those a client left.
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
@@ -134,6 +135,20 @@ fn sigterm_stops_a_running_server_cleanly() {
             "{response}"
         );
 
+        // A client that leaves mid-request is no error of the server's; a
+        // malformed request is, and is said.
+        let mut leaving = TcpStream::connect(&addr).unwrap();
+        leaving
+            .write_all(b"POST /echo HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc")
+            .unwrap();
+        drop(leaving);
+        let mut malformed = TcpStream::connect(&addr).unwrap();
+        malformed.set_read_timeout(Some(PATIENCE)).unwrap();
+        malformed.write_all(b"GARBAGE\r\n\r\n").unwrap();
+        let mut refused = String::new();
+        malformed.read_to_string(&mut refused).unwrap();
+        assert!(refused.starts_with("HTTP/1.1 400 "), "{refused}");
+
         let pid = child.id().to_string();
         let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         assert!(killed.success());
@@ -150,10 +165,26 @@ fn sigterm_stops_a_running_server_cleanly() {
         };
         let mut rest = String::new();
         stdout.read_to_string(&mut rest).unwrap();
+        let mut said = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut said)
+            .unwrap();
         assert_eq!(status.code(), Some(0), "{runtime}");
         assert!(
-            rest.ends_with("stopped: 1 connection served\n"),
+            rest.ends_with("stopped: 3 connections served\n"),
             "{runtime}: {rest}"
+        );
+        let errors: Vec<&str> = said
+            .lines()
+            .filter(|line| line.starts_with("connection from "))
+            .collect();
+        assert_eq!(errors.len(), 1, "{runtime}: {said}");
+        assert!(
+            errors[0].ends_with(": invalid HTTP method parsed"),
+            "{runtime}: {said}"
         );
         assert!(
             rest.contains("curl http://"),
