@@ -32,14 +32,8 @@ pub fn run(args: Vec<OsString>) -> Result<(), Failure> {
         });
     }
     let mut cargo = cli::cargo();
-    cargo.args([
-        "run",
-        "--quiet",
-        "--release",
-        "--package",
-        "http-server",
-        "--",
-    ]);
+    // Not quiet: the first release build takes a minute, and says so.
+    cargo.args(["run", "--release", "--package", "http-server", "--"]);
     cargo.args(args);
     run_in_place(cargo)
 }
