@@ -71,8 +71,8 @@ impl Timer for MiniTimer {
     }
 }
 
-/// A stage 7 sleep of thread `thread`'s table: `Send + Sync`, as a number
-/// and a thread's name are, though what it stands for is neither.
+/// A stage 7 sleep in the table of thread `thread`: `Send + Sync`, as a
+/// number and a thread's id are, though what it stands for is neither.
 struct MiniSleep {
     key: usize,
     thread: ThreadId,
