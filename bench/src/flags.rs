@@ -2,7 +2,7 @@
 //! file too, so that it can give the help and refuse bad flags before the
 //! release build, and hand the bench only what it will take.
 //!
-//! `case`, `echo` and `idle` are for the bench itself: it runs each
+//! `case`, `echo`, `idle` and `http` are for the bench itself: it runs each
 //! measurement as a process of its own, by running itself with one of them.
 //! The help leaves them out.
 
@@ -16,8 +16,9 @@ xflags::xflags! {
     /// LocalPool and block_on(join_all(..)); 1,000,000 ready futures on each; a
     /// loopback echo on stage 7's runtime against tokio's current-thread runtime
     /// and smol's executor; stage 8's select and timeout against futures' and
-    /// tokio's; and stage 9 against tokio's multi-thread runtime on tokio's
-    /// scheduler benchmarks, idle CPU and the echo, at 1 and 2 workers.
+    /// tokio's; stage 9 against tokio's multi-thread runtime on tokio's
+    /// scheduler benchmarks, idle CPU and the echo, at 1 and 2 workers; and
+    /// hyper's HTTP server on stages 7 and 9 against tokio's two runtimes, under wrk.
     /// Prints a table with the goals met or missed, and writes bench.md and
     /// bench.svg.
     cmd bench {
@@ -61,6 +62,11 @@ xflags::xflags! {
             required workers: usize
             required workload: String
             required iterations: u32
+        }
+        /// hyper's HTTP server on one runtime, until its standard input closes.
+        cmd http {
+            required runtime: String
+            required workers: usize
         }
     }
 }

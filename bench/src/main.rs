@@ -11,6 +11,7 @@ mod cancel;
 mod cases;
 mod echo;
 mod flags;
+mod http;
 mod report;
 mod scheduler;
 #[path = "../../xtask/src/svg.rs"]
@@ -54,6 +55,14 @@ pub struct Sizes {
     pub cancel_scale: u32,
     /// Section 7: iterations of each scheduler workload per run.
     pub sched_iterations: u32,
+    /// Section 9: wrk's connections.
+    pub http_connections: usize,
+    /// The seconds of each wrk run.
+    pub http_seconds: u32,
+    /// Runs of each server, alternated; the median is kept, with the spread.
+    pub http_runs: usize,
+    /// The workers of stage 9 and of tokio's multi-thread runtime.
+    pub http_workers: usize,
 }
 
 impl Sizes {
@@ -72,6 +81,10 @@ impl Sizes {
             idle: 10_000,
             cancel_scale: 1,
             sched_iterations: 20,
+            http_connections: 64,
+            http_seconds: 5,
+            http_runs: 5,
+            http_workers: 2,
         }
     }
 
@@ -90,6 +103,10 @@ impl Sizes {
             idle: 1_000,
             cancel_scale: 10,
             sched_iterations: 5,
+            http_connections: 64,
+            http_seconds: 1,
+            http_runs: 2,
+            http_workers: 2,
         }
     }
 
@@ -108,6 +125,10 @@ impl Sizes {
             idle: 10,
             cancel_scale: 1_000,
             sched_iterations: 1,
+            http_connections: 8,
+            http_seconds: 1,
+            http_runs: 1,
+            http_workers: 2,
         }
     }
 }
@@ -196,6 +217,15 @@ fn main() -> ExitCode {
             let sample = scheduler::run(stealing, workers, workload, iterations);
             println!("{}", sample.to_line());
             Ok(())
+        }
+        BenchCmd::Http(flags::Http {
+            runtime: name,
+            workers,
+        }) => {
+            let Some(runtime) = http_server::Runtime::from_name(&name, workers) else {
+                return unknown("HTTP runtime", &name);
+            };
+            http::serve(runtime).map_err(|error| format!("bench http {name}: {error}"))
         }
         BenchCmd::Idle(flags::Idle {
             runtime: name,
@@ -428,11 +458,39 @@ fn bench(sizes: &Sizes, out: &Path) -> Result<(), String> {
         }
     }
 
+    // Section 9, where wrk can be run: the pairs' runs alternated.
+    match http::missing_wrk() {
+        Some(why) => {
+            eprintln!("skipping section 9 (HTTP): {why}");
+            results.http_skipped = Some(why);
+        }
+        None => {
+            let workers = sizes.http_workers;
+            let servers = [
+                http_server::Runtime::Mini,
+                http_server::Runtime::Tokio,
+                http_server::Runtime::Stealing(workers),
+                http_server::Runtime::TokioMulti(workers),
+            ];
+            for _ in 0..sizes.http_runs {
+                for runtime in servers {
+                    let sample =
+                        http::measure(runtime, sizes.http_connections, sizes.http_seconds)?;
+                    results.http.push((runtime, sample));
+                }
+            }
+        }
+    }
+
     let text = results.text();
     print!("{text}");
     write_atomically(&out.join("bench.md"), &results.markdown())?;
     write_atomically(&out.join("bench.svg"), &results.svg())?;
-    eprintln!("wrote {} and bench.svg", out.join("bench.md").display());
+    write_atomically(&out.join("bench-http.svg"), &results.http_svg())?;
+    eprintln!(
+        "wrote {}, bench.svg and bench-http.svg",
+        out.join("bench.md").display()
+    );
     Ok(())
 }
 

@@ -9,6 +9,7 @@ use lab::measure::{Percent, Thousands};
 use crate::Sizes;
 use crate::cases::{Case, Sample};
 use crate::echo::{EchoSample, Runtime};
+use crate::http::HttpSample;
 use crate::scheduler::SchedSample;
 use crate::svg::{Anchor, Svg};
 use crate::{cancel, scheduler};
@@ -33,13 +34,21 @@ pub struct Results {
     pub cancel: Vec<(cancel::Workload, bool, SchedSample)>,
     /// Section 7: the scheduler workloads, by workers, stage 9's (true) or tokio's.
     pub sched: Vec<(scheduler::Workload, usize, bool, SchedSample)>,
+    /// Section 9: wrk runs against hyper, by server, alternated.
+    pub http: Vec<(http_server::Runtime, HttpSample)>,
+    /// Why section 9 did not run, if it did not.
+    pub http_skipped: Option<String>,
 }
 
-/// A table: a header and rows of cells, the first column a label.
+/// A table: a header and rows of cells, the first column a label, and
+/// what to say under it (empty for most).
 struct Table {
     title: String,
     header: Vec<String>,
     rows: Vec<Vec<String>>,
+    after: String,
+    /// A chart of it, for the book.
+    chart: Option<&'static str>,
 }
 
 /// A goal of the bench, and how it went.
@@ -94,6 +103,8 @@ impl Results {
             idle: Vec::new(),
             cancel: Vec::new(),
             sched: Vec::new(),
+            http: Vec::new(),
+            http_skipped: None,
         }
     }
 
@@ -102,7 +113,13 @@ impl Results {
         let (name, machine) = (self.sizes.name, machine());
         let mut text = format!("poll-to-await bench ({name} sizes, {machine})\n");
         for table in self.tables() {
-            text += &format!("\n{}\n{}", table.title, table.text());
+            text += &format!("\n{}\n", table.title);
+            if !table.rows.is_empty() {
+                text += &table.text();
+            }
+            if !table.after.is_empty() {
+                text += &format!("\n{}", table.after);
+            }
         }
         text += "\nGoals\n";
         for goal in self.goals() {
@@ -130,9 +147,20 @@ impl Results {
             self.sizes.repeats
         );
         for table in self.tables() {
-            page += &format!("\n## {}\n\n{}", table.title, table.markdown());
+            page += &format!("\n## {}\n\n", table.title);
+            if !table.rows.is_empty() {
+                page += &table.markdown();
+            }
+            if let Some(chart) = table.chart.filter(|_| !table.rows.is_empty()) {
+                page += &format!("\n![{}]({chart})\n", table.title);
+            }
+            if !table.after.is_empty() {
+                page += &format!("\n{}", table.after);
+            }
         }
         let goals = Table {
+            after: String::new(),
+            chart: None,
             title: "Goals".to_owned(),
             header: strings(&["", "goal", "measured"]),
             rows: self
@@ -210,6 +238,8 @@ impl Results {
             title,
             header,
             rows,
+            after: String::new(),
+            chart: None,
         });
 
         let largest = *few.iter().max().expect("some sizes");
@@ -239,6 +269,8 @@ impl Results {
             title,
             header: strings(&["executor", "polls per future", "CPU share"]),
             rows,
+            after: String::new(),
+            chart: None,
         });
 
         let rows = many
@@ -277,6 +309,8 @@ impl Results {
             title,
             header,
             rows,
+            after: String::new(),
+            chart: None,
         });
 
         let rows = self
@@ -299,6 +333,8 @@ impl Results {
             title,
             header: strings(&["executor", "ns per task"]),
             rows,
+            after: String::new(),
+            chart: None,
         });
 
         let mut rows = Vec::new();
@@ -353,6 +389,8 @@ impl Results {
             title,
             header,
             rows,
+            after: String::new(),
+            chart: None,
         });
 
         let rows = cancel::Workload::ALL
@@ -374,6 +412,8 @@ impl Results {
             ),
             header: strings(&["operation (against)", "ours", "peer", "ours / peer"]),
             rows,
+            after: String::new(),
+            chart: None,
         });
 
         let mut rows = Vec::new();
@@ -407,6 +447,8 @@ impl Results {
             ),
             header: strings(&["workload (unit)", "workers", "stage 9", "tokio", "time ours / tokio", "CPU ours / tokio"]),
             rows,
+            after: String::new(),
+            chart: None,
         });
 
         let mut rows = Vec::new();
@@ -433,7 +475,10 @@ impl Results {
             ),
             header: strings(&["runtime/workers", "connections", "round trips per second", "CPU per round trip"]),
             rows,
+            after: String::new(),
+            chart: None,
         });
+        tables.push(self.http_table());
         tables
     }
 
@@ -738,6 +783,7 @@ impl Results {
                 format!("{mb:.1} MB")
             }));
         }
+        goals.extend(self.http_goals());
         goals
     }
 
@@ -1004,5 +1050,330 @@ impl EchoStats {
     /// The range of the runs' round trips per second, over their median.
     fn spread(&self) -> f64 {
         (self.high - self.low) / self.median
+    }
+}
+
+/// What section 9 does and does not show, under its table in both reports.
+const HTTP_MEANING: &str = "\
+What this shows: the cost of serving a small request with hyper, runtime
+by runtime, where little else costs anything: an 18-byte body over
+loopback, so that the runtime's wakes, polls and system calls are a large
+part of each request. What it does not: a network's latency, TLS, or a
+handler that does real work would each shrink the differences. It is one
+machine, and wrk (one thread) runs on the same two cores as the server: a
+server that wants less CPU leaves wrk more of it, and the runtimes with two
+workers share the cores with wrk, so their workers are not two free cores.
+CPU time is the server process's alone, from when it listens to when wrk is
+done. Requests per second move with whatever else the machine runs (the
+ranges say how much); CPU per request moves far less, and the goals compare
+runs made one after the other, pair by pair.
+";
+
+/// Requests per second, latency and CPU over the runs of one server.
+struct HttpStats {
+    per_second: Measured,
+    low: f64,
+    high: f64,
+    p50: Duration,
+    p99: Duration,
+    /// Microseconds of CPU per request, and the least and most of a run.
+    cpu: Measured,
+    cpu_low: f64,
+    cpu_high: f64,
+    threads: u64,
+}
+
+impl Results {
+    /// The servers of section 9, in the order of its table: each stage's
+    /// runtime, then its peer.
+    fn http_servers(&self) -> [http_server::Runtime; 4] {
+        let workers = self.sizes.http_workers;
+        [
+            http_server::Runtime::Mini,
+            http_server::Runtime::Tokio,
+            http_server::Runtime::Stealing(workers),
+            http_server::Runtime::TokioMulti(workers),
+        ]
+    }
+
+    fn http_stats(&self, server: http_server::Runtime) -> Option<HttpStats> {
+        let runs: Vec<&HttpSample> = self
+            .http
+            .iter()
+            .filter(|(runtime, _)| *runtime == server)
+            .map(|(_, sample)| sample)
+            .collect();
+        if runs.is_empty() {
+            return None;
+        }
+        let median = |mut values: Vec<f64>| {
+            values.sort_by(f64::total_cmp);
+            let value = values[values.len() / 2];
+            let (low, high) = (values[0], values[values.len() - 1]);
+            (value, low, high)
+        };
+        let measured = |(value, low, high): (f64, f64, f64)| Measured {
+            value,
+            spread: if value > 0.0 {
+                (high - low) / value
+            } else {
+                0.0
+            },
+        };
+        let seconds = |pick: fn(&HttpSample) -> Duration| {
+            median(runs.iter().map(|run| pick(run).as_secs_f64()).collect()).0
+        };
+        let per_second = median(runs.iter().map(|run| run.per_second()).collect());
+        let cpu = median(
+            runs.iter()
+                .map(|run| run.cpu_per_request().as_secs_f64() * 1e6)
+                .collect(),
+        );
+        Some(HttpStats {
+            per_second: measured(per_second),
+            low: per_second.1,
+            high: per_second.2,
+            p50: Duration::from_secs_f64(seconds(|run| run.p50)),
+            p99: Duration::from_secs_f64(seconds(|run| run.p99)),
+            cpu: measured(cpu),
+            cpu_low: cpu.1,
+            cpu_high: cpu.2,
+            threads: runs.iter().map(|run| run.threads).max().unwrap_or(0),
+        })
+    }
+
+    fn http_table(&self) -> Table {
+        let sizes = &self.sizes;
+        let title = format!(
+            "9. hyper's HTTP/1.1 server under wrk: stages 7 and 9 against tokio's runtimes, {} connections, {} s a run (median of {}, alternated; range)",
+            sizes.http_connections, sizes.http_seconds, sizes.http_runs
+        );
+        let rows = self
+            .http_servers()
+            .into_iter()
+            .filter_map(|server| Some((server, self.http_stats(server)?)))
+            .map(|(server, stats)| {
+                vec![
+                    http_label(server),
+                    format!(
+                        "{:.0} ({:.0} to {:.0})",
+                        stats.per_second.value, stats.low, stats.high
+                    ),
+                    micros(stats.p50),
+                    micros(stats.p99),
+                    format!("{:.2} µs", stats.cpu.value),
+                    stats.threads.to_string(),
+                ]
+            })
+            .collect();
+        let after = match &self.http_skipped {
+            Some(why) => format!("Not measured in this run: {why}.\n"),
+            None => HTTP_MEANING.to_owned(),
+        };
+        Table {
+            title,
+            header: strings(&[
+                "server",
+                "requests per second",
+                "latency p50",
+                "latency p99",
+                "CPU per request",
+                "threads",
+            ]),
+            rows,
+            after,
+            chart: Some("bench-http.svg"),
+        }
+    }
+
+    /// Each stage against its peer: requests per second at least theirs,
+    /// CPU per request at most theirs. Judged by the ratio of runs made
+    /// side by side (the i-th run of each, one after the other), whose
+    /// median and spread are less at the mercy of the machine's load than
+    /// two medians taken minutes apart.
+    fn http_goals(&self) -> Vec<Goal> {
+        let [mini, tokio, stealing, tokio_multi] = self.http_servers();
+        let workers = self.sizes.http_workers;
+        let pairs = [
+            (
+                "stage 7".to_owned(),
+                mini,
+                "tokio's current-thread runtime's".to_owned(),
+                tokio,
+            ),
+            (
+                format!("stage 9 ({workers} workers)"),
+                stealing,
+                format!("tokio's multi-thread runtime's ({workers} workers)"),
+                tokio_multi,
+            ),
+        ];
+        let mut goals = Vec::new();
+        for (us, ours, them, theirs) in pairs {
+            let (Some(rate), Some(cpu)) = (
+                self.http_ratio(ours, theirs, HttpSample::per_second),
+                self.http_ratio(ours, theirs, |run| run.cpu_per_request().as_secs_f64()),
+            ) else {
+                continue;
+            };
+            let (Some(our), Some(their)) = (self.http_stats(ours), self.http_stats(theirs)) else {
+                continue;
+            };
+            let shown = format!(
+                "{:.0} against {:.0}; run by run {:.2} x",
+                our.per_second.value, their.per_second.value, rate.value
+            );
+            goals.push(judged(
+                format!("HTTP requests per second on {us} at least {them}"),
+                1.0 / rate.value - 1.0,
+                rate.spread,
+                shown,
+            ));
+            let shown = format!(
+                "{:.2} µs against {:.2} µs; run by run {:.2} x",
+                our.cpu.value, their.cpu.value, cpu.value
+            );
+            goals.push(judged(
+                format!("HTTP CPU per request on {us} at most {them}"),
+                cpu.value - 1.0,
+                cpu.spread,
+                shown,
+            ));
+        }
+        goals
+    }
+
+    /// `pick` of `ours` over `pick` of `theirs`, run by run in the order
+    /// they ran: the median ratio, and the ratios' spread.
+    fn http_ratio(
+        &self,
+        ours: http_server::Runtime,
+        theirs: http_server::Runtime,
+        pick: impl Fn(&HttpSample) -> f64,
+    ) -> Option<Measured> {
+        let runs = |server| {
+            self.http
+                .iter()
+                .filter(move |(runtime, _)| *runtime == server)
+        };
+        let mut ratios: Vec<f64> = runs(ours)
+            .zip(runs(theirs))
+            .map(|((_, our), (_, their))| pick(our) / pick(their).max(f64::MIN_POSITIVE))
+            .collect();
+        if ratios.is_empty() {
+            return None;
+        }
+        ratios.sort_by(f64::total_cmp);
+        let value = ratios[ratios.len() / 2];
+        let spread = (ratios[ratios.len() - 1] - ratios[0]) / value.max(f64::MIN_POSITIVE);
+        Some(Measured { value, spread })
+    }
+
+    /// Section 9 as bars, two panels: requests per second and CPU per
+    /// request of each server, the median as the bar and the runs' range
+    /// as a line across its end.
+    pub fn http_svg(&self) -> String {
+        let servers: Vec<_> = self
+            .http_servers()
+            .into_iter()
+            .filter_map(|server| Some((server, self.http_stats(server)?)))
+            .collect();
+        let (width, top, row) = (640.0, 40.0, 36.0);
+        let panel = row * servers.len() as f64 + 70.0;
+        let mut svg = Svg::new(width, top + 2.0 * panel);
+        let title = "hyper under wrk (median of the runs; the line spans them)";
+        svg.text((16.0, 22.0), Anchor::Start, 14, title);
+        if servers.is_empty() {
+            let why = self.http_skipped.as_deref().unwrap_or("no runs");
+            let said = format!("Not measured: {why}");
+            svg.text((16.0, top + 20.0), Anchor::Start, 12, &said);
+            return svg.finish();
+        }
+        let rates = servers.iter().map(|(server, stats)| {
+            let (value, low, high) = (stats.per_second.value, stats.low, stats.high);
+            (*server, value, low, high)
+        });
+        bars(
+            &mut svg,
+            top,
+            "requests per second",
+            rates.collect(),
+            |rate| Thousands(rate.round() as u64).to_string(),
+        );
+        let cpus = servers.iter().map(|(server, stats)| {
+            let (value, low, high) = (stats.cpu.value, stats.cpu_low, stats.cpu_high);
+            (*server, value, low, high)
+        });
+        bars(
+            &mut svg,
+            top + panel,
+            "CPU per request",
+            cpus.collect(),
+            |us| format!("{us:.0} µs"),
+        );
+        svg.finish()
+    }
+}
+
+/// One panel of bars under `title`, from `top`: a bar per server to its
+/// value, a line from its low to its high, on an axis from 0 to a round
+/// number (4 steps of 1, 2 or 5 times a power of ten) labelled by `label`.
+fn bars(
+    svg: &mut Svg,
+    top: f64,
+    title: &str,
+    rows: Vec<(http_server::Runtime, f64, f64, f64)>,
+    label: impl Fn(f64) -> String,
+) {
+    let (width, left, right, row) = (640.0, 230.0, 30.0, 36.0);
+    svg.text((left, top + 4.0), Anchor::Start, 13, title);
+    let top = top + 16.0;
+    let highest = rows
+        .iter()
+        .map(|row| row.3)
+        .fold(f64::MIN_POSITIVE, f64::max);
+    let power = 10f64.powf((highest / 4.0).log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * power)
+        .find(|step| 4.0 * step >= highest)
+        .unwrap_or(10.0 * power);
+    let x = |value: f64| left + value / (4.0 * step) * (width - left - right);
+    let bottom = top + row * rows.len() as f64;
+    svg.line((left, top - 6.0), (left, bottom), "black");
+    for tick in 0..=4 {
+        let value = step * f64::from(tick);
+        svg.text((x(value), bottom + 18.0), Anchor::Middle, 12, &label(value));
+    }
+    for (index, (server, value, low, high)) in rows.into_iter().enumerate() {
+        let y = top + row * index as f64;
+        // The stages in one colour, tokio's runtimes in another.
+        let colour = match server {
+            http_server::Runtime::Mini | http_server::Runtime::Stealing(_) => "#1b9e77",
+            _ => "#d95f02",
+        };
+        svg.rect((left, y), (x(value) - left, row - 12.0), colour, 0.85);
+        let middle = y + (row - 12.0) / 2.0;
+        svg.line((x(low), middle), (x(high), middle), "black");
+        let name = http_label(server);
+        svg.text((left - 8.0, middle + 4.0), Anchor::End, 12, &name);
+    }
+}
+
+/// A server of section 9, as its table and chart name it.
+fn http_label(server: http_server::Runtime) -> String {
+    match server {
+        http_server::Runtime::Mini => "stage 7, mini-runtime".to_owned(),
+        http_server::Runtime::Tokio => "tokio, current-thread".to_owned(),
+        http_server::Runtime::Stealing(n) => format!("stage 9, work-stealing, {n} workers"),
+        http_server::Runtime::TokioMulti(n) => format!("tokio, multi-thread, {n} workers"),
+    }
+}
+
+fn micros(duration: Duration) -> String {
+    let micros = duration.as_secs_f64() * 1e6;
+    match micros {
+        _ if micros >= 1000.0 => format!("{:.2} ms", micros / 1000.0),
+        _ => format!("{micros:.0} µs"),
     }
 }

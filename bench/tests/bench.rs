@@ -29,6 +29,8 @@ fn a_tiny_run_reports_every_section_and_two_polls_per_socket() {
         String::from_utf8_lossy(&output.stderr)
     );
     let report = String::from_utf8(output.stdout).unwrap();
+    // Section 9 needs wrk; without it the bench says so and goes on.
+    let wrk = Command::new("wrk").output().is_ok();
 
     for section in [
         "\n1. N sockets of 10 ms",
@@ -39,6 +41,7 @@ fn a_tiny_run_reports_every_section_and_two_polls_per_socket() {
         "\n6. Stage 8: select and timeout",
         "\n7. Stage 9 against tokio's multi-thread runtime: tokio's scheduler workloads",
         "\n8. Stage 9 against tokio's multi-thread runtime: the loopback echo",
+        "\n9. hyper's HTTP/1.1 server under wrk",
         "\nGoals\n",
     ] {
         assert!(report.contains(section), "no {section:?} in:\n{report}");
@@ -53,8 +56,9 @@ fn a_tiny_run_reports_every_section_and_two_polls_per_socket() {
             .count(),
         // Sections 1 to 5: 11, and smol's echo; stage 8: 3; stage 9: five
         // workloads at two worker counts, time and CPU each (20), idle at
-        // both (2), and the echo at both, round trips and CPU (4).
-        11 + 1 + 3 + 20 + 2 + 4,
+        // both (2), and the echo at both, round trips and CPU (4); HTTP,
+        // where wrk runs: requests and CPU for each stage (4).
+        11 + 1 + 3 + 20 + 2 + 4 + if wrk { 4 } else { 0 },
         "{goals}"
     );
     assert!(
@@ -143,6 +147,32 @@ fn a_tiny_run_reports_every_section_and_two_polls_per_socket() {
     let svg = fs::read_to_string(out.join("bench.svg")).unwrap();
     assert!(svg.starts_with("<svg ") && svg.trim_end().ends_with("</svg>"));
     assert_eq!(svg.matches("<polyline").count(), 3, "a line per executor");
+
+    // Section 9: a row and a bar per server, or why there are none.
+    let http = report.split("\n6. ").nth(1).unwrap();
+    let http_svg = fs::read_to_string(out.join("bench-http.svg")).unwrap();
+    if wrk {
+        for server in [
+            "stage 7, mini-runtime ",
+            "tokio, current-thread ",
+            "stage 9, work-stealing, 2 workers ",
+            "tokio, multi-thread, 2 workers ",
+        ] {
+            let row = http
+                .lines()
+                .find(|line| line.trim_start().starts_with(server));
+            assert!(row.is_some(), "no row for {server:?} in\n{http}");
+        }
+        let bars = http_svg.matches("<rect").count();
+        assert_eq!(bars, 9, "two bars per server, and the background");
+        assert!(page.contains("![6. hyper's"), "the chart in the book");
+    } else {
+        assert!(
+            http.contains("Not measured in this run: wrk cannot be run"),
+            "{http}"
+        );
+        assert!(http_svg.contains("Not measured"), "{http_svg}");
+    }
 }
 
 #[test]

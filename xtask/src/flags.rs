@@ -2,8 +2,9 @@
 //! types (`Xtask`, its `XtaskCmd`, a struct per command with a field per
 //! flag) and the help text are all generated from this grammar.
 //!
-//! `bench` is declared here for its place in the help; its own flags live
-//! with the bench (`bench/src/flags.rs`), and `main` hands them over whole.
+//! `bench` and `serve` are declared here for their place in the help; their
+//! own flags live with them (`bench/src/flags.rs`, `http/src/flags.rs`), and
+//! `main` hands them over whole.
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -78,6 +79,10 @@ xflags::xflags! {
         ///
         /// Its options are the bench's own: `cargo xtask bench --help`.
         cmd bench {}
+        /// Serve HTTP with hyper on stage 7's runtime (or 9's, or tokio's), on loopback.
+        ///
+        /// Its options are the server's own: `cargo xtask serve --help`.
+        cmd serve {}
         /// This text, or a command's (also --help or -h).
         cmd help {
             /// The command to tell more about.

@@ -15,6 +15,7 @@ mod fork;
 mod list;
 mod mutants;
 mod pictures;
+mod serve;
 mod stage_tests;
 mod stages;
 mod svg;
@@ -38,9 +39,12 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Vec<OsString>) -> Result<(), Failure> {
-    // The bench's flags are the bench's own: they go to it whole.
-    if args.first().is_some_and(|command| command == "bench") {
-        return bench::run(args[1..].to_vec());
+    // The bench's flags are the bench's own, and the server's its own:
+    // they go to it whole.
+    match args.first().and_then(|command| command.to_str()) {
+        Some("bench") => return bench::run(args[1..].to_vec()),
+        Some("serve") => return serve::run(args[1..].to_vec()),
+        _ => {}
     }
     let command = match flags::Xtask::parse(args.clone()) {
         Ok(flags) => flags.subcommand,
@@ -55,8 +59,10 @@ fn run(args: Vec<OsString>) -> Result<(), Failure> {
         XtaskCmd::Docs(_) => docs::run(),
         XtaskCmd::Mutants(flags) => mutants::run(flags),
         XtaskCmd::Bench(_) => unreachable!("the bench is handed its arguments above"),
+        XtaskCmd::Serve(_) => unreachable!("the server is handed its arguments above"),
         XtaskCmd::Help(flags) => match flags.command.as_deref() {
             Some("bench") => bench::run(vec!["--help".into()]),
+            Some("serve") => serve::run(vec!["--help".into()]),
             command => {
                 let help = flags::help(command);
                 let help = help.ok_or_else(|| Failure::unknown_command(command.unwrap_or("")))?;

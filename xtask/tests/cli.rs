@@ -34,6 +34,7 @@ fn help_goes_to_stdout_and_succeeds() {
         "check",
         "docs",
         "bench",
+        "serve",
     ] {
         let output = xtask(&[command, "--help"]);
         assert_eq!(output.status.code(), Some(0), "{command}");
@@ -61,6 +62,33 @@ fn the_bench_answers_help_and_bad_flags_before_it_builds() {
             &["bench", "--quick", "--tiny"],
             2,
             "error: --quick and --tiny do not go together",
+        ),
+    ] {
+        let output = xtask(args);
+        assert_eq!(output.status.code(), Some(code), "{args:?}");
+        let said = format!("{}{}", text(&output.stdout), text(&output.stderr));
+        assert!(said.starts_with(start), "{args:?}: {said}");
+        assert!(
+            !said.contains("Compiling") && !said.contains("Finished"),
+            "{said}"
+        );
+    }
+}
+
+#[test]
+fn the_server_answers_help_and_bad_flags_before_it_builds() {
+    // Built, the server would print "Compiling" or "Finished" on stderr first.
+    for (args, code, start) in [
+        (&["serve", "--help"][..], 0, "Usage: cargo xtask serve"),
+        (
+            &["serve", "--port", "http"],
+            2,
+            "error: --port takes a port number",
+        ),
+        (
+            &["serve", "--runtime", "nope"],
+            2,
+            "error: no runtime called \"nope\": the runtimes are mini, stealing, tokio, tokio-multi",
         ),
     ] {
         let output = xtask(args);

@@ -237,6 +237,7 @@ fn workspace_copy() -> PathBuf {
         "crates",
         "xtask",
         "bench",
+        "http",
         "exercises",
     ] {
         sync(&root.join(entry), &copy.join(entry));
