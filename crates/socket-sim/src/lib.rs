@@ -30,7 +30,7 @@ use std::hint;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::task::Waker;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -108,6 +108,9 @@ pub struct MySocket {
     value: i32,
     /// What this socket shares with the timer thread.
     readiness: Arc<Readiness>,
+    /// Its deadline on the timer, to take it off when the socket is dropped
+    /// early; `None` when the socket was readable from the start.
+    deadline: Option<timer::Key>,
 }
 
 // ANCHOR: readiness
@@ -211,8 +214,12 @@ impl Default for MySocket {
 }
 
 impl Drop for MySocket {
-    /// Cancels the socket: a waker still registered is dropped, never woken.
+    /// Cancels the socket: its deadline is taken off the timer, and a waker
+    /// still registered is dropped, never woken.
     fn drop(&mut self) {
+        if let Some(key) = self.deadline {
+            timer::cancel(key);
+        }
         // Taken under the lock, so the timer thread, if it fires this very
         // socket now, either got the waker first (the socket was readable
         // before it was dropped) or finds none.
@@ -307,13 +314,18 @@ impl SocketBuilder {
             (None, None) => rand::random(),
         };
         let readiness = Arc::new(Readiness::default());
-        if delay.is_zero() {
+        let deadline = if delay.is_zero() {
             // Readable from the start, so Ready at the first poll. Marked
             // here, not by the timer thread, which would race that poll.
             readiness.readable.store(true, Ordering::Release);
+            None
         } else {
-            timer::schedule(Instant::now() + delay, Arc::downgrade(&readiness));
+            timer::schedule(delay, Arc::downgrade(&readiness))
+        };
+        MySocket {
+            value,
+            readiness,
+            deadline,
         }
-        MySocket { value, readiness }
     }
 }

@@ -5,7 +5,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use lab::measure::WakeCounter;
-use socket_sim::MySocket;
+use socket_sim::{MySocket, socket_counts};
 use support::{PATIENCE, wait_until, woken};
 
 mod support;
@@ -171,6 +171,23 @@ fn a_socket_dropped_before_readable_drops_its_waker_unwoken() {
     );
     thread::sleep(DELAY + SLACK); // past the deadline the timer thread would have fired
     assert_eq!(counter.wakes(), 0, "a dropped socket woke its waker");
+}
+
+#[test]
+fn a_socket_dropped_before_its_deadline_leaves_nothing_with_the_timer() {
+    let before = socket_counts().waiting;
+    let sockets: Vec<MySocket> = (0..100_000)
+        .map(|_| socket(Duration::from_secs(3600)))
+        .collect();
+    assert!(socket_counts().waiting >= before + 100_000);
+    drop(sockets);
+    // The other tests of this binary hold a few sockets at a time, no more.
+    let after = socket_counts().waiting;
+    assert!(
+        after < before + 100,
+        "100,000 sockets dropped an hour before their deadline: still {after} deadlines \
+         waiting, against {before} before they were built"
+    );
 }
 
 #[test]
