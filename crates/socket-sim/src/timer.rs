@@ -40,8 +40,9 @@ pub(crate) type Key = (Instant, u64);
 ///
 /// The timer holds the socket weakly, so that it never keeps a socket alive.
 pub(crate) fn schedule(delay: Duration, readiness: Weak<Readiness>) -> Option<Key> {
-    // A loom model plays the timer itself (`sync.rs`): no thread is started.
-    if cfg!(loom) {
+    // A loom model plays the timer itself (`sync.rs`), and a test may have
+    // paused the clock (`demo.rs`): then no timer thread is involved.
+    if cfg!(loom) || crate::demo::on_paused_clock(delay, &readiness) {
         return None;
     }
     Some(TIMER.timer.add(Instant::now() + delay, readiness))

@@ -1,15 +1,24 @@
 //! The stage 1 demo: its transcript, with the times that vary filtered out,
 //! and what its main run measured.
+//!
+//! On the real clock: the demo waits by asking "ready yet?" and never hands
+//! a socket a waker, so a paused clock would have nothing to tell it was
+//! idle. Nothing in its transcript depends on when a socket becomes ready
+//! but the times, which the filters hide.
 
 use std::time::Duration;
 
 use lab::demo::TIME_FILTERS;
 use lab::measure::{clearly_busier, sleeping_for};
-use socket_sim::demo::transcript;
+use socket_sim::timer_is_running;
 
 #[test]
 fn demo_transcript() {
-    let (transcript, summary) = transcript(socket_sim::demo::run, Duration::from_millis(100));
+    let (transcript, summary) = lab::demo::transcript(
+        socket_sim::demo::run,
+        Duration::from_millis(100),
+        timer_is_running,
+    );
     insta::with_settings!({ filters => TIME_FILTERS.to_vec() }, {
         insta::assert_snapshot!(transcript);
     });
