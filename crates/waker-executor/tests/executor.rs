@@ -301,6 +301,54 @@ fn a_task_that_keeps_no_waker_is_reported_by_index_instead_of_hanging() {
     }
 }
 
+/// Keeps a clone of its own waker and arranges no wake: pending for ever,
+/// with a waker alive that nobody will use. Tells `polled` when polled.
+struct KeepsItsOwnWaker {
+    kept: Option<Waker>,
+    polled: mpsc::Sender<()>,
+}
+
+impl Future for KeepsItsOwnWaker {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.kept = Some(cx.waker().clone());
+        let _ = self.polled.send(());
+        Poll::Pending
+    }
+}
+
+/// The limit of stuck-task detection, shown: a future that holds its own
+/// waker is a cycle (the task holds the waker that would wake the task) that
+/// no executor can see, since the waker is alive, and an executor cannot
+/// tell a waker the task keeps from one some other code will use. `run` and
+/// `block_on` sleep for ever on it. Each run is left asleep on a thread of
+/// its own (a leak this test accepts), after the executor had a fifth of a
+/// second to say it was stuck, and did not.
+#[test]
+fn a_future_that_keeps_its_own_waker_is_the_limit_run_and_block_on_sleep_for_ever() {
+    type Run = fn(KeepsItsOwnWaker);
+    let runs: [(&str, Run); 4] = [
+        ("run", |future| drop(waker_executor::run(vec![future]))),
+        ("block_on", |future| waker_executor::block_on(future)),
+        ("Executor::run, Wake wakers", |future| drop(EXECUTORS[0].run(vec![future]))),
+        ("Executor::run, RawVtable wakers", |future| drop(EXECUTORS[1].run(vec![future]))),
+    ];
+    for (name, run) in runs {
+        let (polled, told) = mpsc::channel();
+        let running = thread::spawn(move || run(KeepsItsOwnWaker { kept: None, polled }));
+        lab::patience::wait_until("the first poll", || {
+            told.recv_timeout(Duration::from_millis(20)).is_ok()
+        });
+        thread::sleep(Duration::from_millis(200));
+        assert!(
+            !running.is_finished(),
+            "{name} finished (or panicked) on a task that keeps its own waker: \
+             the docs say this is the one kind of stuck task it cannot see"
+        );
+    }
+}
+
 #[test]
 fn a_task_whose_last_waker_is_dropped_unwoken_is_reported_by_index() {
     for executor in EXECUTORS {
