@@ -93,7 +93,7 @@ pub trait SimpleFuture {
 /// # Examples
 ///
 /// ```
-/// use std::time::Duration;
+/// use std::time::{Duration, Instant};
 /// use simple_future::{Poll, SimpleFuture, SocketFuture};
 /// use socket_sim::MySocket;
 ///
@@ -103,12 +103,14 @@ pub trait SimpleFuture {
 /// let mut later = SocketFuture::from(MySocket::builder().delay(Duration::from_secs(3600)).build());
 /// assert_eq!(later.poll(nothing), Poll::Pending);
 ///
-/// // One 10 ms away, polled until it is ready.
+/// // One 10 ms away, polled until it is ready (or the test's patience runs out).
 /// let mut future = SocketFuture::from(MySocket::builder().delay(Duration::from_millis(10)).value(7).build());
+/// let start = Instant::now();
 /// let value = loop {
 ///     if let Poll::Ready(value) = future.poll(nothing) {
 ///         break value;
 ///     }
+///     assert!(start.elapsed() < lab::patience::PATIENCE, "never ready");
 /// };
 /// assert_eq!(value, 7);
 /// ```
@@ -186,7 +188,7 @@ impl SimpleFuture for SocketFuture {
 ///     if let Poll::Ready(numbers) = pair.poll(nothing) {
 ///         break numbers;
 ///     }
-///     assert!(start.elapsed() < Duration::from_secs(10), "never ready");
+///     assert!(start.elapsed() < lab::patience::PATIENCE, "never ready");
 /// };
 /// assert_eq!(numbers, (1, 2));
 /// assert!(start.elapsed() >= Duration::from_millis(20), "one socket after the other");

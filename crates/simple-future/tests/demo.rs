@@ -1,9 +1,11 @@
-//! The stage 2 demo's transcript, with the times and busy counts that vary filtered out.
+//! The stage 2 demo's transcript, with the times and busy counts that vary
+//! filtered out. Its sockets wait on a paused clock that moves on whenever
+//! the demo is idle (`socket_sim::demo::transcript`), so which poll finds
+//! which socket ready is the same on any machine.
 
 use std::time::Duration;
 
 use lab::demo::TIME_FILTERS;
-use lab::measure::{clearly_busier, sleeping_for};
 use socket_sim::demo::transcript;
 
 #[test]
@@ -15,13 +17,8 @@ fn demo_transcript() {
         insta::assert_snapshot!(transcript);
     });
 
-    // One SocketFuture polled by hand: a Pending answer per turn of the loop.
+    // One SocketFuture polled by hand: Pending at least once (the clock
+    // stood still at its first poll), then Ready.
     assert_eq!(summary.futures, Some(1));
-    assert!(summary.polls.unwrap() > 1_000, "{:?} polls", summary.polls);
-    let sleeping = sleeping_for(Duration::from_millis(100));
-    assert!(
-        clearly_busier(summary.took, sleeping),
-        "a busy loop: {}, against {sleeping} asleep",
-        summary.took
-    );
+    assert!(summary.polls.unwrap() >= 2, "{:?} polls", summary.polls);
 }
