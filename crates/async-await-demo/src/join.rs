@@ -23,9 +23,11 @@ use pin_project_lite::pin_project;
 /// use async_await_demo::{get_num_with, join};
 /// use socket_sim::MySocket;
 ///
+/// # lab::patience::within_patience(|| {
 /// let socket = |value| MySocket::builder().delay(Duration::from_millis(10)).value(value);
 /// let pair = waker_executor::block_on(join(get_num_with(socket(1)), get_num_with(socket(2))));
 /// assert_eq!(pair, (1, 2));
+/// # });
 /// ```
 pub fn join<A: Future, B: Future>(a: A, b: B) -> Join<A, B> {
     Join {

@@ -70,16 +70,22 @@ pub async fn get_two_sequential_with(first: SocketBuilder, second: SocketBuilder
 ///
 /// # Examples
 ///
+/// On a clock that stands still until the test moves it ([`lab::clock`]),
+/// so that "one delay" can be checked exactly:
+///
 /// ```
-/// use std::time::{Duration, Instant};
+/// use std::time::Duration;
 /// use async_await_demo::get_two_concurrent_with;
 /// use socket_sim::MySocket;
 ///
+/// let clock = lab::clock::pause();
 /// let socket = |value| MySocket::builder().delay(Duration::from_millis(50)).value(value);
-/// let start = Instant::now();
-/// let pair = waker_executor::block_on(get_two_concurrent_with(socket(1), socket(2)));
+/// // The clock moves to the next deadline whenever the run is idle.
+/// let pair = clock.auto_advance(move || {
+///     waker_executor::block_on(get_two_concurrent_with(socket(1), socket(2)))
+/// });
 /// assert_eq!(pair, (1, 2));
-/// assert!(start.elapsed() < Duration::from_millis(100) * 10, "one delay, with room for a slow machine");
+/// assert_eq!(clock.now(), Duration::from_millis(50), "one delay, not two");
 /// ```
 pub async fn get_two_concurrent() -> (i32, i32) {
     get_two_concurrent_with(MySocket::builder(), MySocket::builder()).await

@@ -64,8 +64,10 @@ use crate::read_file::{open, read_to_string};
 /// ```
 /// use async_await_demo::ReadFile;
 ///
+/// # lab::patience::within_patience(|| {
 /// let text = waker_executor::block_on(ReadFile::new("Cargo.toml")).unwrap();
 /// assert!(text.contains("async-await-demo"));
+/// # });
 /// ```
 ///
 /// What pinning forbids, because `ReadFile` is `!Unpin` (each example is

@@ -42,9 +42,11 @@ use simple_future::{Poll, SimpleFuture};
 /// use simple_future::SocketFuture;
 /// use socket_sim::MySocket;
 ///
+/// # lab::patience::within_patience(|| {
 /// let socket = |value| MySocket::builder().delay(Duration::from_millis(20)).value(value).build();
 /// let futures = vec![SocketFuture::from(socket(1)), SocketFuture::from(socket(2))];
 /// assert_eq!(busy_executor::run(futures), [1, 2]);
+/// # });
 /// ```
 pub fn run<F: SimpleFuture>(futures: Vec<F>) -> Vec<F::Output> {
     // exercise: poll each unfinished future in turn, round after round, keeping each output in its place, until all are Ready
@@ -99,9 +101,11 @@ fn ignore_wake() {}
 ///     }
 /// }
 ///
+/// # lab::patience::within_patience(|| {
 /// let (_, stats) = busy_executor::run_with_stats(vec![Countdown(1), Countdown(3)]);
 /// assert_eq!(stats.polls, 2 + 4, "each polled until Ready, never after");
 /// assert_eq!(stats.wakes, 0, "nobody listens for wakes here");
+/// # });
 /// ```
 pub fn run_with_stats<F: SimpleFuture>(futures: Vec<F>) -> (Vec<F::Output>, RunStats) {
     let (outputs, stats, _) = observe(futures, false);

@@ -45,8 +45,10 @@ use socket_sim::{MySocket, SocketBuilder};
 /// use futsocket::FutSocket;
 /// use socket_sim::MySocket;
 ///
+/// # lab::patience::within_patience(|| {
 /// let socket = FutSocket::from(MySocket::builder().delay(Duration::from_millis(10)).value(7));
 /// assert_eq!(waker_executor::block_on(socket), 7);
+/// # });
 /// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless you .await or poll them"]

@@ -98,7 +98,7 @@ pub fn get_2_num_async_hardcode_with(first: SocketBuilder, second: SocketBuilder
 /// let start = Instant::now();
 /// // The busy wait of the article, with a way out if the timer never fires.
 /// while !socket.has_data_to_read() {
-///     assert!(start.elapsed() < Duration::from_secs(10), "never readable");
+///     assert!(start.elapsed() < lab::patience::PATIENCE, "never readable");
 /// }
 /// assert_eq!(socket.read_data(), 7);
 /// ```
@@ -264,7 +264,7 @@ impl MySocket {
 /// let counter = WakeCounter::new();
 /// a.set_readable_callback(counter.waker());
 /// b.set_readable_callback(counter.waker());
-/// assert!(counter.wait_for(2, Duration::from_secs(10)), "never readable");
+/// assert!(counter.wait_for(2, lab::patience::PATIENCE), "never readable");
 /// assert_eq!(a.read_data(), b.read_data()); // same seed, same number
 /// ```
 #[derive(Clone, Debug, Default)]

@@ -111,8 +111,10 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
 /// # Examples
 ///
 /// ```
+/// # lab::patience::within_patience(|| {
 /// let outputs = waker_executor::run(vec![std::future::ready(1), std::future::ready(2)]);
 /// assert_eq!(outputs, [1, 2]);
+/// # });
 /// ```
 pub fn run<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
     run_with(futures, Wakers::Wake).unwrap_or_else(|stuck| panic!("{stuck}"))
