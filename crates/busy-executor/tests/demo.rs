@@ -1,9 +1,11 @@
-//! The stage 3 demo's transcript, with the times and poll counts that vary filtered out.
+//! The stage 3 demo's transcript, with the times and poll counts that vary
+//! filtered out. Its sockets wait on a paused clock that moves on whenever
+//! the demo is idle (`socket_sim::demo::transcript`), so which poll finds
+//! which socket ready is the same on any machine.
 
 use std::time::Duration;
 
 use lab::demo::TIME_FILTERS;
-use lab::measure::{clearly_busier, sleeping_for};
 use socket_sim::demo::transcript;
 
 #[test]
@@ -15,14 +17,10 @@ fn demo_transcript() {
         insta::assert_snapshot!(transcript);
     });
 
-    // Two sockets on the busy executor, traced: polls in their thousands.
+    // Two sockets on the busy executor, traced: each Pending at least once
+    // (the clock stood still until both were polled), then Ready. How many
+    // busy polls a real wait takes is tests/cpu.rs's to say.
     assert_eq!(summary.futures, Some(2));
-    assert!(summary.polls.unwrap() > 1_000, "{:?} polls", summary.polls);
-    let sleeping = sleeping_for(Duration::from_millis(100));
-    assert!(
-        clearly_busier(summary.took, sleeping),
-        "a busy loop: {}, against {sleeping} asleep",
-        summary.took
-    );
+    assert!(summary.polls.unwrap() >= 4, "{:?} polls", summary.polls);
     assert!(!summary.trace.unwrap().is_empty());
 }
