@@ -146,13 +146,17 @@ impl<F: Future> Future for Watched<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
         let record = &this.record.0;
-        record.poll_starts();
+        // Ends the poll in the ledger when dropped, even by a panic in it.
+        let polling = record.poll_starts();
         // Fresh at every poll and dropped with it, unless the future keeps it.
         let waker = Waker::from(CountingWaker::new(cx.waker(), record, this.probe));
         let poll = this.future.poll(&mut Context::from_waker(&waker));
         drop(waker);
         this.probe.polled(record.task, poll.is_ready());
-        record.poll_ends(poll.is_ready());
+        if poll.is_ready() {
+            record.finish();
+        }
+        drop(polling);
         poll
     }
 }
@@ -227,7 +231,25 @@ struct Ledger {
     /// When the latest poll of any probe ended ([`ticks`]; 0: none yet).
     last_poll: AtomicU64,
     /// Every watched task, while it lives, for [`hang`].
-    tasks: Mutex<Vec<Weak<TaskRecord>>>,
+    tasks: Mutex<Tasks>,
+}
+
+/// The watched tasks alive, each in a slot of its own until its `Watched`
+/// is dropped: slots are reused, so that the list is as long as the most
+/// tasks ever alive at once, and a finished task leaves nothing behind.
+struct Tasks {
+    slots: Vec<Option<Weak<TaskRecord>>>,
+    free: Vec<usize>,
+}
+
+impl Tasks {
+    fn alive(&self) -> Vec<Arc<TaskRecord>> {
+        self.slots
+            .iter()
+            .flatten()
+            .filter_map(Weak::upgrade)
+            .collect()
+    }
 }
 
 static LEDGER: Ledger = Ledger {
@@ -236,8 +258,18 @@ static LEDGER: Ledger = Ledger {
     woken: AtomicUsize::new(0),
     busy: AtomicUsize::new(0),
     last_poll: AtomicU64::new(0),
-    tasks: Mutex::new(Vec::new()),
+    tasks: Mutex::new(Tasks {
+        slots: Vec::new(),
+        free: Vec::new(),
+    }),
 };
+
+fn tasks() -> std::sync::MutexGuard<'static, Tasks> {
+    LEDGER
+        .tasks
+        .lock()
+        .unwrap_or_else(|poison| poison.into_inner())
+}
 
 /// Time since the first use of the ledger, in nanoseconds, plus one (so that
 /// 0 can mean "never").
@@ -254,6 +286,8 @@ fn ago(tick: u64) -> Option<Duration> {
 /// One watched task, as the ledger sees it.
 struct TaskRecord {
     task: usize,
+    /// Its slot in the ledger's `tasks`.
+    slot: usize,
     /// `IDLE`, `WOKEN` (since its last poll began) or `DONE` (Ready, or dropped).
     state: AtomicU8,
     /// Its `CountingWaker`s alive: one per poll that handed out a waker
@@ -270,23 +304,20 @@ const DONE: u8 = 2;
 
 impl TaskRecord {
     fn new(task: usize) -> Arc<Self> {
+        let mut tasks = tasks();
+        let slot = tasks.free.pop().unwrap_or(tasks.slots.len());
         let record = Arc::new(TaskRecord {
             task,
+            slot,
             state: AtomicU8::new(IDLE),
             live_wakers: AtomicUsize::new(0),
             polls: AtomicU64::new(0),
             changed: AtomicU64::new(ticks()),
         });
-        let mut tasks = LEDGER
-            .tasks
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
-        // Forget the finished ones now and then, so that the list stays as
-        // long as the tasks alive, give or take a factor of two.
-        if tasks.len() >= 64 && tasks.len().is_power_of_two() {
-            tasks.retain(|task| task.strong_count() > 0);
+        match tasks.slots.get_mut(slot) {
+            Some(free) => *free = Some(Arc::downgrade(&record)),
+            None => tasks.slots.push(Some(Arc::downgrade(&record))),
         }
-        tasks.push(Arc::downgrade(&record));
         record
     }
 
@@ -305,7 +336,8 @@ impl TaskRecord {
         }
     }
 
-    fn poll_starts(&self) {
+    /// A poll begins; it ends when the guard is dropped.
+    fn poll_starts(&self) -> Polling {
         // SeqCst: see `Ledger`. `polling` goes up before `woken` comes down,
         // so that a reader never sees both at zero in between.
         LEDGER.polling.fetch_add(1, Ordering::SeqCst);
@@ -317,14 +349,7 @@ impl TaskRecord {
         {
             LEDGER.woken.fetch_sub(1, Ordering::SeqCst);
         }
-    }
-
-    fn poll_ends(&self, ready: bool) {
-        if ready {
-            self.finish();
-        }
-        // SeqCst: see `Ledger`.
-        LEDGER.polling.fetch_sub(1, Ordering::SeqCst);
+        Polling(())
     }
 
     fn finish(&self) {
@@ -335,12 +360,26 @@ impl TaskRecord {
     }
 }
 
+/// A watched poll under way, in the ledger until this is dropped: at the end
+/// of the poll, or while a panic in it unwinds.
+struct Polling(());
+
+impl Drop for Polling {
+    fn drop(&mut self) {
+        // SeqCst: see `Ledger`.
+        LEDGER.polling.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// A watched task's record, marked done when the `Watched` future is dropped.
 struct Finished(Arc<TaskRecord>);
 
 impl Drop for Finished {
     fn drop(&mut self) {
         self.0.finish();
+        let mut tasks = tasks();
+        tasks.slots[self.0.slot] = None;
+        tasks.free.push(self.0.slot);
     }
 }
 
@@ -386,13 +425,7 @@ pub fn hang(stall: Duration) -> Option<String> {
     if since_poll.is_some_and(|since| since < stall) {
         return None;
     }
-    let tasks: Vec<Arc<TaskRecord>> = LEDGER
-        .tasks
-        .lock()
-        .unwrap_or_else(|poison| poison.into_inner())
-        .iter()
-        .filter_map(Weak::upgrade)
-        .collect();
+    let tasks = tasks().alive();
     // Nothing has been polled for `stall`; what has this task shown for as long?
     let quiet_for = |task: &TaskRecord| {
         ago(task.changed.load(Ordering::SeqCst)).filter(|&since| since >= stall)
@@ -434,14 +467,8 @@ pub fn hang(stall: Duration) -> Option<String> {
 /// A line on what the probes see now, for a test that waited in vain:
 /// "2 watched tasks pending, 1 of them woken, ...".
 pub fn summary() -> String {
-    let tasks: Vec<Arc<TaskRecord>> = LEDGER
-        .tasks
-        .lock()
-        .unwrap_or_else(|poison| poison.into_inner())
-        .iter()
-        .filter_map(Weak::upgrade)
-        .filter(|task| task.state.load(Ordering::SeqCst) != DONE)
-        .collect();
+    let mut tasks = tasks().alive();
+    tasks.retain(|task| task.state.load(Ordering::SeqCst) != DONE);
     if tasks.is_empty() {
         return "no watched task is pending".to_owned();
     }
@@ -642,6 +669,22 @@ mod tests {
         waker.wake();
         drop(watched);
         assert!(idle(), "a dropped task's wake waits for no poll");
+    }
+
+    #[test]
+    fn a_poll_that_panics_ends_in_the_ledger_all_the_same() {
+        let _turn = LEDGER_TESTS
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        let probe = Probe::new(false);
+        let broken = std::future::poll_fn(|_| -> Poll<()> { panic!("broken on purpose") });
+        let mut watched = Box::pin(probe.watch(0, broken));
+        let mut cx = Context::from_waker(Waker::noop());
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            watched.as_mut().poll(&mut cx)
+        }));
+        assert!(outcome.is_err());
+        assert!(idle(), "a poll that panicked still counts as under way");
     }
 
     #[test]

@@ -1,10 +1,14 @@
 //! The point of waking: while sockets wait, the executor thread sleeps and
 //! the CPU stays idle. Alone in its test binary, because CPU time is counted
-//! per process.
+//! per process; on the real clock, since CPU time is its subject. (That each
+//! socket takes exactly two polls is checked on a paused clock, in
+//! `tests/executor.rs`: here a loaded machine may let a socket be ready at
+//! its first poll.)
 
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use lab::patience::within_patience;
 use socket_sim::MySocket;
 use support::readable;
 
@@ -20,18 +24,25 @@ fn a_long_wait_costs_under_one_percent_of_a_core() {
     let delay = Duration::from_millis(500);
     for wakers in [Wakers::Wake, Wakers::RawVtable] {
         let start = Instant::now();
-        let futures = (0..10).map(|seed| socket(delay, seed)).collect();
-        let report = Executor::new().wakers(wakers).run(futures);
+        let report = within_patience(move || {
+            let futures = (0..10).map(|seed| socket(delay, seed)).collect();
+            Executor::new().wakers(wakers).run(futures)
+        });
         let took = report.stats.measurement();
         // The delays started as the sockets were built, just before `run` started its clock.
         assert!(
             start.elapsed() >= delay && took.wall <= start.elapsed(),
             "{took}"
         );
+        // A load only lowers the share: the wait gets longer, not busier.
         assert!(
             took.cpu_share() < 0.01,
             "{wakers:?}: the executor should sleep while it waits: {took}"
         );
-        assert_eq!(report.stats.polls, 20, "{wakers:?}: two polls per socket");
+        let polls = report.stats.polls;
+        assert!(
+            (10..=20).contains(&polls),
+            "{wakers:?}: {polls} polls, more than two per socket"
+        );
     }
 }

@@ -1,4 +1,7 @@
-//! The stage 4 demo's transcript, with the times and busy poll counts that vary filtered out.
+//! The stage 4 demo's transcript, with the times and busy poll counts that
+//! vary filtered out. Its sockets wait on a paused clock that moves on
+//! whenever the demo is idle (`socket_sim::demo::transcript`); its `Later`s
+//! are made ready by threads of their own, one wake each, whatever the load.
 
 use std::time::Duration;
 
@@ -17,13 +20,9 @@ fn demo_transcript() {
         insta::assert_snapshot!(transcript);
     });
 
-    // Two waits on the waker executor, traced: two polls each, a CPU at rest.
+    // Two waits on the waker executor, traced: two polls each. (That the
+    // CPU rests meanwhile is tests/cpu.rs's to show, on the real clock.)
     assert_eq!((summary.futures, summary.polls), (Some(2), Some(4)));
-    assert!(
-        summary.took.cpu_share() < 0.05,
-        "the executor should sleep: {}",
-        summary.took
-    );
     assert_eq!(
         summary.trace.unwrap().len(),
         6,
