@@ -1,4 +1,7 @@
 //! The stage 5 demo's transcript, with the times that vary filtered out.
+//! Its sockets wait on a paused clock that moves on whenever the demo is
+//! idle (`socket_sim::demo::transcript`): no socket is ready at its first
+//! poll, on any machine, so every executor takes its two polls per socket.
 
 use std::time::Duration;
 
@@ -12,13 +15,9 @@ fn demo_transcript() {
         insta::assert_snapshot!(transcript);
     });
 
-    // Two FutSockets on the waker executor, traced: two polls each, a CPU at rest.
+    // Two FutSockets on the waker executor, traced: two polls each. (That
+    // the CPU rests meanwhile is tests/cpu.rs's to show, on the real clock.)
     assert_eq!((summary.futures, summary.polls), (Some(2), Some(4)));
-    assert!(
-        summary.took.cpu_share() < 0.05,
-        "the executor should sleep: {}",
-        summary.took
-    );
     assert_eq!(
         summary.trace.unwrap().len(),
         6,
