@@ -32,8 +32,8 @@ use simple_future::{Poll, SimpleFuture};
 /// futures were given.
 ///
 /// Each round polls every unfinished future once; a future that answered
-/// Ready is dropped and never polled again. The loop never sleeps: it keeps
-/// a core busy until the last future is ready.
+/// Ready is never polled again. The loop never sleeps: it keeps a core busy
+/// until the last future is ready.
 ///
 /// # Examples
 ///
@@ -73,8 +73,8 @@ pub fn run<F: SimpleFuture>(futures: Vec<F>) -> Vec<F::Output> {
 }
 // ANCHOR_END: run
 
-/// The wake function [`run`] passes to `poll`: the busy loop never waits
-/// for a wake, so there is nothing for it to do.
+/// A wake function that does nothing, for a loop that comes back to every
+/// future anyway.
 fn ignore_wake() {}
 
 /// [`run`], also counting polls and measuring wall and CPU time.

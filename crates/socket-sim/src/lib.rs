@@ -117,14 +117,13 @@ pub struct MySocket {
 /// The state a socket shares with the timer thread.
 ///
 /// The two halves of a wake-up meet here: the timer thread marks the socket
-/// readable and takes the waker; a registration checks the mark and stores a
-/// waker. Both happen under the `waker` lock, so a registration is either
-/// before the mark (and its waker is taken and woken) or after it (and it
-/// wakes at once): no wake-up is ever lost in between.
+/// readable and takes the waker to wake ([`Readiness::mark_readable`]), and
+/// a registration stores one ([`MySocket::set_readable_callback`]). The
+/// `waker` lock puts each registration wholly before the mark or wholly
+/// after it, so that no wake-up is ever lost in between.
 ///
-/// No code that can panic runs while the lock is held (wakers are woken and
-/// dropped after it is released), so it is never poisoned and `lock()` cannot
-/// fail.
+/// No code that can panic runs while the lock is held (no waker is woken or
+/// dropped under it), so it is never poisoned and `lock()` cannot fail.
 #[derive(Debug, Default)]
 struct Readiness {
     /// False until the timer thread marks the socket readable, then true for
@@ -189,6 +188,9 @@ impl MySocket {
     /// false can never miss the wake-up.
     pub fn set_readable_callback(&self, waker: Waker) {
         // exercise: under the waker lock, wake now if already readable, else keep only this newest waker
+        // Under the lock, this registration comes wholly before the timer's
+        // mark (the timer then takes this waker and wakes it) or wholly
+        // after it (and it wakes at once).
         let mut slot = self.readiness.waker.lock().unwrap();
         if self.readiness.readable.load(Ordering::Acquire) {
             // The timer thread has fired already and will not come back.
