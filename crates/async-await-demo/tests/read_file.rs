@@ -204,7 +204,8 @@ fn nothing_happens_before_the_first_poll_and_a_poll_after_ready_panics() {
 
 #[test]
 fn both_futures_are_small() {
-    // A state and the data live across an await point: no heap, no thread.
+    // A state and the data live across an await point, inline: no thread,
+    // no stack of its own.
     let by_async = mem::size_of_val(&read_file("x"));
     let by_hand = mem::size_of_val(&ReadFile::new("x"));
     assert!(

@@ -37,6 +37,13 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
         "Two sockets, the second ready first: run() returned {outputs:?},"
     )?;
     writeln!(out, "the outputs in the order the futures were given.")?;
+    writeln!(
+        out,
+        "It took {} polls, {}: {}",
+        Thousands(stats.polls),
+        about_delays(stats.wall, delay),
+        stats.measurement()
+    )?;
 
     writeln!(out)?;
     for sockets in [1, 2, 10] {
