@@ -231,7 +231,8 @@ impl Paused {
     pub fn auto_advance<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> T {
         let (done, result) = mpsc::channel();
         let mut worker = Some(thread::spawn(move || done.send(f())));
-        patience::wait("the run on the paused clock", &|| None, || {
+        let thread = worker.as_ref().map(|worker| worker.thread().id());
+        patience::wait("the run on the paused clock", thread, &|| None, || {
             match result.recv_timeout(Duration::from_micros(200)) {
                 Ok(value) => return Some(value),
                 Err(mpsc::RecvTimeoutError::Disconnected) => resume(worker.take()),

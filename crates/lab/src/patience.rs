@@ -54,7 +54,8 @@ pub fn within_patience_or<T: Send + 'static>(
 ) -> T {
     let (done, result) = mpsc::channel();
     let mut worker = Some(thread::spawn(move || done.send(f())));
-    let value = wait("the result", &hopeless, || {
+    let thread = worker.as_ref().map(|worker| worker.thread().id());
+    let value = wait("the result", thread, &hopeless, || {
         match result.recv_timeout(GLANCE) {
             Ok(value) => Some(value),
             Err(mpsc::RecvTimeoutError::Disconnected) => resume(worker.take()),
@@ -83,7 +84,7 @@ pub fn wait_until_or(
     mut done: impl FnMut() -> bool,
     hopeless: impl Fn() -> Option<String>,
 ) {
-    wait(what, &hopeless, || {
+    wait(what, None, &hopeless, || {
         if done() {
             return Some(());
         }
@@ -104,12 +105,23 @@ pub(crate) fn resume<T>(worker: Option<thread::JoinHandle<T>>) -> ! {
 }
 
 /// The one bounded wait the others are made of: `attempt` until it gives a
-/// value, each attempt taking at most about a [`GLANCE`].
+/// value, each attempt taking at most about a [`GLANCE`]. `worker` is the
+/// thread that does what is waited for, if it is one of the wait's own: on
+/// giving up, the tasks it made are set aside ([`probe::set_aside`]).
 pub(crate) fn wait<T>(
     what: &str,
+    worker: Option<thread::ThreadId>,
     hopeless: &dyn Fn() -> Option<String>,
     mut attempt: impl FnMut() -> Option<T>,
 ) -> T {
+    let give_up = |message: String| -> ! {
+        // The run stays asleep on its thread: set aside, so that it is
+        // blamed here and not again in the tests that come after.
+        if let Some(worker) = worker {
+            probe::set_aside(worker);
+        }
+        panic!("{message}")
+    };
     let start = Instant::now();
     let mut glanced = start;
     loop {
@@ -121,17 +133,17 @@ pub(crate) fn wait<T>(
         }
         glanced = Instant::now();
         if let Some(why) = hopeless().or_else(|| hang(STALL)) {
-            panic!(
+            give_up(format!(
                 "gave up waiting for {what} after {:.1} s: {why}",
                 start.elapsed().as_secs_f64()
-            );
+            ));
         }
         if start.elapsed() > PATIENCE {
-            panic!(
+            give_up(format!(
                 "waited {PATIENCE:?} for {what}, in vain; {}{}",
                 probe::summary(),
                 clock::summary().map_or(String::new(), |clock| format!("; {clock}"))
-            );
+            ));
         }
     }
 }

@@ -288,6 +288,8 @@ struct TaskRecord {
     task: usize,
     /// Its slot in the ledger's `tasks`.
     slot: usize,
+    /// The thread that made it (the one that runs its executor, as a rule).
+    thread: std::thread::ThreadId,
     /// `IDLE`, `WOKEN` (since its last poll began) or `DONE` (Ready, or dropped).
     state: AtomicU8,
     /// Its `CountingWaker`s alive: one per poll that handed out a waker
@@ -309,6 +311,7 @@ impl TaskRecord {
         let record = Arc::new(TaskRecord {
             task,
             slot,
+            thread: std::thread::current().id(),
             state: AtomicU8::new(IDLE),
             live_wakers: AtomicUsize::new(0),
             polls: AtomicU64::new(0),
@@ -421,47 +424,59 @@ impl Drop for Busy {
 /// every pending task still has a waker somewhere and none was woken: that
 /// may be a long wait, not a hang.
 pub fn hang(stall: Duration) -> Option<String> {
+    hung(stall).into_iter().next().map(|(_, why)| why)
+}
+
+/// Sets aside the pending tasks made on `thread` (the thread a test gave up
+/// on, its run left asleep there): they count as done from here on, so that
+/// they neither keep every later run from being [`idle`] nor have their
+/// hang blamed on the tests after it.
+pub fn set_aside(thread: std::thread::ThreadId) {
+    for task in tasks().alive() {
+        if task.thread == thread {
+            task.finish();
+        }
+    }
+}
+
+/// Every watched task that shows a sign of a hang (see [`hang`]), and what.
+fn hung(stall: Duration) -> Vec<(Arc<TaskRecord>, String)> {
     let since_poll = ago(LEDGER.last_poll.load(Ordering::SeqCst));
     if since_poll.is_some_and(|since| since < stall) {
-        return None;
+        return Vec::new();
     }
-    let tasks = tasks().alive();
-    // Nothing has been polled for `stall`; what has this task shown for as long?
-    let quiet_for = |task: &TaskRecord| {
-        ago(task.changed.load(Ordering::SeqCst)).filter(|&since| since >= stall)
-    };
-    for task in &tasks {
-        let Some(since) = quiet_for(task) else {
+    let mut hung = Vec::new();
+    for task in tasks().alive() {
+        // Nothing has been polled for `stall`; what has this task shown for as long?
+        let Some(since) = ago(task.changed.load(Ordering::SeqCst)).filter(|&since| since >= stall)
+        else {
             continue;
         };
         let (k, s) = (task.task, since.as_secs_f64());
-        match task.state.load(Ordering::SeqCst) {
-            WOKEN => {
-                return Some(format!(
-                    "task {k} was woken {s:.1} s ago and never polled again, nor was any \
-                     other task since: the wake did not reach the executor, or the executor \
-                     did not wake up for it (does the waker queue the task and wake the \
-                     executor's thread?)"
-                ));
-            }
-            IDLE if task.polls.load(Ordering::SeqCst) == 0 => {
-                return Some(format!(
-                    "task {k} was never polled in {s:.1} s: an executor polls every task \
-                     once when it starts"
-                ));
-            }
+        let why = match task.state.load(Ordering::SeqCst) {
+            WOKEN => format!(
+                "task {k} was woken {s:.1} s ago and never polled again, nor was any other \
+                 task since: the wake did not reach the executor, or the executor did not \
+                 wake up for it (does the waker queue the task and wake the executor's \
+                 thread?)"
+            ),
+            IDLE if task.polls.load(Ordering::SeqCst) == 0 => format!(
+                "task {k} was never polled in {s:.1} s: an executor polls every task once \
+                 when it starts"
+            ),
             IDLE if task.live_wakers.load(Ordering::SeqCst) == 0
                 && LEDGER.polling.load(Ordering::SeqCst) == 0 =>
             {
-                return Some(format!(
+                format!(
                     "task {k} is pending and no waker of it has been alive for {s:.1} s: \
                      nothing can ever wake it, and the executor did not say so"
-                ));
+                )
             }
-            _ => {}
-        }
+            _ => continue,
+        };
+        hung.push((task, why));
     }
-    None
+    hung
 }
 
 /// A line on what the probes see now, for a test that waited in vain:
