@@ -123,12 +123,14 @@ impl<T: Send + 'static> Future for Blocking<T> {
 
 impl<T: Send + 'static> Blocking<T> {
     fn poll_job(&mut self, cx: &mut Context<'_>) -> Poll<Outcome<T>> {
+        // Cloned before the lock: a waker's clone is an executor's code.
+        let waker = cx.waker().clone();
         let mut slot = self.slot.lock().unwrap();
         match mem::replace(&mut *slot, Slot::Taken) {
             Slot::Done(result) => Poll::Ready(result),
             Slot::Running(_) => {
                 // Store (or replace) the waker before the job can finish.
-                *slot = Slot::Running(Some(cx.waker().clone()));
+                *slot = Slot::Running(Some(waker));
                 drop(slot);
                 if let Some(work) = self.work.take() {
                     send_to_pool(work, Arc::clone(&self.slot));

@@ -13,10 +13,10 @@
 //!   written by hand in `join.rs`: one future that polls two.
 //! - [`read_file`] opens a file, then reads it: two awaits, each on a job
 //!   that a helper thread runs (`blocking.rs`: how runtimes do file I/O).
-//!   [`ReadFile`] is the same future written as the compiler writes it: an
-//!   enum with one state per await point, holding a borrow of the future's
-//!   own path (`read_file_by_hand.rs`). That borrow is why futures are
-//!   pinned; the module says how, with the workspace's second and last
+//!   [`ReadFile`] is the same future written as the compiler writes it: a
+//!   state enum with one variant per await point, beside the path it owns,
+//!   which those states borrow (`read_file_by_hand.rs`). Such a borrow is why
+//!   futures are pinned; the module says how, with the workspace's second and last
 //!   `unsafe`. The demo shows both passing the same points in the same
 //!   order, and their sizes.
 //!

@@ -7,7 +7,8 @@
 //! whether data has arrived, and [`MySocket::set_readable_callback`] the part of
 //! asking it to tell us when it does. Behind every socket of the process is ONE
 //! timer thread that marks sockets readable at their deadlines and calls the
-//! wakers they were given (see `timer.rs`).
+//! wakers they were given (see `timer.rs`). A test may stop time for the
+//! sockets it builds (`lab::clock`): they then wait on a clock it moves itself.
 //!
 //! [`get_num_sync`] and [`get_2_num_async_hardcode`] are the article's first two
 //! attempts at reading numbers: one socket after another (two delays for two
@@ -127,8 +128,9 @@ pub struct MySocket {
 #[derive(Debug, Default)]
 struct Readiness {
     /// False until the timer thread marks the socket readable, then true for
-    /// good. Written under the `waker` lock; also read without it by
-    /// `has_data_to_read`, hence an atomic (Release on write, Acquire on read).
+    /// good. Written under the `waker` lock (or, for a delay of 0, before the
+    /// socket is shared); also read without it by `has_data_to_read`, hence
+    /// an atomic (Release on write, Acquire on read).
     readable: AtomicBool,
     /// The newest waker registered and not yet woken. Whoever wakes it takes it
     /// out first, so each registered waker is woken at most once.
@@ -153,8 +155,9 @@ impl MySocket {
         SocketBuilder::default()
     }
 
-    /// Whether the socket is readable: true once its delay has passed and the
-    /// timer thread has marked it, and from then on.
+    /// Whether the socket is readable: true once its delay has passed and its
+    /// timer (the timer thread, or a paused clock) has marked it, and from
+    /// then on.
     pub fn has_data_to_read(&self) -> bool {
         self.readiness.readable.load(Ordering::Acquire)
     }
@@ -232,7 +235,8 @@ impl Drop for MySocket {
 
 impl Readiness {
     /// Marks the socket readable and hands back the waker to wake, if any.
-    /// Called by the timer thread, once per socket, at its deadline.
+    /// Called by the socket's timer (the timer thread, or a paused clock),
+    /// once per socket, at its deadline.
     fn mark_readable(&self) -> Option<Waker> {
         let mut slot = self.waker.lock().unwrap();
         self.readable.store(true, Ordering::Release);

@@ -158,7 +158,8 @@ pub(crate) fn run_with<F: Future>(
 /// One run: the tasks not yet finished, and the outputs so far.
 struct Run<F: Future> {
     /// The future of every task by index, pinned in a box of its own (a
-    /// future may not move once polled); `None` once it finished.
+    /// future that is not `Unpin` must not move once polled); `None` once it
+    /// finished.
     tasks: Vec<Option<Pin<Box<F>>>>,
     outputs: Vec<Option<F::Output>>,
     unfinished: usize,
