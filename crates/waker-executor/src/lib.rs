@@ -18,19 +18,16 @@
 //! Two mistakes that teaching executors often make are ruled out, and
 //! model-checked with loom (`tests/loom.rs`): a lost wake-up (a task's
 //! `queued` flag is cleared *before* its poll, with a swap that reads the
-//! waker's write), and a hang on a task that no waker can reach (one that
-//! returned Pending with no waker left outside the executor, or whose last
-//! waker was dropped unwoken: the executor panics naming it, [`Stuck`],
-//! instead of sleeping forever). One kind of stuck task stays out of reach:
-//! a future that keeps its own waker and arranges no wake, a cycle that no
-//! executor can see ([`Stuck`] says why).
+//! waker's write), and a hang on a task that no waker can reach (none kept,
+//! or the last one dropped unwoken: the executor panics naming it,
+//! [`Stuck`]). One stuck task is out of its sight: a future that keeps its
+//! own waker and arranges no wake ([`Stuck`] says why).
 //!
 //! The wakers are built with the safe [`std::task::Wake`] trait;
 //! [`raw_waker`] builds the same from a `RawWakerVTable`. Polls and wakes
 //! are counted from outside, by the `lab` crate's probes ([`Executor`],
 //! [`run_with_stats`]). Left out, as in the article: spawning while running,
-//! several threads, timers or I/O of its own. Stage 5 writes the socket's
-//! `Future`.
+//! several threads, timers or I/O of its own. Stage 5 writes the socket's `Future`.
 #![deny(unsafe_code)]
 
 pub mod demo;
