@@ -220,14 +220,18 @@ impl Paused {
     }
 
     /// Runs `f` on a thread of its own, moving the clock to the next
-    /// deadline each time nothing but the clock can make progress: every
-    /// probed run is idle ([`probe::idle`]), and every waiting socket holds
-    /// a waker. Returns what `f` returned; bounded like
-    /// [`patience::within_patience`], and a panic in `f` goes on to the
-    /// caller.
+    /// deadline each time every probed run is idle ([`probe::idle`]) and
+    /// every waiting socket holds a waker: as far as the instruments can
+    /// tell, nothing but the clock could make progress. Returns what `f`
+    /// returned; bounded like [`patience::within_patience`], and a panic in
+    /// `f` goes on to the caller.
     ///
-    /// Code that is idle while waiting without a waker (a loop that asks a
-    /// socket "ready yet?") never lets the clock move on: move it by hand.
+    /// The probes see only the runs they watch: an executor that is not
+    /// probed may still have a wake to answer when the clock moves on, so
+    /// that two wakes it would have answered apart come together (its
+    /// outputs are the same, its count of polls may not be). Code that waits
+    /// without a waker (a loop that asks a socket "ready yet?") never lets
+    /// the clock move on: move it by hand.
     pub fn auto_advance<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> T {
         let (done, result) = mpsc::channel();
         let mut worker = Some(thread::spawn(move || done.send(f())));
