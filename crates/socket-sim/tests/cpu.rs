@@ -10,7 +10,7 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use lab::measure::{WakeCounter, clearly_busier, measure, sleeping_for};
+use lab::measure::{ASLEEP, WakeCounter, clearly_busier, marginal_share, measure, sleeping_for};
 use socket_sim::{MySocket, get_2_num_async_hardcode_with, get_num_sync_with};
 use support::{within_patience, woken};
 
@@ -62,22 +62,30 @@ fn two_sync_reads_and_the_hardcoded_pair_keep_a_core_busy_too() {
     );
 }
 
+/// A short wait and one six times as long: what the long one costs beyond
+/// the short one is what waiting costs, near 0 when both this thread and
+/// the timer thread sleep, whatever the machine's load (see
+/// `lab::measure::marginal_share`).
 #[test]
 fn waiting_on_a_waker_leaves_the_cpu_idle() {
     let _turn = SERIAL
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let counter = WakeCounter::new();
-    let ((), took) = measure(|| {
-        let socket = socket(1).build();
-        socket.set_readable_callback(counter.waker());
-        woken(&counter, 1);
-    });
-    assert!(took.wall >= DELAY, "{took}: shorter than the delay");
-    // Both this thread and the timer thread sleep: a few context switches at
-    // most. A load only lowers the share: the wait gets longer, not busier.
+    let wait = |delay: Duration| {
+        let counter = WakeCounter::new();
+        let ((), took) = measure(|| {
+            let socket = MySocket::builder().delay(delay).seed(1).build();
+            socket.set_readable_callback(counter.waker());
+            woken(&counter, 1);
+        });
+        assert!(took.wall >= delay, "{took}: shorter than the delay");
+        took
+    };
+    let (short, long) = (wait(DELAY), wait(6 * DELAY));
+    let marginal = marginal_share(short, long);
     assert!(
-        took.cpu_share() < 0.05,
-        "waiting on a waker should cost next to nothing: {took}"
+        marginal < ASLEEP,
+        "waiting on a waker for 1 s more cost {:.2}% of a core ({short}, then {long})",
+        100.0 * marginal
     );
 }

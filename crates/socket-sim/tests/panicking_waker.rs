@@ -29,11 +29,22 @@ impl Wake for Panics {
 
 #[test]
 fn a_waker_that_panics_does_not_stop_the_other_sockets() {
-    let broken = MySocket::builder()
-        .delay(Duration::from_millis(10))
-        .value(1)
-        .build();
-    broken.set_readable_callback(Waker::from(Arc::new(Panics)));
+    // The broken waker must be woken by the timer thread: registered on a
+    // socket that is readable already, it would panic here, at once. A
+    // loaded machine can hold this thread up past the deadline, so the
+    // registration is tried again on a new socket until it comes first.
+    let broken = loop {
+        let socket = MySocket::builder()
+            .delay(Duration::from_millis(50))
+            .value(1)
+            .build();
+        let registered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            socket.set_readable_callback(Waker::from(Arc::new(Panics)))
+        }));
+        if registered.is_ok() {
+            break socket;
+        }
+    };
     support::wait_for_readable(&broken);
 
     // Sockets built after the panic, and one built before it that is due after.

@@ -21,6 +21,29 @@ fn socket(delay: Duration) -> MySocket {
     MySocket::builder().delay(delay).value(7).build()
 }
 
+/// Builds a socket due in `DELAY` and lets `register` hand it wakers; tries
+/// again with a new one if the socket was readable by the time `register`
+/// was done (a loaded machine can hold this thread up for a whole delay),
+/// so that every registration surely came before the timer's mark.
+fn registered_before_the_deadline<A, B>(
+    register: impl Fn(&MySocket) -> (A, B),
+) -> (A, B, MySocket) {
+    let mut result = None;
+    wait_until(
+        "a round whose registrations all came before the deadline",
+        || {
+            let socket = socket(DELAY);
+            let (a, b) = register(&socket);
+            if socket.has_data_to_read() {
+                return false;
+            }
+            result = Some((a, b, socket));
+            true
+        },
+    );
+    result.expect("a round")
+}
+
 /// The message of the panic `f` makes.
 fn panics(f: impl FnOnce()) -> String {
     panic_message(panic::catch_unwind(AssertUnwindSafe(f)).expect_err("expected a panic"))
@@ -147,10 +170,12 @@ fn values_come_from_value_or_seed_and_seeds_repeat() {
 
 #[test]
 fn the_newest_waker_is_woken_once_and_older_ones_are_dropped_unwoken() {
-    let (older, newest) = (WakeCounter::new(), WakeCounter::new());
-    let socket = socket(DELAY);
-    socket.set_readable_callback(older.waker());
-    socket.set_readable_callback(newest.waker());
+    let (older, newest, socket) = registered_before_the_deadline(|socket| {
+        let (older, newest) = (WakeCounter::new(), WakeCounter::new());
+        socket.set_readable_callback(older.waker());
+        socket.set_readable_callback(newest.waker());
+        (older, newest)
+    });
     assert_eq!(
         older.live_wakers(),
         0,
@@ -185,7 +210,7 @@ fn registering_on_a_readable_socket_wakes_at_once() {
 #[test]
 fn a_socket_dropped_before_readable_drops_its_waker_unwoken() {
     let counter = WakeCounter::new();
-    let socket = socket(DELAY);
+    let socket = socket(Duration::from_secs(3600));
     socket.set_readable_callback(counter.waker());
     drop(socket);
     assert_eq!(
@@ -231,12 +256,14 @@ fn a_socket_dropped_after_readable_has_nothing_left_to_wake() {
 
 #[test]
 fn wakers_may_be_registered_from_any_thread() {
-    let counter = WakeCounter::new();
-    let socket = socket(DELAY);
-    thread::scope(|scope| {
-        for _ in 0..4 {
-            scope.spawn(|| socket.set_readable_callback(counter.waker()));
-        }
+    let (counter, (), _socket) = registered_before_the_deadline(|socket| {
+        let counter = WakeCounter::new();
+        thread::scope(|scope| {
+            for _ in 0..4 {
+                scope.spawn(|| socket.set_readable_callback(counter.waker()));
+            }
+        });
+        (counter, ())
     });
     woken(&counter, 1);
     thread::sleep(DELAY); // room for a wrong second wake-up to show
