@@ -20,6 +20,15 @@ use support::{wait_until, woken};
 
 mod support;
 
+/// The timer thread is the whole process's: these tests take turns, so that
+/// none measures it while another keeps it busy (100,000 wakes take a while
+/// on a loaded machine).
+static TURN: Mutex<()> = Mutex::new(());
+
+fn turn() -> std::sync::MutexGuard<'static, ()> {
+    TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// How many timer threads this process has: the threads that call the
 /// wakers of 8 fresh sockets (a thread per socket would make 8 of them),
 /// each of which must be named `socket-timer`; and, where `/proc` lists a
@@ -103,6 +112,7 @@ impl std::task::Wake for WakingThreads {
 /// hit 100 times (at least 2,500 rounds per thread), within `PATIENCE`.
 #[test]
 fn registering_around_the_deadline_never_loses_a_wake_up() {
+    let _turn = turn();
     const SIDE: usize = 100;
     let delay = Duration::from_micros(100);
     let (early, late) = (AtomicUsize::new(0), AtomicUsize::new(0));
@@ -163,6 +173,7 @@ fn registering_around_the_deadline_never_loses_a_wake_up() {
 
 #[test]
 fn one_timer_thread_serves_sockets_built_on_many_threads() {
+    let _turn = turn();
     let counter = WakeCounter::new();
     thread::scope(|scope| {
         for t in 0..8 {
@@ -181,6 +192,7 @@ fn one_timer_thread_serves_sockets_built_on_many_threads() {
 
 #[test]
 fn one_timer_thread_wakes_100_000_pending_sockets_once_each_in_the_order_they_were_due() {
+    let _turn = turn();
     const N: usize = 100_000;
     let order = Arc::new(WakeOrder::default());
     // One delay: the later a socket is built, the later it is due.
@@ -253,6 +265,7 @@ impl std::task::Wake for WokenAt {
 
 #[test]
 fn a_socket_behind_100_000_pending_ones_is_woken_promptly() {
+    let _turn = turn();
     let crowd: Vec<MySocket> = (0..100_000)
         .map(|_| MySocket::builder().delay(Duration::from_secs(60)).build())
         .collect();
@@ -320,6 +333,7 @@ impl std::task::Wake for ChainLink {
 
 #[test]
 fn a_waker_may_build_new_sockets_while_it_is_woken() {
+    let _turn = turn();
     // Were wakers called under the timer's lock, the first link would
     // deadlock trying to schedule its socket.
     let (done, sockets) = (WakeCounter::new(), Arc::default());
