@@ -2,10 +2,11 @@
 //! and awaited as a future.
 //!
 //! A socket can say "I am readable now" (stage 1's timer stands in for
-//! epoll); a regular file cannot: the operating system treats it as always
-//! ready, and the read itself may block. So real runtimes (tokio's
-//! `spawn_blocking`, smol's `blocking` crate) hand file work to a pool of
-//! threads and wake the waiting task when the work is done. This is that, in
+//! epoll); a regular file cannot. `poll` and `select` report a regular file
+//! as always ready, and Linux's `epoll_ctl` refuses to watch one at all
+//! (`EPERM`), yet the read itself may block on the disk. So real runtimes
+//! (tokio's `spawn_blocking`, smol's `blocking` crate) hand file work to a
+//! pool of threads and wake the waiting task when the work is done. This is that, in
 //! small: [`WORKERS`] threads taking jobs from one queue, each running one
 //! job at a time, so up to `WORKERS` jobs run side by side; and a
 //! [`Blocking`] future per job.
@@ -19,7 +20,9 @@
 //!
 //! A job that panics fails its own future only, as a thread's `join` would:
 //! the panic is caught on the helper thread, and resumed in the task that
-//! awaits the job. The helper thread goes on to the next job.
+//! awaits the job. A waker that panics when the helper thread wakes it is an
+//! executor's bug, and is caught and reported too. Either way the helper
+//! thread goes on to the next job.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -120,12 +123,14 @@ impl<T: Send + 'static> Future for Blocking<T> {
 
 impl<T: Send + 'static> Blocking<T> {
     fn poll_job(&mut self, cx: &mut Context<'_>) -> Poll<Outcome<T>> {
+        // Cloned before the lock: a waker's clone is an executor's code.
+        let waker = cx.waker().clone();
         let mut slot = self.slot.lock().unwrap();
         match mem::replace(&mut *slot, Slot::Taken) {
             Slot::Done(result) => Poll::Ready(result),
             Slot::Running(_) => {
                 // Store (or replace) the waker before the job can finish.
-                *slot = Slot::Running(Some(cx.waker().clone()));
+                *slot = Slot::Running(Some(waker));
                 drop(slot);
                 if let Some(work) = self.work.take() {
                     send_to_pool(work, Arc::clone(&self.slot));
@@ -154,11 +159,23 @@ fn send_to_pool<T: Send + 'static>(work: Box<dyn FnOnce() -> T + Send>, slot: Ar
         };
         // Woken after the lock is released: the waker may poll at once.
         if let Some(waker) = waker {
-            waker.wake();
+            wake(waker);
         }
     };
     POOL.send(Box::new(job))
         .expect("the helper threads never stop");
+}
+
+/// Wakes `waker`. A waker is an executor's code, and may panic: that is its
+/// bug, and must not cost the pool a thread (a pool that lost all of them
+/// would run no job again), so the panic is caught here (the panic hook has
+/// already printed it) and the helper thread goes on.
+fn wake(waker: Waker) {
+    if panic::catch_unwind(AssertUnwindSafe(|| waker.wake())).is_err() {
+        eprintln!(
+            "async-await-demo: a waker panicked in wake() (see above); the helper thread goes on with the next job"
+        );
+    }
 }
 
 /// Starts the helper threads, which take jobs from one queue.

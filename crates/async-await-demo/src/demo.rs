@@ -43,8 +43,16 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
         out,
         "1. Two numbers awaited in turn (task 0) and together with join (task 1), side by side"
     )?;
-    // The second socket of the joined pair is ready at half a delay, so that
-    // the order of the wakes (and the count of polls) is the same every run.
+    writeln!(
+        out,
+        "  Task 0's two sockets take one delay each. Task 1's take one delay and half a delay, so that"
+    )?;
+    writeln!(
+        out,
+        "  its join is woken twice, at half a delay and at one, and polls its slower socket again between."
+    )?;
+    // Half a delay, rather than one for both: the joined pair's two wakes
+    // then come one at a time, and the join is polled after each.
     let tasks: Vec<PairFuture> = vec![
         Box::pin(get_two_sequential_with(socket(2, 1), socket(2, 2))),
         Box::pin(get_two_concurrent_with(socket(2, 1), socket(1, 2))),
@@ -137,7 +145,9 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
     let stopwatch = Stopwatch::start();
     let pair = get_two_concurrent_with(socket(2, 1), socket(1, 2));
     pool.spawn_ok(async move { sender.send(pair.await).expect("the demo waits for it") });
-    let pair = receiver.recv().expect("the pool ran the task");
+    let pair = receiver
+        .recv_timeout(lab::patience::PATIENCE)
+        .expect("the pool ran the task");
     let took = stopwatch.elapsed();
     writeln!(
         out,
@@ -167,10 +177,9 @@ pub fn step_through<F: Future>(future: F, mut each: impl FnMut(&[JobPoll], &F)) 
         if let Poll::Ready(output) = poll {
             return output;
         }
-        assert!(
-            counter.wait_for(polls, Duration::from_secs(60)),
-            "no wake within a minute after poll {polls}"
-        );
+        lab::patience::wait_until(&format!("a wake after poll {polls}"), || {
+            counter.wait_for(polls, Duration::from_millis(20))
+        });
     }
     unreachable!("polled until Ready")
 }

@@ -2,10 +2,7 @@
 //!
 //! `.await` waits for one future before the code after it runs, so two
 //! `.await`s in a row wait one after the other. To wait for two things at
-//! the same time, one future must poll both: that is all `join` does. Each
-//! poll of the `Join` polls whichever of the two is not finished yet, with
-//! the same `Context`, so a wake from either comes back to the task that
-//! awaits the `Join`.
+//! the same time, one future must poll both: that is all `join` does.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -23,9 +20,11 @@ use pin_project_lite::pin_project;
 /// use async_await_demo::{get_num_with, join};
 /// use socket_sim::MySocket;
 ///
+/// # lab::patience::within_patience(|| {
 /// let socket = |value| MySocket::builder().delay(Duration::from_millis(10)).value(value);
 /// let pair = waker_executor::block_on(join(get_num_with(socket(1)), get_num_with(socket(2))));
 /// assert_eq!(pair, (1, 2));
+/// # });
 /// ```
 pub fn join<A: Future, B: Future>(a: A, b: B) -> Join<A, B> {
     Join {
@@ -65,6 +64,9 @@ impl<A: Future, B: Future> Future for Join<A, B> {
             "Join polled after it returned Ready: a finished future must not be polled again"
         );
         // exercise: poll each future that has no output yet; Ready with both outputs once both are there
+        // Each poll polls whichever of the two is not finished yet, with the
+        // same `Context`: a wake from either comes back to the task that
+        // awaits the `Join`, which polls both again.
         if this.a_output.is_none() {
             if let Poll::Ready(output) = this.a.poll(cx) {
                 *this.a_output = Some(output);

@@ -13,10 +13,10 @@
 //!   written by hand in `join.rs`: one future that polls two.
 //! - [`read_file`] opens a file, then reads it: two awaits, each on a job
 //!   that a helper thread runs (`blocking.rs`: how runtimes do file I/O).
-//!   [`ReadFile`] is the same future written as the compiler writes it: an
-//!   enum with one state per await point, holding a borrow of the future's
-//!   own path (`read_file_by_hand.rs`). That borrow is why futures are
-//!   pinned; the module says how, with the workspace's second and last
+//!   [`ReadFile`] is the same future written as the compiler writes it: a
+//!   state enum with one variant per await point, beside the path it owns,
+//!   which those states borrow (`read_file_by_hand.rs`). Such a borrow is why
+//!   futures are pinned; the module says how, with the workspace's second and last
 //!   `unsafe`. The demo shows both passing the same points in the same
 //!   order, and their sizes.
 //!
@@ -70,16 +70,22 @@ pub async fn get_two_sequential_with(first: SocketBuilder, second: SocketBuilder
 ///
 /// # Examples
 ///
+/// On a clock that stands still until the test moves it ([`lab::clock`]),
+/// so that "one delay" can be checked exactly:
+///
 /// ```
-/// use std::time::{Duration, Instant};
+/// use std::time::Duration;
 /// use async_await_demo::get_two_concurrent_with;
 /// use socket_sim::MySocket;
 ///
+/// let clock = lab::clock::pause();
 /// let socket = |value| MySocket::builder().delay(Duration::from_millis(50)).value(value);
-/// let start = Instant::now();
-/// let pair = waker_executor::block_on(get_two_concurrent_with(socket(1), socket(2)));
+/// // The clock moves to the next deadline whenever the run is idle.
+/// let pair = clock.auto_advance(move || {
+///     waker_executor::block_on(get_two_concurrent_with(socket(1), socket(2)))
+/// });
 /// assert_eq!(pair, (1, 2));
-/// assert!(start.elapsed() < Duration::from_millis(100) * 10, "one delay, with room for a slow machine");
+/// assert_eq!(clock.now(), Duration::from_millis(50), "one delay, not two");
 /// ```
 pub async fn get_two_concurrent() -> (i32, i32) {
     get_two_concurrent_with(MySocket::builder(), MySocket::builder()).await

@@ -3,9 +3,10 @@
 //! from here.
 //!
 //! Each step is a [`Blocking`] job on a helper thread: open the file, then
-//! read it to a string. A failure is an `io::Error` of the kind the operating
-//! system gave (`NotFound`, `IsADirectory`, `InvalidData` for text that is
-//! not UTF-8) whose message names the path.
+//! read it to a string. A failure is an `io::Error` of the kind the failing
+//! call gave (the operating system's `NotFound` or `IsADirectory`, or
+//! `read_to_string`'s `InvalidData` for text that is not UTF-8), whose
+//! message names the path.
 
 use std::error::Error;
 use std::fmt;

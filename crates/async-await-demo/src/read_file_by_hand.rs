@@ -12,17 +12,23 @@
 //! Move such a value and the borrow still points at the old place, which is
 //! now garbage. That is what `Pin` is for:
 //!
-//! - `Future::poll` takes `self: Pin<&mut Self>`. Once a future has been
-//!   pinned, it promises that its memory stays where it is, unmoved, from
-//!   then until it is dropped. The first poll comes after the pinning, so
-//!   a borrow made then stays valid for as long as the future lives. (Not
-//!   just "between polls": for the rest of its life.)
-//! - A type that is `Unpin` opts out: it can be moved out of a pin at any
-//!   time, which is fine for futures that hold no borrow of themselves.
-//!   `ReadFile` holds a `PhantomPinned`, so it is `!Unpin`, as every async
-//!   fn's future is (the compiler cannot tell where a borrow points, so it
-//!   assumes the worst): safe code can no longer get a `&mut ReadFile` out
-//!   of a `Pin<&mut ReadFile>`, nor move it (the `compile_fail` examples on
+//! - `Future::poll` takes `self: Pin<&mut Self>`. For a value that is not
+//!   `Unpin`, a `Pin` is a promise, made by whoever pinned it, that its
+//!   memory stays where it is, neither moved nor reused, from then until it
+//!   is dropped. Safe code can only pin through constructors that keep that
+//!   promise for it (`Box::pin`, `Box::into_pin`, `Rc::pin`, `Arc::pin`, and
+//!   `pin!`, which moves the value into a place that can no longer be named);
+//!   `Pin::new_unchecked` is the unsafe way, on the caller's word. The first
+//!   poll comes after the pinning, so a borrow made then stays valid for as
+//!   long as the future lives. (Not just "between polls": for the rest of
+//!   its life.)
+//! - A type that is `Unpin` opts out: the pin promises nothing about it,
+//!   and it can be moved out at any time, which is fine for futures that
+//!   hold no borrow of themselves. `ReadFile` holds a `PhantomPinned`, so it
+//!   is `!Unpin`, as the future of every async fn is (the compiler does not
+//!   work out whether a body keeps a borrow across an await, and assumes it
+//!   may): safe code can no longer get a `&mut ReadFile` out of a
+//!   `Pin<&mut ReadFile>`, nor move it (the `compile_fail` examples on
 //!   [`ReadFile`] show each refusal).
 //!
 //! Rust's borrow checker cannot express "a borrow of my own field" (there
@@ -40,6 +46,16 @@
 //! 4. The borrow is a `&PathBuf`, not a `&Path`: a `&Path` would point at the
 //!    heap buffer the `PathBuf` owns, which a move does not touch, and would
 //!    hide the very problem this module is about.
+//! 5. To project, `poll` makes a `&mut ReadFile` while `state` holds a
+//!    shared borrow of its `path`. For most types that would break the rule
+//!    that a `&mut` is the only way to its memory, and the older borrow
+//!    would be invalid from then on. A `&mut` to a `!Unpin` type is exempt:
+//!    rustc gives it no `noalias`, and Miri's Stacked and Tree Borrows count
+//!    making one as a read of its memory, not as taking it for itself, so
+//!    the shared borrow survives. The exemption exists for futures like this
+//!    one (it stands in for `UnsafePinned`, not yet stable; see
+//!    rust-lang/rust#63818). Of that `&mut ReadFile`, only `&mut state` (not
+//!    what the borrow points at) and a shared `&path` are used.
 //!
 //! The future stays `Send`, like the async fn's: a `&PathBuf` may travel to
 //! another thread because a `PathBuf` is `Sync`.
@@ -64,16 +80,19 @@ use crate::read_file::{open, read_to_string};
 /// ```
 /// use async_await_demo::ReadFile;
 ///
+/// # lab::patience::within_patience(|| {
 /// let text = waker_executor::block_on(ReadFile::new("Cargo.toml")).unwrap();
 /// assert!(text.contains("async-await-demo"));
+/// # });
 /// ```
 ///
 /// What pinning forbids, because `ReadFile` is `!Unpin` (each example is
-/// refused with E0277, "`PhantomPinned` cannot be unpinned"). A `Pin` is
-/// made only from a pointer whose target will never move again: a `Box`, or
-/// the `pin!` macro, which hides the value so it cannot be named again.
-/// `Pin::new` would accept a plain `&mut`, after which the value could be
-/// moved:
+/// refused with E0277, "`PhantomPinned` cannot be unpinned"). Safe code pins
+/// a `!Unpin` value only where it can never move again: in a `Box`
+/// (`Box::pin`, `Box::into_pin`), an `Rc` or an `Arc` (`Rc::pin`,
+/// `Arc::pin`), or with the `pin!` macro, which moves it into a local that
+/// cannot be named again. `Pin::new` would accept a plain `&mut`, after
+/// which the value could be moved, so it takes `Unpin` types only:
 ///
 /// ```compile_fail,E0277
 /// # use std::pin::Pin;
@@ -171,7 +190,9 @@ impl ReadFile {
         // SAFETY: `get_unchecked_mut` is sound when nothing is moved out of
         // the `&mut` it gives. We only split it into a `&mut` to `state`
         // (whose values we overwrite in place, never moving the `ReadFile`)
-        // and a shared borrow of `path`, which nothing ever mutates.
+        // and a shared borrow of `path`, which nothing ever mutates. That
+        // the `&mut ReadFile` coexists with `state`'s borrow of `path` is
+        // point 5: a `&mut` to a `!Unpin` type is not assumed unique.
         let this = unsafe { self.get_unchecked_mut() };
         (&mut this.state, &this.path)
     }

@@ -1,17 +1,19 @@
-//! The blocking pool: jobs run side by side, and a job that panics fails
-//! its own future only.
+//! The blocking pool: jobs run side by side, a job that panics fails its
+//! own future only, and a waker that panics costs the pool nothing.
 
+use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::Mutex;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::pin::pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::task::{Context, Wake, Waker};
 
 use async_await_demo::blocking::{WORKERS, spawn_blocking};
-use lab::patience::{panic_message, within_patience};
+use lab::patience::{STALL, panic_message, within_patience};
 
-/// The tests here take turns: both use the one pool, and a worker busy
-/// with another test's job (printing a panic's backtrace can take a while
-/// on a loaded machine) would leave fewer workers for the timed test.
+/// The tests here take turns: all use the one pool, and a worker busy with
+/// another test's job (printing a panic's backtrace can take a while on a
+/// loaded machine) would leave fewer workers for the one that needs all.
 static SERIAL: Mutex<()> = Mutex::new(());
 
 #[test]
@@ -20,19 +22,30 @@ fn as_many_jobs_as_workers_run_side_by_side() {
     let _turn = SERIAL
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let job = Duration::from_millis(400);
-    let start = Instant::now();
+    // Each job waits until every one has started: they can all finish only
+    // if they run at the same time. Shown by causality, not by a clock.
+    let started = Arc::new((Mutex::new(0), Condvar::new()));
     let jobs = (0..WORKERS)
-        .map(|_| spawn_blocking("sleep", move || thread::sleep(job)))
+        .map(|_| {
+            let started = Arc::clone(&started);
+            spawn_blocking("meet", move || {
+                let (count, changed) = &*started;
+                let mut count = count.lock().unwrap();
+                *count += 1;
+                changed.notify_all();
+                let (_count, waited) = changed
+                    .wait_timeout_while(count, STALL, |count| *count < WORKERS)
+                    .unwrap();
+                !waited.timed_out()
+            })
+        })
         .collect();
-    waker_executor::run(jobs);
-    let took = start.elapsed();
-    // One after another would take WORKERS x 400 ms; sleeping needs no CPU,
-    // so even a busy machine finishes well within two jobs' time.
-    assert!(took >= job, "{took:?}: the jobs did not run");
+    let met = within_patience(move || waker_executor::run(jobs));
     assert!(
-        took < 2 * job,
-        "{WORKERS} jobs of {job:?} took {took:?}: they did not run side by side"
+        met.iter().all(|&met| met),
+        "{} of {WORKERS} jobs waited {STALL:?} in vain for the others to start: \
+         the pool did not run them side by side",
+        met.iter().filter(|&&met| !met).count()
     );
 }
 
@@ -70,4 +83,40 @@ fn a_panicking_job_fails_its_own_future_with_its_own_panic_and_the_pool_goes_on(
         text.contains("async-await-demo"),
         "read_file works after panicking jobs"
     );
+}
+
+/// A waker that counts its wakes, then panics: the bug of some executor.
+struct PanickingWaker(AtomicUsize);
+
+impl Wake for PanickingWaker {
+    fn wake(self: Arc<Self>) {
+        // SeqCst: the test reads this count from another thread, and nothing else.
+        self.0.fetch_add(1, Ordering::SeqCst);
+        panic!("this waker is broken on purpose");
+    }
+}
+
+#[test]
+fn a_waker_that_panics_stops_neither_the_helper_thread_nor_the_pool() {
+    let _turn = SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    // More broken wakers than workers: a pool that lost a thread to each
+    // would have none left for the job after them.
+    let broken = Arc::new(PanickingWaker(AtomicUsize::new(0)));
+    let waker = Waker::from(Arc::clone(&broken));
+    for round in 1..=2 * WORKERS {
+        let mut job = pin!(spawn_blocking("done", || 1));
+        assert!(
+            job.as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
+        // The job runs on a helper thread, which then wakes the broken waker.
+        lab::patience::wait_until("the job to wake its (broken) waker", || {
+            broken.0.load(Ordering::SeqCst) == round
+        });
+    }
+    let after = within_patience(|| waker_executor::block_on(spawn_blocking("after", || 7)));
+    assert_eq!(after, 7, "a job after the broken wakers");
 }

@@ -1,5 +1,6 @@
 //! `read_file` and `ReadFile` agree on every text and every error, pass the
-//! same await points in the same order, and share one executor thread.
+//! same await points in the same order, and share one executor thread. Every
+//! run is bounded by `lab::patience`: the jobs run on helper threads.
 
 use std::fs;
 use std::future::Future;
@@ -11,6 +12,7 @@ use std::task::{Context, Waker};
 use async_await_demo::blocking::JobPoll;
 use async_await_demo::demo::step_through;
 use async_await_demo::{ReadFile, read_file};
+use lab::patience::{panic_message, wait_until, within_patience};
 
 /// A directory of its own for each test, removed at the end.
 struct Scratch(PathBuf);
@@ -37,8 +39,13 @@ impl Drop for Scratch {
 
 /// Reads `path` both ways, checks that they agree, and gives the result.
 fn read_both(path: &Path) -> io::Result<String> {
-    let by_async = waker_executor::block_on(read_file(path));
-    let by_hand = waker_executor::block_on(ReadFile::new(path));
+    let owned = path.to_owned();
+    let (by_async, by_hand) = within_patience(move || {
+        (
+            waker_executor::block_on(read_file(&owned)),
+            waker_executor::block_on(ReadFile::new(&owned)),
+        )
+    });
     match (&by_async, &by_hand) {
         (Ok(a), Ok(b)) => assert_eq!(a, b, "{path:?}"),
         (Err(a), Err(b)) => {
@@ -151,14 +158,16 @@ fn many_reads_share_one_executor_thread_with_three_polls_each() {
         .collect();
     let expected: Vec<String> = (0..100).map(|i| format!("file {i}")).collect();
 
-    let (texts, stats) = waker_executor::run_with_stats(paths.iter().map(ReadFile::new).collect());
+    let futures = paths.iter().map(ReadFile::new).collect();
+    let (texts, stats) = within_patience(move || waker_executor::run_with_stats(futures));
     assert_eq!(
         texts.into_iter().map(Result::unwrap).collect::<Vec<_>>(),
         expected
     );
     assert_eq!(stats.polls, 300, "ReadFile: poll, open done, read done");
 
-    let (texts, stats) = waker_executor::run_with_stats(paths.iter().map(read_file).collect());
+    let futures: Vec<_> = paths.iter().cloned().map(read_file).collect();
+    let (texts, stats) = within_patience(move || waker_executor::run_with_stats(futures));
     assert_eq!(
         texts.into_iter().map(Result::unwrap).collect::<Vec<_>>(),
         expected
@@ -168,13 +177,17 @@ fn many_reads_share_one_executor_thread_with_three_polls_each() {
 
 #[test]
 fn nothing_happens_before_the_first_poll_and_a_poll_after_ready_panics() {
-    let mut future = std::pin::pin!(ReadFile::new("poll-to-await-no-such-file.txt"));
+    let mut future = Box::pin(ReadFile::new("poll-to-await-no-such-file.txt"));
     assert_eq!(
         future.state(),
         "Start",
         "a future does nothing until polled"
     );
-    assert!(waker_executor::block_on(future.as_mut()).is_err());
+    let (mut future, outcome) = within_patience(move || {
+        let outcome = waker_executor::block_on(future.as_mut());
+        (future, outcome)
+    });
+    assert!(outcome.is_err());
     assert_eq!(future.state(), "Done");
     let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         future
@@ -182,10 +195,7 @@ fn nothing_happens_before_the_first_poll_and_a_poll_after_ready_panics() {
             .poll(&mut Context::from_waker(Waker::noop()))
     }))
     .unwrap_err();
-    let message = payload
-        .downcast::<&str>()
-        .map(|message| *message)
-        .unwrap_or_default();
+    let message = panic_message(payload);
     assert_eq!(
         message,
         "ReadFile polled after it returned Ready: a finished future must not be polled again"
@@ -194,7 +204,8 @@ fn nothing_happens_before_the_first_poll_and_a_poll_after_ready_panics() {
 
 #[test]
 fn both_futures_are_small() {
-    // A state and the data live across an await point: no heap, no thread.
+    // A state and the data live across an await point, inline: no thread,
+    // no stack of its own.
     let by_async = mem::size_of_val(&read_file("x"));
     let by_hand = mem::size_of_val(&ReadFile::new("x"));
     assert!(
@@ -204,24 +215,41 @@ fn both_futures_are_small() {
 }
 
 #[test]
-fn both_futures_can_move_to_another_thread_before_and_between_polls() {
+fn both_futures_go_to_another_thread_before_their_first_poll_and_in_their_box_between_polls() {
     // `Send`, like the async fn's future: its borrow is a `&PathBuf`.
     fn send<F: Future + Send + 'static>(future: F) -> F {
         future
     }
     let scratch = Scratch::new("send");
     let path = scratch.file("send.txt", b"sent\n");
-    let by_hand = send(ReadFile::new(&path));
-    let by_async = send(read_file(path.clone()));
-    // Moved into a box (pinned there) on another thread, polled there.
-    let texts = std::thread::spawn(move || {
+
+    // Before the first poll, the future itself may move: nothing borrows yet.
+    let (by_hand, by_async) = (send(ReadFile::new(&path)), send(read_file(path.clone())));
+    let texts = within_patience(move || {
         (
             waker_executor::block_on(by_hand),
             waker_executor::block_on(by_async),
         )
-    })
-    .join()
-    .unwrap();
+    });
+    assert_eq!(
+        (texts.0.unwrap(), texts.1.unwrap()),
+        ("sent\n".to_owned(), "sent\n".to_owned())
+    );
+
+    // Once polled, it borrows from itself and must stay where it is; what
+    // moves to the other thread between its polls is the box that pins it.
+    let mut by_hand = Box::pin(send(ReadFile::new(&path)));
+    let mut cx = Context::from_waker(Waker::noop());
+    assert!(by_hand.as_mut().poll(&mut cx).is_pending());
+    assert_eq!(by_hand.state(), "Opening", "its state borrows its path now");
+    let mut by_async = Box::pin(send(read_file(path.clone())));
+    assert!(by_async.as_mut().poll(&mut cx).is_pending());
+    let texts = within_patience(move || {
+        (
+            waker_executor::block_on(by_hand),
+            waker_executor::block_on(by_async),
+        )
+    });
     assert_eq!(
         (texts.0.unwrap(), texts.1.unwrap()),
         ("sent\n".to_owned(), "sent\n".to_owned())
@@ -247,10 +275,9 @@ fn a_pinned_read_file_polled_then_dropped_midway_frees_everything() {
                     .is_pending()
             );
             polls += 1;
-            assert!(
-                woken.wait_for(polls, std::time::Duration::from_secs(60)),
-                "no wake after poll {polls}"
-            );
+            wait_until(&format!("a wake after poll {polls}"), || {
+                woken.wait_for(polls, std::time::Duration::from_millis(20))
+            });
         }
         assert_eq!(future.state(), ["Opening", "Reading"][stop_after - 1]);
         drop(future);

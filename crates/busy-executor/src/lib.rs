@@ -32,8 +32,8 @@ pub use demo::{run_traced, run_with_stats};
 /// futures were given.
 ///
 /// Each round polls every unfinished future once; a future that answered
-/// Ready is dropped and never polled again. The loop never sleeps: it keeps
-/// a core busy until the last future is ready.
+/// Ready is never polled again. The loop never sleeps: it keeps a core busy
+/// until the last future is ready.
 ///
 /// # Examples
 ///
@@ -42,9 +42,11 @@ pub use demo::{run_traced, run_with_stats};
 /// use simple_future::SocketFuture;
 /// use socket_sim::MySocket;
 ///
+/// # lab::patience::within_patience(|| {
 /// let socket = |value| MySocket::builder().delay(Duration::from_millis(20)).value(value).build();
 /// let futures = vec![SocketFuture::from(socket(1)), SocketFuture::from(socket(2))];
 /// assert_eq!(busy_executor::run(futures), [1, 2]);
+/// # });
 /// ```
 pub fn run<F: SimpleFuture>(futures: Vec<F>) -> Vec<F::Output> {
     // exercise: poll each unfinished future in turn, round after round, keeping each output in its place, until all are Ready
@@ -71,8 +73,8 @@ pub fn run<F: SimpleFuture>(futures: Vec<F>) -> Vec<F::Output> {
 }
 // ANCHOR_END: run
 
-/// The wake function [`run`] passes to `poll`: the busy loop never waits
-/// for a wake, so there is nothing for it to do.
+/// A wake function that does nothing, for a loop that comes back to every
+/// future anyway.
 fn ignore_wake() {}
 
 /// What one run of an executor cost.

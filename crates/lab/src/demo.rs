@@ -148,6 +148,9 @@ pub const TIME_FILTERS: &[(&str, &str)] = &[
         r"\b\d+ ms, CPU busy \d+(\.\d+)?% of it",
         "[wall] ms, CPU busy [share] of it",
     ),
+    // What a measurement says of a wait that took no time: a demo whose
+    // sockets wait on a paused clock (`lab::clock`) in its test.
+    (r"\bunder 1 ms\b", "[wall] ms, CPU busy [share] of it"),
     // Even rounded to whole delays, a time measured on a busy machine can
     // come out a delay late: tests check times with slack, not here.
     (r"\babout \d+ delays?\b", "about [n] delay(s)"),

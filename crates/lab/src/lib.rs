@@ -13,9 +13,14 @@
 //!   fresh waker wrapper per poll that counts and traces each wake;
 //! - [`demo`]: what every stage's demo shares: the [`demo::Summary`] it
 //!   returns, the transcript helpers its tests snapshot, and `main`;
-//! - [`patience`]: for tests whose failure could be a hang.
+//! - [`patience`]: for tests whose failure could be a hang: every wait
+//!   bounded, and a hang named from what the probes saw;
+//! - [`clock`]: a clock that a test stops and moves on itself, so that what
+//!   is ready at which poll no longer depends on the machine's load;
+//! - [`svg`]: the small SVG writer the book's pictures are drawn with.
 #![forbid(unsafe_code)]
 
+pub mod clock;
 pub mod demo;
 pub mod measure;
 pub mod patience;

@@ -8,16 +8,18 @@
 //! things in turn ([`ReadTwoInTurn`]).
 //!
 //! `poll` also receives `wake: fn()`, a function the future arranges to have
-//! called once polling again is worthwhile: [`SocketFuture`] hands it to its
-//! socket. A bare `fn()` carries no data, though, so when it is called it
-//! cannot say which future it is about: the demo shows the consequence.
+//! called once polling again is worthwhile. A bare `fn()` carries no data,
+//! though, so when it is called it cannot say which future it is about: the
+//! demo shows the consequence.
 //!
 //! This trait is a simplification of [`std::future::Future`], and differs
 //! from it in exactly three places:
-//! - `poll` takes `&mut self`; the real one takes `self: Pin<&mut Self>`, a
-//!   promise that the future, once pinned (before its first poll), stays
-//!   where it is until it is dropped, which futures that borrow from
-//!   themselves (as `async fn` makes) rely on (stage 6);
+//! - `poll` takes `&mut self`; the real one takes `self: Pin<&mut Self>`.
+//!   That is a promise made by whoever pinned the future, and about futures
+//!   that are not `Unpin` only: such a future stays at the same address from
+//!   then until it is dropped, which futures that borrow from themselves (as
+//!   `async fn`s do) rely on (stage 6). For an `Unpin` future the pin
+//!   promises nothing, and is as good as a `&mut` (stage 5);
 //! - `wake: fn()` becomes `cx: &mut Context`, whose `cx.waker()` is a
 //!   [`Waker`]: a handle that can be cloned, sent to
 //!   another thread, and that knows which task to wake (stage 4);
@@ -93,7 +95,7 @@ pub trait SimpleFuture {
 /// # Examples
 ///
 /// ```
-/// use std::time::Duration;
+/// use std::time::{Duration, Instant};
 /// use simple_future::{Poll, SimpleFuture, SocketFuture};
 /// use socket_sim::MySocket;
 ///
@@ -103,12 +105,14 @@ pub trait SimpleFuture {
 /// let mut later = SocketFuture::from(MySocket::builder().delay(Duration::from_secs(3600)).build());
 /// assert_eq!(later.poll(nothing), Poll::Pending);
 ///
-/// // One 10 ms away, polled until it is ready.
+/// // One 10 ms away, polled until it is ready (or the test's patience runs out).
 /// let mut future = SocketFuture::from(MySocket::builder().delay(Duration::from_millis(10)).value(7).build());
+/// let start = Instant::now();
 /// let value = loop {
 ///     if let Poll::Ready(value) = future.poll(nothing) {
 ///         break value;
 ///     }
+///     assert!(start.elapsed() < lab::patience::PATIENCE, "never ready");
 /// };
 /// assert_eq!(value, 7);
 /// ```
@@ -156,6 +160,8 @@ impl SimpleFuture for SocketFuture {
             self.finished = true;
             Poll::Ready(self.socket.read_data())
         } else {
+            // The socket calls `wake` (through a std `Waker` that calls it)
+            // once it is readable: then polling again is worthwhile.
             self.socket.set_readable_callback(call_on_wake(wake));
             Poll::Pending
         }
@@ -186,7 +192,7 @@ impl SimpleFuture for SocketFuture {
 ///     if let Poll::Ready(numbers) = pair.poll(nothing) {
 ///         break numbers;
 ///     }
-///     assert!(start.elapsed() < Duration::from_secs(10), "never ready");
+///     assert!(start.elapsed() < lab::patience::PATIENCE, "never ready");
 /// };
 /// assert_eq!(numbers, (1, 2));
 /// assert!(start.elapsed() >= Duration::from_millis(20), "one socket after the other");

@@ -1,14 +1,18 @@
 //! The stage 1 demo: two numbers read one after the other, then together,
-//! timed; and the two demo helpers that know about the socket's timer.
+//! timed; and what else, outside the lesson, knows about the socket's timer:
+//! the demos' `main` and `transcript`, the walkthrough's counts, and the
+//! sockets' side of a paused clock ([`lab::clock`]).
 
 use std::io::{self, Write};
 use std::process::ExitCode;
+use std::sync::Weak;
 use std::time::Duration;
 
+use lab::clock::{Waiter, Waiting};
 use lab::demo::{Demo, Summary, about_delays};
 use lab::measure::measure;
 
-use crate::{MySocket, default_delay, get_2_num_async_hardcode_with, get_num_sync_with};
+use crate::{MySocket, Readiness, default_delay, get_2_num_async_hardcode_with, get_num_sync_with};
 
 /// Writes the stage 1 demo to `out`, with sockets that take `delay`; its
 /// main run is the hardcoded pair.
@@ -54,13 +58,24 @@ pub fn run(out: &mut dyn Write, delay: Duration) -> io::Result<Summary> {
     )?;
 
     writeln!(out)?;
+    if delay.is_zero() {
+        writeln!(
+            out,
+            "With a delay of 0 every socket is readable at once, so there was no wait to overlap;"
+        )?;
+        writeln!(
+            out,
+            "with a real one, waiting for both sockets at once takes one delay instead of two."
+        )?;
+    } else {
+        writeln!(
+            out,
+            "Waiting for both sockets at once took one delay instead of two: that is what async is for."
+        )?;
+    }
     writeln!(
         out,
-        "Waiting for both sockets at once halved the time: that is what async is for."
-    )?;
-    writeln!(
-        out,
-        "But every loop kept a core busy just asking \"ready yet?\", and a third socket,"
+        "But each loop keeps a core busy for as long as it asks \"ready yet?\", and a third socket,"
     )?;
     writeln!(
         out,
@@ -78,13 +93,30 @@ pub fn main(crate_name: &str, demo: Demo) -> ExitCode {
     lab::demo::main(crate_name, demo, default_delay())
 }
 
-/// How many sockets this process has built, and how many of their deadlines
-/// have not come yet: what the walkthrough's progress line shows.
+/// A demo's transcript and summary, for its test: [`lab::demo::transcript`],
+/// on a paused clock that moves to the next deadline whenever the demo is
+/// idle ([`lab::clock::Paused::auto_advance`]).
+///
+/// So which socket is ready at which poll, and with it every count and order
+/// the transcript shows, is the same on a busy machine as on an idle one.
+/// What the demo measures in real time (wall, CPU) means nothing then, and
+/// the tests' filters hide it. A demo that waits by asking a socket "ready
+/// yet?" without a waker, as stage 1's does, never lets the clock move: its
+/// test runs in real time, with [`lab::demo::transcript`] itself.
+pub fn transcript(demo: Demo, delay: Duration) -> (String, Summary) {
+    let paused = lab::clock::pause();
+    paused.auto_advance(move || lab::demo::transcript(demo, delay))
+}
+
+/// How many sockets this process has built for its timer thread, and how
+/// many of their deadlines have not come yet: what the walkthrough's
+/// progress line shows. Sockets on a paused clock are not counted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SocketCounts {
     /// Sockets built so far.
     pub built: u64,
-    /// Sockets whose deadline has not passed yet (dropped ones included).
+    /// Sockets whose deadline has not passed yet (a dropped socket leaves
+    /// the timer at once, and is not counted).
     pub waiting: u64,
 }
 
@@ -94,5 +126,36 @@ pub fn socket_counts() -> SocketCounts {
     SocketCounts {
         built,
         waiting: waiting as u64,
+    }
+}
+
+/// If a test has paused the clock ([`lab::clock::pause`]), puts a new
+/// socket's deadline on it instead of the timer thread, and says so.
+pub(crate) fn on_paused_clock(delay: Duration, readiness: &Weak<Readiness>) -> bool {
+    lab::clock::schedule(delay, || Box::new(OnPausedClock(readiness.clone())))
+}
+
+/// A socket waiting on the paused clock: marked readable, and its waker
+/// woken, when the test moves the clock past its deadline; as the timer
+/// thread would, the waker is woken after the socket's lock is released.
+struct OnPausedClock(Weak<Readiness>);
+
+impl Waiter for OnPausedClock {
+    fn waiting(&self) -> Waiting {
+        match self.0.upgrade() {
+            None => Waiting::Gone,
+            Some(readiness) if readiness.waker.lock().unwrap().is_some() => Waiting::WithWaker,
+            Some(_) => Waiting::WithoutWaker,
+        }
+    }
+
+    fn fire(self: Box<Self>) {
+        if let Some(waker) = self
+            .0
+            .upgrade()
+            .and_then(|readiness| readiness.mark_readable())
+        {
+            waker.wake();
+        }
     }
 }

@@ -7,7 +7,8 @@
 //! whether data has arrived, and [`MySocket::set_readable_callback`] the part of
 //! asking it to tell us when it does. Behind every socket of the process is ONE
 //! timer thread that marks sockets readable at their deadlines and calls the
-//! wakers they were given (see `timer.rs`).
+//! wakers they were given (see `timer.rs`). A test may stop time for the
+//! sockets it builds (`lab::clock`): they then wait on a clock it moves itself.
 //!
 //! [`get_num_sync`] and [`get_2_num_async_hardcode`] are the article's first two
 //! attempts at reading numbers: one socket after another (two delays for two
@@ -30,7 +31,7 @@ use std::hint;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::task::Waker;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -98,7 +99,7 @@ pub fn get_2_num_async_hardcode_with(first: SocketBuilder, second: SocketBuilder
 /// let start = Instant::now();
 /// // The busy wait of the article, with a way out if the timer never fires.
 /// while !socket.has_data_to_read() {
-///     assert!(start.elapsed() < Duration::from_secs(10), "never readable");
+///     assert!(start.elapsed() < lab::patience::PATIENCE, "never readable");
 /// }
 /// assert_eq!(socket.read_data(), 7);
 /// ```
@@ -108,25 +109,28 @@ pub struct MySocket {
     value: i32,
     /// What this socket shares with the timer thread.
     readiness: Arc<Readiness>,
+    /// Its deadline on the timer, to take it off when the socket is dropped
+    /// early; `None` when the socket was readable from the start.
+    deadline: Option<timer::Key>,
 }
 
 // ANCHOR: readiness
 /// The state a socket shares with the timer thread.
 ///
 /// The two halves of a wake-up meet here: the timer thread marks the socket
-/// readable and takes the waker; a registration checks the mark and stores a
-/// waker. Both happen under the `waker` lock, so a registration is either
-/// before the mark (and its waker is taken and woken) or after it (and it
-/// wakes at once): no wake-up is ever lost in between.
+/// readable and takes the waker to wake ([`Readiness::mark_readable`]), and
+/// a registration stores one ([`MySocket::set_readable_callback`]). The
+/// `waker` lock puts each registration wholly before the mark or wholly
+/// after it, so that no wake-up is ever lost in between.
 ///
-/// No code that can panic runs while the lock is held (wakers are woken and
-/// dropped after it is released), so it is never poisoned and `lock()` cannot
-/// fail.
+/// No code that can panic runs while the lock is held (no waker is woken or
+/// dropped under it), so it is never poisoned and `lock()` cannot fail.
 #[derive(Debug, Default)]
 struct Readiness {
     /// False until the timer thread marks the socket readable, then true for
-    /// good. Written under the `waker` lock; also read without it by
-    /// `has_data_to_read`, hence an atomic (Release on write, Acquire on read).
+    /// good. Written under the `waker` lock (or, for a delay of 0, before the
+    /// socket is shared); also read without it by `has_data_to_read`, hence
+    /// an atomic (Release on write, Acquire on read).
     readable: AtomicBool,
     /// The newest waker registered and not yet woken. Whoever wakes it takes it
     /// out first, so each registered waker is woken at most once.
@@ -151,8 +155,9 @@ impl MySocket {
         SocketBuilder::default()
     }
 
-    /// Whether the socket is readable: true once its delay has passed and the
-    /// timer thread has marked it, and from then on.
+    /// Whether the socket is readable: true once its delay has passed and its
+    /// timer (the timer thread, or a paused clock) has marked it, and from
+    /// then on.
     pub fn has_data_to_read(&self) -> bool {
         self.readiness.readable.load(Ordering::Acquire)
     }
@@ -186,6 +191,9 @@ impl MySocket {
     /// false can never miss the wake-up.
     pub fn set_readable_callback(&self, waker: Waker) {
         // exercise: under the waker lock, wake now if already readable, else keep only this newest waker
+        // Under the lock, this registration comes wholly before the timer's
+        // mark (the timer then takes this waker and wakes it) or wholly
+        // after it (and it wakes at once).
         let mut slot = self.readiness.waker.lock().unwrap();
         if self.readiness.readable.load(Ordering::Acquire) {
             // The timer thread has fired already and will not come back.
@@ -211,8 +219,12 @@ impl Default for MySocket {
 }
 
 impl Drop for MySocket {
-    /// Cancels the socket: a waker still registered is dropped, never woken.
+    /// Cancels the socket: its deadline is taken off the timer, and a waker
+    /// still registered is dropped, never woken.
     fn drop(&mut self) {
+        if let Some(key) = self.deadline {
+            timer::cancel(key);
+        }
         // Taken under the lock, so the timer thread, if it fires this very
         // socket now, either got the waker first (the socket was readable
         // before it was dropped) or finds none.
@@ -223,7 +235,8 @@ impl Drop for MySocket {
 
 impl Readiness {
     /// Marks the socket readable and hands back the waker to wake, if any.
-    /// Called by the timer thread, once per socket, at its deadline.
+    /// Called by the socket's timer (the timer thread, or a paused clock),
+    /// once per socket, at its deadline.
     fn mark_readable(&self) -> Option<Waker> {
         let mut slot = self.waker.lock().unwrap();
         self.readable.store(true, Ordering::Release);
@@ -257,7 +270,7 @@ impl MySocket {
 /// let counter = WakeCounter::new();
 /// a.set_readable_callback(counter.waker());
 /// b.set_readable_callback(counter.waker());
-/// assert!(counter.wait_for(2, Duration::from_secs(10)), "never readable");
+/// assert!(counter.wait_for(2, lab::patience::PATIENCE), "never readable");
 /// assert_eq!(a.read_data(), b.read_data()); // same seed, same number
 /// ```
 #[derive(Clone, Debug, Default)]
@@ -307,13 +320,18 @@ impl SocketBuilder {
             (None, None) => rand::random(),
         };
         let readiness = Arc::new(Readiness::default());
-        if delay.is_zero() {
+        let deadline = if delay.is_zero() {
             // Readable from the start, so Ready at the first poll. Marked
             // here, not by the timer thread, which would race that poll.
             readiness.readable.store(true, Ordering::Release);
+            None
         } else {
-            timer::schedule(Instant::now() + delay, Arc::downgrade(&readiness));
+            timer::schedule(delay, Arc::downgrade(&readiness))
+        };
+        MySocket {
+            value,
+            readiness,
+            deadline,
         }
-        MySocket { value, readiness }
     }
 }

@@ -1,23 +1,28 @@
 //! The one background thread that makes every socket of the process readable on time.
 //!
-//! Each socket hands its deadline to [`schedule`] when it is built. The thread,
-//! started by the first socket, keeps the deadlines in a binary heap, earliest
-//! on top, and sleeps on a condition variable until the earliest one (or
-//! until an even earlier one arrives). When it wakes it pops every deadline that has
-//! passed in one go, releases the lock, and only then marks those sockets
-//! readable and calls their wakers: a waker runs an executor's code, which may
-//! build new sockets, and must never wait for a lock we hold.
+//! Each socket hands its deadline to [`schedule`] when it is built, and takes
+//! it back ([`cancel`]) if it is dropped before then. The thread, started by
+//! the first socket, keeps the deadlines in a map sorted by time and sleeps
+//! until the earliest of them. A waker is an executor's code, which may build
+//! new sockets, so no waker is ever called while the timer's lock is held.
 //!
-//! A thread per socket would be simpler, and 100,000 sockets would mean 100,000
-//! threads. Real runtimes do the same as this, with a timer wheel for a heap.
+//! A sorted map, not the binary heap timers often use: a heap finds its
+//! earliest entry just as fast, but cannot take out any other, so a socket
+//! dropped an hour before its deadline would stay in it for that hour.
+//!
+//! A thread per socket would be simpler, and 100,000 sockets would mean
+//! 100,000 threads. Tokio also keeps every timer in one structure (a
+//! hierarchical timing wheel), but runs no thread for it: a worker thread that
+//! is about to sleep waiting for I/O (in `epoll_wait`, on Linux) sleeps no
+//! longer than the wheel's earliest deadline, and fires what is due when it
+//! wakes up.
 
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::BTreeMap;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, LazyLock, Mutex, Weak};
 use std::task::Waker;
 use std::thread::{self, JoinHandle};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::Readiness;
 
@@ -25,15 +30,29 @@ use crate::Readiness;
 /// (Linux keeps 15 bytes of a thread name).
 pub const THREAD_NAME: &str = "socket-timer";
 
-/// Marks `readiness` readable at `at`, on the timer thread (started on first use).
+/// A deadline as the timer keeps it: the moment, and a number that tells
+/// apart the sockets built for the same moment (and fires them in the order
+/// they were built).
+pub(crate) type Key = (Instant, u64);
+
+/// Marks `readiness` readable `delay` from now, on the timer thread (started
+/// on first use); the key to [`cancel`] it with.
 ///
-/// The timer holds the socket weakly: a socket dropped before its deadline is
-/// freed at once, and its deadline is skipped when it comes.
-pub(crate) fn schedule(at: Instant, readiness: Weak<Readiness>) {
-    // A loom model plays the timer itself (`sync.rs`): no thread is started.
-    if cfg!(not(loom)) {
-        TIMER.timer.add(Deadline { at, readiness });
+/// The timer holds the socket weakly, so that it never keeps a socket alive.
+pub(crate) fn schedule(delay: Duration, readiness: Weak<Readiness>) -> Option<Key> {
+    // A loom model plays the timer itself (`sync.rs`), and a test may have
+    // paused the clock (`demo.rs`): then no timer thread is involved.
+    if cfg!(loom) || crate::demo::on_paused_clock(delay, &readiness) {
+        return None;
     }
+    Some(TIMER.timer.add(Instant::now() + delay, readiness))
+}
+
+/// Takes a deadline off the timer: its socket was dropped. Does nothing if
+/// the deadline has come already.
+pub(crate) fn cancel(key: Key) {
+    // Dropping the entry's `Weak` runs no code of anyone's: fine under the lock.
+    TIMER.timer.deadlines.lock().unwrap().map.remove(&key);
 }
 
 /// The one timer of the process, started by the first socket.
@@ -56,7 +75,7 @@ pub fn timer_is_running() -> bool {
 /// Sockets built so far, and deadlines not reached yet: for the demo's counts.
 pub(crate) fn counts() -> (u64, usize) {
     let deadlines = TIMER.timer.deadlines.lock().unwrap();
-    (deadlines.added, deadlines.heap.len())
+    (deadlines.added, deadlines.map.len())
 }
 
 /// The deadlines not yet reached, and the thread that waits for them.
@@ -85,36 +104,50 @@ impl Timer {
         Started { timer, thread }
     }
 
-    fn add(&self, deadline: Deadline) {
+    fn add(&self, at: Instant, readiness: Weak<Readiness>) -> Key {
         let mut deadlines = self.deadlines.lock().unwrap();
-        let earliest = deadlines
-            .heap
-            .peek()
-            .is_none_or(|first| deadline.at < first.at);
-        deadlines.heap.push(deadline);
+        let key = (at, deadlines.added);
         deadlines.added += 1;
+        let earliest = deadlines
+            .map
+            .first_key_value()
+            .is_none_or(|(first, _)| key < *first);
+        deadlines.map.insert(key, readiness);
         drop(deadlines);
         if earliest {
             self.earlier.notify_one();
         }
+        key
     }
 
     // ANCHOR: timer_loop
     /// The timer thread: sleep until the earliest deadline, fire what is due, repeat.
     fn run(&self) -> ! {
         // exercise: sleep until the earliest deadline; pop every passed one under the lock, then wake them after releasing it
+        // Under the lock, take every deadline that has passed, in one go. Only
+        // after releasing it, mark those sockets readable and wake them: a
+        // waker runs an executor's code, which may build a socket, and so
+        // take this very lock.
         let mut due = Vec::new();
         let mut deadlines = self.deadlines.lock().unwrap();
         loop {
             let now = Instant::now();
-            while deadlines.heap.peek().is_some_and(|first| first.at <= now) {
-                due.extend(deadlines.heap.pop().map(|deadline| deadline.readiness));
+            while let Some(first) = deadlines
+                .map
+                .first_entry()
+                .filter(|first| first.key().0 <= now)
+            {
+                due.push(first.remove());
             }
             if due.is_empty() {
                 // Nothing due: sleep until the earliest deadline, or until
                 // `add` brings an earlier one. A spurious wake-up only costs
                 // one more turn of the loop.
-                deadlines = match deadlines.heap.peek().map(|first| first.at - now) {
+                deadlines = match deadlines
+                    .map
+                    .first_key_value()
+                    .map(|(&(at, _), _)| at - now)
+                {
                     Some(until_first) => {
                         self.earlier.wait_timeout(deadlines, until_first).unwrap().0
                     }
@@ -148,37 +181,11 @@ fn wake(waker: Waker) {
     }
 }
 
-/// The deadlines not reached yet, earliest on top, and a count of all.
+/// The deadlines not reached yet, earliest first, and a count of all.
 #[derive(Default)]
 struct Deadlines {
-    heap: BinaryHeap<Deadline>,
-    /// Deadlines added so far, reached or not.
+    /// Each socket's deadline, until it comes or the socket is dropped.
+    map: BTreeMap<Key, Weak<Readiness>>,
+    /// Deadlines added so far, reached or not; also the next key's number.
     added: u64,
 }
-
-/// A socket's deadline.
-pub(crate) struct Deadline {
-    at: Instant,
-    readiness: Weak<Readiness>,
-}
-
-// `BinaryHeap` keeps the greatest on top, so the earlier deadline is the greater.
-impl Ord for Deadline {
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.at.cmp(&self.at)
-    }
-}
-
-impl PartialOrd for Deadline {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl PartialEq for Deadline {
-    fn eq(&self, other: &Self) -> bool {
-        self.at == other.at
-    }
-}
-
-impl Eq for Deadline {}

@@ -2,22 +2,23 @@
 //! builder without `.delay()`, and what happens when it is wrong.
 //!
 //! The variable is read by the process, so each case runs in a process of its
-//! own: the demo binary, or this test binary started again as a child.
+//! own: the demo binary, or this test binary started again as a child, whose
+//! sockets wait on a paused clock so that their delays can be checked to the
+//! nanosecond.
 
 use std::env;
 use std::panic::{self, AssertUnwindSafe};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use socket_sim::{DELAY_ENV, MySocket, default_delay};
+use lab::patience::{PATIENCE, wait_until};
+use socket_sim::{DEFAULT_DELAY, DELAY_ENV, MySocket, default_delay};
 
 /// Set in a child started by `child`: what the child should do.
 const CHILD: &str = "SOCKET_SIM_TEST_CHILD";
-/// How long a child waits for its sockets before it reports them not readable.
-const CHILD_PATIENCE: Duration = Duration::from_millis(400);
 
 /// Runs the demo binary with `SOCKET_SIM_DELAY_MS` set to `delay_ms` (or
-/// unset), killing it if it runs longer than 10 s.
+/// unset), killing it if it runs longer than `PATIENCE`.
 fn demo(delay_ms: Option<&str>) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_socket-sim"));
     match delay_ms {
@@ -30,13 +31,17 @@ fn demo(delay_ms: Option<&str>) -> Output {
         .spawn()
         .expect("cannot run the demo");
     let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > Duration::from_secs(10) {
+    wait_until("the demo to finish", || {
+        let finished = child.try_wait().unwrap().is_some();
+        if !finished && start.elapsed() > PATIENCE - Duration::from_secs(1) {
             child.kill().unwrap();
-            panic!("the demo still ran after 10 s: does the timer thread fire?");
+            panic!(
+                "the demo still ran after {:?}: does the timer thread fire?",
+                start.elapsed()
+            );
         }
-        std::thread::sleep(Duration::from_millis(10));
-    }
+        finished
+    });
     child.wait_with_output().unwrap()
 }
 
@@ -81,9 +86,10 @@ fn the_demo_with_a_short_delay_finishes_quickly() {
         stdout.contains("readable 50 ms after it is built"),
         "{stdout}"
     );
+    // Three waits of 2 s each, had the variable been ignored; of 50 ms here.
     assert!(
-        took < Duration::from_secs(1),
-        "three 50 ms waits took {took:?}"
+        took < 3 * DEFAULT_DELAY,
+        "three 50 ms waits took {took:?}, as long as three of the default delay"
     );
 }
 
@@ -114,17 +120,17 @@ fn child(delay_ms: Option<&str>) -> String {
         .to_owned()
 }
 
-/// What the child does: builds one socket with `new()` and one with a bare
-/// builder, and says when they became readable, or how building failed.
+/// What the child does: on a paused clock, builds one socket with `new()`
+/// and one with a bare builder, and says after how much of the clock's time
+/// they became readable, or how building failed.
 fn report_as_child() {
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-        let start = Instant::now();
+        let paused = lab::clock::pause();
         let sockets = [MySocket::new(), MySocket::builder().build()];
-        while !sockets.iter().all(MySocket::has_data_to_read) && start.elapsed() < CHILD_PATIENCE {}
-        match sockets.iter().all(MySocket::has_data_to_read) {
-            true => format!("readable after {} ms", start.elapsed().as_millis()),
-            false => format!("not readable after {} ms", CHILD_PATIENCE.as_millis()),
-        }
+        paused.advance_to_next();
+        assert!(paused.advance_to_next().is_none(), "one deadline for both");
+        let readable = sockets.iter().all(MySocket::has_data_to_read);
+        format!("readable: {readable}, after {:?}", paused.now())
     }));
     let outcome = outcome
         .unwrap_or_else(|payload| format!("panic: {}", payload.downcast::<String>().unwrap()));
@@ -140,20 +146,10 @@ fn new_and_a_bare_builder_take_their_delay_from_the_environment() {
         return report_as_child();
     }
 
-    let report = child(Some("120"));
-    let ms: u64 = report
-        .strip_prefix("Ok(120ms); readable after ")
-        .and_then(|rest| rest.strip_suffix(" ms"))
-        .and_then(|ms| ms.parse().ok())
-        .unwrap_or_else(|| panic!("unexpected report: {report}"));
-    assert!(
-        (120..350).contains(&ms),
-        "120 ms sockets readable after {ms} ms"
-    );
-
+    assert_eq!(child(Some("120")), "Ok(120ms); readable: true, after 120ms");
     assert_eq!(
         child(None),
-        "Ok(2s); not readable after 400 ms",
+        "Ok(2s); readable: true, after 2s",
         "unset: the article's 2 s"
     );
 

@@ -227,9 +227,11 @@ fn story(events: &[Event], task: usize, delay: Duration) -> String {
 ///     cx.waker().wake_by_ref();
 ///     Poll::Pending
 /// });
+/// # lab::patience::within_patience(|| {
 /// let (outputs, stats) = waker_executor::run_with_stats(vec![yield_once]);
 /// assert_eq!(outputs, ["done"]);
 /// assert_eq!((stats.polls, stats.wakes), (2, 1));
+/// # });
 /// ```
 pub fn run_with_stats<F: Future>(futures: Vec<F>) -> (Vec<F::Output>, RunStats) {
     let report = Observed::new().run(futures);
@@ -317,11 +319,13 @@ impl Observed {
     /// use std::task::Poll;
     /// use waker_executor::Observed;
     ///
+    /// # lab::patience::within_patience(|| {
     /// // Pending, without handing its waker to anyone: nothing will ever wake it.
     /// let forgetful = future::poll_fn(|_cx| Poll::<()>::Pending);
     /// let stuck = Observed::new().try_run(vec![forgetful]).unwrap_err();
     /// assert_eq!(stuck.task, 0);
     /// assert!(stuck.to_string().contains("can never be woken"));
+    /// # });
     /// ```
     pub fn try_run<F: Future>(self, futures: Vec<F>) -> Result<Report<F::Output>, Stuck> {
         let (outputs, seen) = lab::probe::observe(self.trace, |probe| {

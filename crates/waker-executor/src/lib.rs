@@ -18,16 +18,16 @@
 //! Two mistakes that teaching executors often make are ruled out, and
 //! model-checked with loom (`tests/loom.rs`): a lost wake-up (a task's
 //! `queued` flag is cleared *before* its poll, with a swap that reads the
-//! waker's write), and a hang (a task that is pending with no waker left
-//! outside the executor can never be woken: the executor panics naming it,
-//! [`Stuck`], instead of sleeping forever).
+//! waker's write), and a hang on a task that no waker can reach (none kept,
+//! or the last one dropped unwoken: the executor panics naming it,
+//! [`Stuck`]). One stuck task is out of its sight: a future that keeps its
+//! own waker and arranges no wake ([`Stuck`] says why).
 //!
 //! The wakers are built with the safe [`std::task::Wake`] trait;
 //! [`raw_waker`] builds the same from a `RawWakerVTable`. Polls and wakes
 //! are counted from outside, by the `lab` crate's probes ([`Observed`],
 //! [`run_with_stats`]). Left out, as in the article: spawning while running,
-//! several threads, timers or I/O of its own. Stage 5 writes the socket's
-//! `Future`.
+//! several threads, timers or I/O of its own. Stage 5 writes the socket's `Future`.
 #![deny(unsafe_code)]
 
 pub mod demo;
@@ -58,8 +58,10 @@ pub use crate::waker::{Rouse, Schedule, Shared, TaskWaker};
 ///
 /// # Panics
 ///
-/// If the future returns Pending while nothing could ever wake it again
-/// ([`Stuck`], task 0).
+/// If the future returns Pending and no waker of it is left: none was kept,
+/// or the last one is dropped unwoken ([`Stuck`], task 0). A future that
+/// keeps its own waker and arranges no wake is not seen: `block_on` then
+/// sleeps forever ([`Stuck`] says why).
 ///
 /// # Examples
 ///
@@ -89,13 +91,17 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
 /// # Panics
 ///
 /// If a future panics (the panic goes on to the caller, after every future
-/// is dropped), or if a task can never be woken ([`Stuck`]).
+/// is dropped), or if a task returns Pending and no waker of it is left
+/// ([`Stuck`]). A task whose future keeps its own waker and arranges no wake
+/// is not seen: `run` then sleeps forever ([`Stuck`] says why).
 ///
 /// # Examples
 ///
 /// ```
+/// # lab::patience::within_patience(|| {
 /// let outputs = waker_executor::run(vec![std::future::ready(1), std::future::ready(2)]);
 /// assert_eq!(outputs, [1, 2]);
+/// # });
 /// ```
 pub fn run<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
     run_with(futures, Wakers::Wake).unwrap_or_else(|stuck| panic!("{stuck}"))
@@ -129,7 +135,8 @@ pub(crate) fn run_with<F: Future>(
 /// One run: the tasks not yet finished, and the outputs so far.
 struct Run<F: Future> {
     /// The future of every task by index, pinned in a box of its own (a
-    /// future may not move once polled); `None` once it finished.
+    /// future that is not `Unpin` must not move once polled); `None` once it
+    /// finished.
     tasks: Vec<Option<Pin<Box<F>>>>,
     outputs: Vec<Option<F::Output>>,
     unfinished: usize,
@@ -246,7 +253,16 @@ impl<F: Future> Drop for Run<F> {
 }
 
 /// A task that returned Pending and can never be woken, so that the run
-/// could never finish.
+/// could never finish: its poll kept no waker (nothing but the executor
+/// holds one, and the task did not wake itself), or the last waker that
+/// something kept was dropped without being woken.
+///
+/// What this cannot catch: a future that keeps a clone of its own waker and
+/// arranges for no one to wake it. The task holds the waker that would wake
+/// the task, a cycle; the waker is alive, and an executor cannot tell a
+/// waker the task keeps for itself from one that a timer or another thread
+/// keeps to wake it later, so it waits, forever. (Tokio's and futures'
+/// executors look for no stuck task at all: they wait forever in every case.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Stuck {
     /// The task: its index in the executor's input (stage 4), or its

@@ -1,8 +1,16 @@
 //! The waker executor's contract, with both kinds of wakers: polls only on
 //! wake, one poll for many wakes, wakes from any thread, no lost wake-up,
 //! no hang on a task nothing can wake, and panics that reach the caller.
+//!
+//! Every run is bounded by `lab::patience`, which names what a hung run
+//! shows (a task woken and never polled again, say). Every test that waits
+//! on sockets pauses the clock (`lab::clock`), which then moves on only when
+//! every task has been polled and every socket holds a waker: so "two polls
+//! per socket" holds on a loaded machine as on an idle one. Those tests take
+//! turns; the others wait on wakes that the tests make themselves.
 
-use lab::patience::{PATIENCE, panic_message, within_patience};
+use lab::clock;
+use lab::patience::{panic_message, wait_until, within_patience};
 use std::future::{self, Future};
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
@@ -10,7 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::task::{Context, Poll, Waker};
 use std::thread::{self, Thread};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use socket_sim::MySocket;
 use support::readable;
@@ -73,19 +81,14 @@ fn wait_for_wakes(n: usize) -> (Vec<WaitForWake>, Slots) {
 
 /// Waits until every slot holds a waker, then takes them all.
 fn take_wakers(slot: &Mutex<Vec<Option<Waker>>>) -> Vec<Waker> {
-    let start = Instant::now();
-    loop {
-        let mut slots = slot.lock().unwrap();
-        if slots.iter().all(Option::is_some) {
-            return slots
-                .iter_mut()
-                .map(|waker| waker.take().unwrap())
-                .collect();
-        }
-        drop(slots);
-        assert!(start.elapsed() < PATIENCE, "the wakers never all showed up");
-        thread::sleep(Duration::from_millis(1));
-    }
+    wait_until("every task's first poll (its waker in its slot)", || {
+        slot.lock().unwrap().iter().all(Option::is_some)
+    });
+    slot.lock()
+        .unwrap()
+        .iter_mut()
+        .map(|waker| waker.take().unwrap())
+        .collect()
 }
 
 /// Pending `left` times, waking itself each time; then Ready.
@@ -108,11 +111,14 @@ impl Future for Yield {
 
 #[test]
 fn outputs_come_back_in_input_order_whatever_order_they_finish_in() {
+    let paused = clock::pause();
     for executor in EXECUTORS {
-        let futures = (0..5)
-            .map(|i| socket(Duration::from_millis(10) * (5 - i as u32), i))
-            .collect();
-        let report = within_patience(move || executor.run(futures));
+        let report = paused.auto_advance(move || {
+            let futures = (0..5)
+                .map(|i| socket(Duration::from_millis(10) * (5 - i as u32), i))
+                .collect();
+            executor.run(futures)
+        });
         assert_eq!(report.outputs, [0, 1, 2, 3, 4], "{executor:?}");
         assert_eq!(report.stats.polls, 10, "{executor:?}: two polls per socket");
     }
@@ -260,7 +266,8 @@ fn wakes_after_a_task_finished_and_after_run_returned_are_harmless() {
                 Poll::Ready(())
             })
         };
-        let report = executor.run(vec![keep(Arc::clone(&kept)), keep(Arc::clone(&kept))]);
+        let futures = vec![keep(Arc::clone(&kept)), keep(Arc::clone(&kept))];
+        let report = within_patience(move || executor.run(futures));
         assert_eq!(report.stats.polls, 2);
         for waker in kept.lock().unwrap().drain(..) {
             waker.wake_by_ref();
@@ -278,26 +285,80 @@ fn a_task_that_keeps_no_waker_is_reported_by_index_instead_of_hanging() {
     let forgetful = || future::poll_fn(|_cx| Poll::<u8>::Pending);
     let ready = || future::poll_fn(|_cx| Poll::Ready(1));
     for executor in EXECUTORS {
-        let error = executor.try_run(vec![
-            Box::pin(ready()) as Pin<Box<dyn Future<Output = u8>>>,
-            Box::pin(ready()),
-            Box::pin(forgetful()),
-        ]);
-        let message = error.map(|_| ()).unwrap_err().to_string();
+        let error = within_patience(move || {
+            let futures: Vec<Pin<Box<dyn Future<Output = u8>>>> =
+                vec![Box::pin(ready()), Box::pin(ready()), Box::pin(forgetful())];
+            executor.try_run(futures).map(|_| ()).unwrap_err()
+        });
         assert_eq!(
-            message,
+            error.to_string(),
             "task 2 returned Pending but nothing holds its waker: it can never be woken"
         );
 
-        let payload = panic::catch_unwind(|| executor.run(vec![forgetful()])).unwrap_err();
-        let message = panic_message(payload);
+        let message = within_patience(move || {
+            panic_message(panic::catch_unwind(|| executor.run(vec![forgetful()])).unwrap_err())
+        });
         assert!(
             message.contains("task 0") && message.contains("can never be woken"),
             "{message}"
         );
 
-        let payload = panic::catch_unwind(|| executor.block_on(forgetful())).unwrap_err();
-        assert!(panic_message(payload).contains("can never be woken"));
+        let message = within_patience(move || {
+            panic_message(panic::catch_unwind(|| executor.block_on(forgetful())).unwrap_err())
+        });
+        assert!(message.contains("can never be woken"), "{message}");
+    }
+}
+
+/// Keeps a clone of its own waker and arranges no wake: pending for ever,
+/// with a waker alive that nobody will use. Tells `polled` when polled.
+struct KeepsItsOwnWaker {
+    kept: Option<Waker>,
+    polled: mpsc::Sender<()>,
+}
+
+impl Future for KeepsItsOwnWaker {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.kept = Some(cx.waker().clone());
+        let _ = self.polled.send(());
+        Poll::Pending
+    }
+}
+
+/// The limit of stuck-task detection, shown: a future that holds its own
+/// waker is a cycle (the task holds the waker that would wake the task) that
+/// no executor can see, since the waker is alive, and an executor cannot
+/// tell a waker the task keeps from one some other code will use. `run` and
+/// `block_on` sleep for ever on it. Each run is left asleep on a thread of
+/// its own (a leak this test accepts), after the executor had a fifth of a
+/// second to say it was stuck, and did not.
+#[test]
+fn a_future_that_keeps_its_own_waker_is_the_limit_run_and_block_on_sleep_for_ever() {
+    type Run = fn(KeepsItsOwnWaker);
+    let runs: [(&str, Run); 4] = [
+        ("run", |future| drop(waker_executor::run(vec![future]))),
+        ("block_on", |future| waker_executor::block_on(future)),
+        ("Executor::run, Wake wakers", |future| {
+            drop(EXECUTORS[0].run(vec![future]))
+        }),
+        ("Executor::run, RawVtable wakers", |future| {
+            drop(EXECUTORS[1].run(vec![future]))
+        }),
+    ];
+    for (name, run) in runs {
+        let (polled, told) = mpsc::channel();
+        let running = thread::spawn(move || run(KeepsItsOwnWaker { kept: None, polled }));
+        lab::patience::wait_until("the first poll", || {
+            told.recv_timeout(Duration::from_millis(20)).is_ok()
+        });
+        thread::sleep(Duration::from_millis(200));
+        assert!(
+            !running.is_finished(),
+            "{name} finished (or panicked) on a task that keeps its own waker: \
+             the docs say this is the one kind of stuck task it cannot see"
+        );
     }
 }
 
@@ -324,9 +385,10 @@ fn a_task_whose_last_waker_is_dropped_unwoken_is_reported_by_index() {
 
 #[test]
 fn ten_thousand_sockets_never_look_stuck() {
+    let paused = clock::pause();
     for executor in EXECUTORS {
-        let report = within_patience(move || {
-            // Long enough that no socket is ready at its first poll, even under valgrind.
+        // None is ready at its first poll: the clock stands still until all are polled.
+        let report = paused.auto_advance(move || {
             let futures = (0..10_000)
                 .map(|i| socket(Duration::from_millis(500), i))
                 .collect();
@@ -381,12 +443,11 @@ fn a_panic_in_a_task_reaches_the_caller_and_every_task_is_dropped() {
                 drops: Arc::clone(&drops),
             };
             let futures = vec![fragile(0), fragile(0), fragile(panic_at), fragile(0)];
-            let payload =
-                panic::catch_unwind(AssertUnwindSafe(|| executor.run(futures))).unwrap_err();
-            assert_eq!(
-                panic_message(payload),
-                format!("fragile task broke at poll {panic_at}")
-            );
+            let message = within_patience(move || {
+                let outcome = panic::catch_unwind(AssertUnwindSafe(|| executor.run(futures)));
+                panic_message(outcome.unwrap_err())
+            });
+            assert_eq!(message, format!("fragile task broke at poll {panic_at}"));
             assert_eq!(
                 drops.load(Ordering::SeqCst),
                 4,
@@ -474,10 +535,10 @@ fn a_wake_from_inside_poll_under_the_futures_own_lock_does_not_deadlock() {
 
 #[test]
 fn a_trace_shows_each_socket_pending_then_woken_then_ready() {
+    let paused = clock::pause();
     for executor in EXECUTORS {
-        // Long enough that no socket is ready at its first poll, even under valgrind.
         let delays = [Duration::from_millis(300), Duration::from_millis(600)];
-        let Report { outputs, trace, .. } = within_patience(move || {
+        let Report { outputs, trace, .. } = paused.auto_advance(move || {
             executor
                 .traced()
                 .run(delays.iter().map(|&delay| socket(delay, 1)).collect())
@@ -496,60 +557,57 @@ fn a_trace_shows_each_socket_pending_then_woken_then_ready() {
                 "{executor:?}, task {task}"
             );
         }
-        let woken_at: Vec<_> = trace
+        let woken: Vec<_> = trace
             .iter()
             .filter(|event| event.kind == EventKind::Wake)
-            .map(|event| event.at)
+            .map(|event| event.task)
             .collect();
-        // The trace starts after the sockets were built, so only the gap
-        // between the wakes is known: the gap between the delays.
-        let gap = woken_at[1] - woken_at[0];
-        assert!(
-            gap >= delays[1] - delays[0] - Duration::from_millis(50),
-            "wakes {gap:?} apart: {woken_at:?}"
+        assert_eq!(
+            woken,
+            [0, 1],
+            "{executor:?}: woken in the order of their delays"
         );
     }
 }
 
 #[test]
 fn no_futures_finish_at_once_and_block_on_gives_the_one_output() {
+    let paused = clock::pause();
     for executor in EXECUTORS {
-        let report = executor.run(Vec::<future::Ready<()>>::new());
+        let report = within_patience(move || executor.run(Vec::<future::Ready<()>>::new()));
         assert!(report.outputs.is_empty());
         assert_eq!(report.stats.polls, 0);
         assert_eq!(
-            within_patience(move || executor.block_on(socket(Duration::from_millis(20), 9))),
+            paused.auto_advance(move || executor.block_on(socket(Duration::from_millis(20), 9))),
             9
         );
     }
-    assert_eq!(
+    let seven = within_patience(|| {
         waker_executor::block_on(async {
             Yield { left: 2 }.await;
             7
-        }),
-        7
-    );
+        })
+    });
+    assert_eq!(seven, 7);
 }
 
 #[test]
 fn block_on_sleeps_until_a_wake_from_another_thread() {
+    let paused = clock::pause();
     let delay = Duration::from_millis(30);
-    let start = Instant::now();
-    let value = within_patience(move || waker_executor::block_on(socket(delay, 7)));
+    // The clock moves on, from the test's thread, only once block_on sleeps.
+    let value = paused.auto_advance(move || waker_executor::block_on(socket(delay, 7)));
     assert_eq!(value, 7);
-    assert!(
-        start.elapsed() >= delay,
-        "ready before its socket: {:?}",
-        start.elapsed()
-    );
+    assert_eq!(paused.now(), delay, "ready at its socket's deadline");
 }
 
 #[test]
 fn block_on_names_a_future_that_can_never_be_woken() {
     // Keeps no waker at all.
-    let payload =
-        panic::catch_unwind(|| waker_executor::block_on(future::pending::<()>())).unwrap_err();
-    let message = panic_message(payload);
+    let message = within_patience(|| {
+        let outcome = panic::catch_unwind(|| waker_executor::block_on(future::pending::<()>()));
+        panic_message(outcome.unwrap_err())
+    });
     assert!(
         message.starts_with("task 0 ") && message.contains("can never be woken"),
         "{message}"
@@ -599,16 +657,19 @@ fn block_on_polls_once_more_for_many_wakes_and_wakes_kept_from_earlier_polls_sti
 
 #[test]
 fn the_stuck_task_is_named_alike_with_and_without_probes() {
-    // Task 1 keeps no waker; task 0 keeps one (on another thread) and is woken.
+    let paused = clock::pause();
+    // Task 1 keeps no waker; task 0 keeps one (its socket does) and is woken.
     let futures = || -> Vec<Pin<Box<dyn Future<Output = ()> + Send>>> {
         vec![
             Box::pin(socket(Duration::from_millis(20), 0).map_output()),
             Box::pin(future::pending()),
         ]
     };
-    let plain = panic::catch_unwind(|| waker_executor::run(futures())).unwrap_err();
-    let probed = panic::catch_unwind(|| waker_executor::run_with_stats(futures())).unwrap_err();
-    let (plain, probed) = (panic_message(plain), panic_message(probed));
+    let (plain, probed) = within_patience(move || {
+        let plain = panic::catch_unwind(|| waker_executor::run(futures())).unwrap_err();
+        let probed = panic::catch_unwind(|| waker_executor::run_with_stats(futures())).unwrap_err();
+        (panic_message(plain), panic_message(probed))
+    });
     assert!(
         plain.starts_with("task 1 ") && plain.contains("can never be woken"),
         "{plain}"
@@ -619,7 +680,7 @@ fn the_stuck_task_is_named_alike_with_and_without_probes() {
     );
 
     // A task whose waker is kept is never taken for stuck, probed or not.
-    let (outputs, stats) = within_patience(move || {
+    let (outputs, stats) = paused.auto_advance(move || {
         waker_executor::run_with_stats(vec![socket(Duration::from_millis(20), 5)])
     });
     assert_eq!((outputs, stats.polls), (vec![5], 2));

@@ -17,6 +17,7 @@ use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::Duration;
 
+use lab::patience::within_patience;
 use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
 use waker_executor::{Observed, Wakers};
 
@@ -73,9 +74,9 @@ fn wakes_racing_the_end_of_failed_runs_leak_nothing() {
     for wakers in [Wakers::Wake, Wakers::RawVtable] {
         // A first round allocates what lives for the whole process (the
         // thread's name, the channel's blocks): not counted.
-        failed_runs_under_racing_wakes(wakers, 100);
+        within_patience(move || failed_runs_under_racing_wakes(wakers, 100));
         let before = live();
-        failed_runs_under_racing_wakes(wakers, ROUNDS);
+        within_patience(move || failed_runs_under_racing_wakes(wakers, ROUNDS));
         let leaked = live() - before;
         assert_eq!(
             leaked, 0,

@@ -32,7 +32,6 @@ pub type ReadHalf = ReadHalfOn<Shared>;
 /// The writing half of a [`TcpStream`].
 pub type WriteHalf = WriteHalfOn<Shared>;
 
-// ANCHOR: host
 impl Host for Shared {
     type Strong = Arc<Shared>;
     type Weak = Weak<Shared>;
@@ -81,4 +80,3 @@ impl Host for Shared {
         self.reactor.cancel_timer(key);
     }
 }
-// ANCHOR_END: host

@@ -334,9 +334,11 @@ fn every_stage_forks_into_a_crate_that_fails_with_its_hints_until_the_bodies_are
     src/timer.rs
     tests/cpu.rs
     tests/demo.rs
+    tests/demo_run.txt
     tests/env.rs
     tests/loom.rs
     tests/panicking_waker.rs
+    tests/paused.rs
     tests/snapshots/demo__demo_transcript.snap
     tests/socket.rs
     tests/support/mod.rs
