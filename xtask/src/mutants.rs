@@ -38,6 +38,7 @@ const POLL_TASK: &str = "crates/waker-executor/src/lib.rs";
 const WAKER: &str = "crates/waker-executor/src/waker.rs";
 const IDLE: &str = "crates/work-stealing/src/idle.rs";
 const READINESS: &str = "crates/work-stealing/src/readiness.rs";
+const RUNNING: &str = "crates/work-stealing/src/running.rs";
 
 /// Every mutation, by protocol.
 pub const MUTATIONS: &[Mutation] = &[
@@ -164,8 +165,8 @@ pub const MUTATIONS: &[Mutation] = &[
     Mutation {
         name: "stage 9's notify ignores searchers",
         file: IDLE,
-        find: "        if self.searching.load(SeqCst) != 0 {\n            return None; // it will find the work\n        }",
-        replace: "",
+        find: "        if self.searching.load(SeqCst) != 0 {\n            return None; // it will find the work\n        }\n        let mut sleepers = self.sleepers.lock().unwrap();\n        // Again, under the lock: of two pushers that both saw nobody\n        // searching, the second finds the worker the first woke.\n        if self.searching.load(SeqCst) != 0 {\n            return None;\n        }",
+        replace: "        let mut sleepers = self.sleepers.lock().unwrap();",
         krate: "work-stealing",
         test: "idle",
         loom: false,
@@ -200,6 +201,36 @@ pub const MUTATIONS: &[Mutation] = &[
         test: "loom",
         loom: true,
         breaks: "a lost wake-up: the count is seen to move, the data not yet",
+    },
+    Mutation {
+        name: "stage 9's start polls a task being polled",
+        file: RUNNING,
+        find: "let next = if state == IDLE { RUNNING } else { NOTIFIED };\n            match self.0.compare_exchange(state, next, AcqRel, Acquire) {\n                Ok(_) => return state == IDLE,",
+        replace: "let next = RUNNING;\n            match self.0.compare_exchange(state, next, AcqRel, Acquire) {\n                Ok(_) => return true,",
+        krate: "work-stealing",
+        test: "loom",
+        loom: true,
+        breaks: "two polls of one task at once, on two workers",
+    },
+    Mutation {
+        name: "stage 9's start leaves no note",
+        file: RUNNING,
+        find: "Err(NOTIFIED) => return false, // the note is there already",
+        replace: "Err(_) => return false,",
+        krate: "work-stealing",
+        test: "loom",
+        loom: true,
+        breaks: "a lost wake-up: the task taken during its poll is never polled again",
+    },
+    Mutation {
+        name: "stage 9's end ignores the note",
+        file: RUNNING,
+        find: "                self.0.swap(IDLE, AcqRel);\n                true",
+        replace: "                self.0.swap(IDLE, AcqRel);\n                false",
+        krate: "work-stealing",
+        test: "loom",
+        loom: true,
+        breaks: "a lost wake-up: the poller does not queue the task again",
     },
 ];
 

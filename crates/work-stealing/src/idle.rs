@@ -54,6 +54,11 @@ impl Idle {
             return None; // it will find the work
         }
         let mut sleepers = self.sleepers.lock().unwrap();
+        // Again, under the lock: of two pushers that both saw nobody
+        // searching, the second finds the worker the first woke.
+        if self.searching.load(SeqCst) != 0 {
+            return None;
+        }
         let woken = sleepers.pop()?;
         // Under the lock: a sleeper woken is a searcher before anyone can
         // see it is no longer a sleeper.

@@ -81,11 +81,12 @@ where
     task::spawn(&shared, id, future)
 }
 
-// The parking protocol and a socket's readiness, on their own:
-// `tests/loom.rs` model-checks them in a build with `--cfg loom`, where the
-// runtime around them is left out.
+// The parking protocol, a task's poll state and a socket's readiness, on
+// their own: `tests/loom.rs` model-checks them in a build with `--cfg
+// loom`, where the runtime around them is left out.
 pub mod idle;
 pub mod readiness;
+pub mod running;
 mod sync;
 
 #[cfg(not(loom))]

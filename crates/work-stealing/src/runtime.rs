@@ -4,16 +4,17 @@
 use std::cell::RefCell;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::thread;
 
 use crossbeam_deque::{Injector, Steal, Stealer, Worker};
+use slab::Slab;
 
 use mini_runtime::EVENT_INTERVAL;
 
 use crate::idle::Idle;
 use crate::reactor::{Driver, Reactor};
-use crate::task::Task;
+use crate::task::{Run, Task};
 
 /// A work-stealing runtime: worker threads, their queues, one reactor.
 pub struct Runtime {
@@ -36,6 +37,10 @@ pub struct Shared {
     closed: AtomicBool,
     /// The number the next task gets, for messages.
     pub(crate) next_task: AtomicUsize,
+    /// Every task not yet dropped, weakly (so that stage 4's stuck checks
+    /// still see who holds a task): for the runtime's end, which drops the
+    /// future of each, wherever the task is kept.
+    pub(crate) tasks: Mutex<Slab<Weak<dyn Run>>>,
 }
 
 thread_local! {
@@ -70,6 +75,7 @@ impl Runtime {
                 .unwrap_or_else(|error| panic!("cannot start the reactor: {error}")),
             closed: AtomicBool::new(false),
             next_task: AtomicUsize::new(1),
+            tasks: Mutex::default(),
         });
         let threads = queues.into_iter().enumerate().map(|(index, queue)| {
             let shared = Arc::clone(&shared);
@@ -347,6 +353,8 @@ impl Drop for Runtime {
     /// Stops the workers and joins them; every task still pending is
     /// dropped, unfinished, and a handle still awaited says so.
     fn drop(&mut self) {
+        // Relaxed would do for the workers, which each take their parker's
+        // lock after this; Release says what the loads pair with.
         self.shared.closed.store(true, Ordering::Release);
         for parker in &self.shared.parkers {
             parker.unpark(&self.shared.reactor);
@@ -354,10 +362,22 @@ impl Drop for Runtime {
         for thread in self.threads.drain(..) {
             let _ = thread.join();
         }
+        // Wherever a pending task is kept (a queue, the reactor, the handle
+        // of another task), its future is dropped now: the tasks, taken
+        // out under the lock, are abandoned outside it.
+        let tasks: Vec<Task> = self
+            .shared
+            .tasks
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|(_, task)| task.upgrade())
+            .collect();
+        tasks.iter().for_each(|task| task.abandon());
+        drop(tasks);
         while let Some(task) = take(|| self.shared.injector.steal()) {
-            task.abandon();
+            drop(task);
         }
-        // Wakers of pending tasks: they hold the tasks, which hold `shared`.
         self.shared.reactor.clear();
     }
 }

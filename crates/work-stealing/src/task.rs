@@ -3,10 +3,10 @@
 //! In stages 4 and 7 the executor kept the futures and a waker named its
 //! task by number. Here a task moves between threads (queued on one
 //! worker, stolen by another), so it carries its future with it: the
-//! waker's shared part, a [`Home`], holds the future, the output and the
-//! runtime, and stage 4's `TaskWaker` around it keeps the `queued` flag as
-//! before. One allocation is a task, its waker and its handle's slot (and
-//! one more holds the future, so that it stays pinned).
+//! waker's shared part, a [`Home`], holds the future and the runtime, and
+//! stage 4's `TaskWaker` around it keeps the `queued` flag as before. One
+//! allocation is a task and its waker, one more holds the future (so that
+//! it stays pinned), and one the handle's slot.
 //!
 //! `F: Send + 'static` is why: the future is moved into this `Arc`, which a
 //! waker on any thread may keep alive after the spawning function returned
@@ -16,34 +16,41 @@ use std::future::Future;
 use std::mem;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::task::{Context, Poll, Waker};
 use std::thread;
 
 use waker_executor::{Schedule, TaskWaker, Wakers, poll_task};
 
 use crate::Shared;
+use crate::running::Running;
 
 /// A task as the run queues hold it, whatever its output: run it to poll it once.
 pub(crate) type Task = Arc<dyn Run>;
 
 /// What a worker does with a task it took from a queue.
 pub(crate) trait Run: Send + Sync {
-    /// Polls the task once, unless it has finished.
+    /// Polls the task once, unless it has finished or another worker is
+    /// polling it (which then polls it again).
     fn run(self: Arc<Self>);
     /// The runtime is ending: drops the future, unfinished.
     fn abandon(&self);
 }
 
-/// What a task's wakers, its handle and the runtime share.
+/// What a task's wakers and the runtime share.
 pub(crate) struct Home<T> {
-    runtime: Arc<Shared>,
-    /// `None` once finished. Locked for each poll: if a task woken during
-    /// its own poll is taken by another worker, that worker waits here for
-    /// the poll to end (tokio marks such a task and lets its poller run it
-    /// again instead).
+    /// Weak: a task that outlives its runtime (in a waker kept somewhere)
+    /// must not keep the runtime, and its queues, alive.
+    runtime: Weak<Shared>,
+    /// Its entry among the runtime's tasks (`Shared::tasks`).
+    slot: usize,
+    running: Running,
+    /// `None` once finished. Locked for each poll, by one worker at a time.
     future: Mutex<Option<Pin<Box<dyn Future<Output = T> + Send>>>>,
-    join: Mutex<Join<T>>,
+    /// Shared with the handle, which holds nothing else of the task: a
+    /// handle does not keep its task's future alive, nor hide it from stage
+    /// 4's stuck checks.
+    join: Arc<Mutex<Join<T>>>,
 }
 
 /// What a task's handle can find.
@@ -56,16 +63,24 @@ enum Join<T> {
     Done(thread::Result<T>),
     /// The handle returned the output.
     Taken,
+    /// Dropped unfinished, for this reason.
+    Gone(&'static str),
 }
+
+/// What a handle says when its task was dropped with its runtime.
+const WITH_ITS_RUNTIME: &str = "its runtime is gone: the task was dropped, unfinished, with it";
+/// What it says when nothing could wake its task any more.
+const NEVER_WOKEN: &str = "its task can never be woken, and was dropped unfinished";
 
 /// The whole task: stage 4's waker around its home.
 type Cell<T> = TaskWaker<Home<T>>;
 
 impl<T: Send + 'static> Schedule for Home<T> {
-    /// Where a wake puts a task: the runtime decides (`Runtime::push`).
+    /// Where a wake puts a task: the runtime decides (`Shared::push`).
     fn schedule(task: Arc<Cell<T>>) {
-        let runtime = Arc::clone(&task.shared.runtime);
-        runtime.push(task);
+        if let Some(runtime) = task.shared.runtime.upgrade() {
+            runtime.push(task);
+        } // else its runtime is gone, and the task goes with this reference
     }
 
     /// Nobody can wake it: it is dropped with this, its last reference.
@@ -79,55 +94,123 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    let join = Arc::new(Mutex::new(Join::Running(None)));
+    let mut tasks = lock(&runtime.tasks);
+    let entry = tasks.vacant_entry();
     let home = Home {
-        runtime: Arc::clone(runtime),
+        runtime: Arc::downgrade(runtime),
+        slot: entry.key(),
+        running: Running::new(),
         future: Mutex::new(Some(Box::pin(future))),
-        join: Mutex::new(Join::Running(None)),
+        join: Arc::clone(&join),
     };
     let cell = TaskWaker::new(id, home);
+    entry.insert(Arc::downgrade(&cell) as Weak<dyn Run>);
+    drop(tasks);
     // Queued as a wake would queue it: its first poll comes in turn.
-    TaskWaker::queue(Arc::clone(&cell));
-    JoinHandle { task: cell }
+    TaskWaker::queue(cell);
+    JoinHandle { join }
 }
 
 impl<T: Send + 'static> Run for Cell<T> {
+    // ANCHOR: run
     fn run(self: Arc<Self>) {
-        let mut future = self.shared.future.lock().unwrap();
-        let Some(running) = future.as_mut() else {
-            return; // finished: a late wake
-        };
-        let polled = panic::catch_unwind(AssertUnwindSafe(|| {
-            poll_task(&self, running.as_mut(), Wakers::Wake)
-        }));
-        let output = match polled {
-            Ok(Ok(Poll::Pending)) => return,
-            Ok(Ok(Poll::Ready(output))) => Ok(output),
-            Ok(Err(stuck)) => {
-                eprintln!("work-stealing: {stuck}; it is dropped");
-                *future = None;
-                return;
-            }
-            Err(panic) => Err(panic),
-        };
-        *future = None; // dropped here, on the worker that finished it
-        drop(future);
-        self.finish();
-        let mut join = self.shared.join.lock().unwrap();
-        if let (Join::Detached, Err(panic)) = (&*join, &output) {
-            let message = mini_runtime::panic_message(&**panic);
-            eprintln!("work-stealing: task {} panicked ({message})", self.task);
+        if !self.shared.running.start() {
+            return; // being polled on another worker, which queues it again
         }
-        let before = mem::replace(&mut *join, Join::Done(output));
-        drop(join);
-        if let Join::Running(Some(waiter)) = before {
-            waiter.wake(); // once `join` is unlocked: a wake may run any code
+        let mut future = lock(&self.shared.future);
+        let polled = future.as_mut().map(|running| {
+            panic::catch_unwind(AssertUnwindSafe(|| {
+                poll_task(&self, running.as_mut(), Wakers::Wake)
+            }))
+        });
+        drop(future);
+        match polled {
+            None | Some(Ok(Ok(Poll::Pending))) => {} // a late wake, or not done
+            Some(Ok(Ok(Poll::Ready(output)))) => finished(&self, Ok(output)),
+            Some(Err(panic)) => finished(&self, Err(panic)),
+            Some(Ok(Err(stuck))) => {
+                eprintln!("work-stealing: {stuck}; it is dropped");
+                self.finish();
+                self.shared.end_unfinished(NEVER_WOKEN);
+            }
+        }
+        if self.shared.running.end() {
+            Home::schedule(self); // taken from a queue during the poll
+        }
+    }
+    // ANCHOR_END: run
+
+    fn abandon(&self) {
+        self.shared.end_unfinished(WITH_ITS_RUNTIME);
+    }
+}
+
+/// The task of `cell` finished, with `output`: no wake queues it again, its
+/// future is dropped, on this worker, and its handle gets the output (or
+/// the panic of that drop).
+fn finished<T>(cell: &Cell<T>, mut output: thread::Result<T>)
+where
+    T: Send + 'static,
+{
+    cell.finish();
+    if let Some(panic) = cell.shared.drop_future() {
+        output = output.and(Err(panic));
+    }
+    let task = cell.task;
+    let mut join = lock(&cell.shared.join);
+    if let (Join::Detached, Err(panic)) = (&*join, &output) {
+        let message = mini_runtime::panic_message(&**panic);
+        eprintln!("work-stealing: task {task} panicked ({message})");
+    }
+    let before = mem::replace(&mut *join, Join::Done(output));
+    drop(join);
+    if let Join::Running(Some(waiter)) = before {
+        waiter.wake(); // once `join` is unlocked: a wake may run any code
+    }
+}
+
+impl<T> Home<T> {
+    /// Drops the future unfinished, if it is there; its handle, awaited,
+    /// says `why`.
+    fn end_unfinished(&self, why: &'static str) {
+        if self.drop_future().is_some() {
+            eprintln!("work-stealing: a task's future panicked as it was dropped");
+        }
+        let mut join = lock(&self.join);
+        if matches!(*join, Join::Running(_) | Join::Detached) {
+            let before = mem::replace(&mut *join, Join::Gone(why));
+            drop(join);
+            if let Join::Running(Some(waiter)) = before {
+                waiter.wake(); // to learn that it is gone
+            }
         }
     }
 
-    fn abandon(&self) {
-        let future = self.shared.future.lock().unwrap().take();
-        drop(future);
+    /// Drops the future, if it is still there; the panic of its `Drop`, if
+    /// it panicked (caught, so that the worker goes on).
+    fn drop_future(&self) -> Option<Box<dyn std::any::Any + Send>> {
+        let future = lock(&self.future).take();
+        panic::catch_unwind(AssertUnwindSafe(|| drop(future))).err()
     }
+}
+
+impl<T> Drop for Home<T> {
+    /// The last reference to the task is gone: unfinished, nothing could
+    /// wake it; either way, it leaves the runtime's tasks.
+    fn drop(&mut self) {
+        self.end_unfinished(NEVER_WOKEN);
+        if let Some(runtime) = self.runtime.upgrade() {
+            let entry = lock(&runtime.tasks).try_remove(self.slot);
+            drop(entry); // a `Weak`: its drop runs no code of the task
+        }
+    }
+}
+
+/// Locks `mutex`, even if a panic poisoned it: no lock here is held across
+/// code that leaves what it guards half-changed.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The future of a spawned task's output: [`spawn`](crate::spawn). `Send`,
@@ -136,40 +219,41 @@ impl<T: Send + 'static> Run for Cell<T> {
 /// If the task panicked, awaiting the handle resumes its panic. If the
 /// handle was dropped, the panic is reported on stderr, naming the task.
 #[must_use = "a JoinHandle does nothing unless awaited; the task runs either way"]
-pub struct JoinHandle<T: Send + 'static> {
-    task: Arc<Cell<T>>,
+pub struct JoinHandle<T> {
+    join: Arc<Mutex<Join<T>>>,
 }
 
-impl<T: Send + 'static> Future for JoinHandle<T> {
+impl<T> Future for JoinHandle<T> {
     type Output = T;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        let mut join = self.task.shared.join.lock().unwrap();
-        if matches!(*join, Join::Running(_)) && self.task.shared.runtime.is_closed() {
-            drop(join);
-            self.task.abandon(); // nothing will ever poll it again
-            panic!("its runtime is gone: the task was dropped, unfinished, with it");
-        }
-        match mem::replace(&mut *join, Join::Taken) {
+        let mut join = lock(&self.join);
+        let said = match mem::replace(&mut *join, Join::Taken) {
             Join::Running(old) => {
                 *join = Join::Running(Some(cx.waker().clone()));
                 drop(join);
                 drop(old); // a waker's drop may run any code: not under the lock
-                Poll::Pending
+                return Poll::Pending;
             }
             Join::Done(output) => {
                 drop(join);
-                Poll::Ready(output.unwrap_or_else(|panic| panic::resume_unwind(panic)))
+                return Poll::Ready(output.unwrap_or_else(|panic| panic::resume_unwind(panic)));
             }
-            Join::Taken => panic!("a JoinHandle was polled after it returned Ready"),
+            Join::Gone(why) => {
+                *join = Join::Gone(why);
+                why
+            }
+            Join::Taken => "a JoinHandle was polled after it returned Ready",
             Join::Detached => unreachable!("a handle is alive: its task is not detached"),
-        }
+        };
+        drop(join); // not poisoned by the panic: the handle's drop locks it
+        panic!("{said}")
     }
 }
 
-impl<T: Send + 'static> Drop for JoinHandle<T> {
+impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
-        let mut join = self.task.shared.join.lock().unwrap();
+        let mut join = lock(&self.join);
         if let Join::Running(waiter) = &mut *join {
             let waiter = waiter.take();
             *join = Join::Detached;

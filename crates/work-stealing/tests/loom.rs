@@ -18,7 +18,7 @@
 //! (its deque is checked by its own tests), and the reactor.
 #![cfg(loom)]
 
-use std::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
+use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst};
 
 use loom::sync::atomic::{AtomicBool, AtomicUsize};
 use loom::sync::{Arc, Condvar, Mutex};
@@ -219,6 +219,99 @@ fn an_event_between_a_would_block_and_the_wait_is_never_lost() {
         assert!(
             read || flag.0.load(Acquire),
             "a wake was lost: the task is pending, its data arrived, and nothing woke it"
+        );
+    });
+}
+
+// ---------------------------------------------------------------------------
+// A task's poll state: two workers that may both take the task from the
+// queue, and a wake during a poll (stage 4's `queued` flag, cleared before
+// each poll, as `poll_task` clears it). No two polls at once, and the wake
+// is answered by a poll that comes after it. Each of these breaks fails:
+// - `start` that lets a worker poll whatever the state (two polls at once);
+// - `start` that returns without leaving its note (the wake is lost);
+// - `end` that ignores the note (the wake is lost).
+// ---------------------------------------------------------------------------
+
+/// One task, the queue it is in (how many times), and what its polls saw.
+struct OneTask {
+    running: work_stealing::running::Running,
+    queued: AtomicBool,
+    in_queue: AtomicUsize,
+    /// What the wake did, and whether a poll after it saw it.
+    woken: AtomicBool,
+    seen: AtomicBool,
+    /// Polls under way: never more than one.
+    polling: AtomicUsize,
+}
+
+impl OneTask {
+    /// A worker's try at the queue: takes the task if it is there, and
+    /// runs it as `Run::run` does.
+    fn take_and_run(&self) {
+        let mut left = self.in_queue.load(Acquire);
+        loop {
+            if left == 0 {
+                return;
+            }
+            match self
+                .in_queue
+                .compare_exchange(left, left - 1, AcqRel, Acquire)
+            {
+                Ok(_) => break,
+                Err(now) => left = now,
+            }
+        }
+        if !self.running.start() {
+            return; // its poller queues it again
+        }
+        assert_eq!(self.polling.fetch_add(1, SeqCst), 0, "two polls at once");
+        self.queued.swap(false, Acquire);
+        if self.woken.load(Relaxed) {
+            self.seen.store(true, Relaxed);
+        }
+        self.polling.fetch_sub(1, SeqCst);
+        if self.running.end() {
+            self.in_queue.fetch_add(1, Release);
+        }
+    }
+}
+
+#[test]
+fn a_task_woken_during_its_poll_is_polled_again_and_never_by_two_workers_at_once() {
+    check(|| {
+        let task = Arc::new(OneTask {
+            running: work_stealing::running::Running::new(),
+            queued: AtomicBool::new(true),
+            in_queue: AtomicUsize::new(1),
+            woken: AtomicBool::new(false),
+            seen: AtomicBool::new(false),
+            polling: AtomicUsize::new(0),
+        });
+        let waker = {
+            let task = Arc::clone(&task);
+            thread::spawn(move || {
+                task.woken.store(true, Relaxed);
+                // Stage 4's wake: only the wake that sets `queued` queues it.
+                if !task.queued.swap(true, AcqRel) {
+                    task.in_queue.fetch_add(1, Release);
+                }
+            })
+        };
+        let thief = {
+            let task = Arc::clone(&task);
+            thread::spawn(move || task.take_and_run())
+        };
+        task.take_and_run();
+        waker.join().unwrap();
+        thief.join().unwrap();
+        // Whatever is still queued is run, on this thread, to the end.
+        while task.in_queue.load(Acquire) > 0 {
+            task.take_and_run();
+        }
+        assert!(
+            task.seen.load(Relaxed),
+            "a wake was lost: no poll after it saw what it did"
         );
     });
 }
