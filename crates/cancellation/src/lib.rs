@@ -212,6 +212,16 @@ impl AbortHandle {
     }
 }
 
+impl Drop for AbortHandle {
+    fn drop(&mut self) {
+        // The last handle (beside the task's own share): nobody can abort
+        // now, so nobody needs the waker.
+        if Rc::strong_count(&self.0) == 2 {
+            drop(self.0.waker.take());
+        }
+    }
+}
+
 pin_project! {
     /// A spawned future that an [`AbortHandle`] can stop.
     struct Abortable<F> {
@@ -232,7 +242,11 @@ impl<F: Future> Future for Abortable<F> {
             this.future.set(None); // cancelled: its `Drop` runs now
             return Poll::Ready(Err(Aborted));
         }
-        this.state.waker.set(Some(cx.waker().clone()));
+        // Kept only while a handle can abort: a waker that nobody can use
+        // would hide a task that can never be woken from the stuck checks.
+        if Rc::strong_count(this.state) > 1 {
+            this.state.waker.set(Some(cx.waker().clone()));
+        }
         let future = this.future.as_mut().as_pin_mut();
         let output = future
             .expect("an Abortable is polled until Ready, never after")

@@ -115,3 +115,19 @@ fn a_task_may_abort_itself_and_stops_at_its_next_poll_not_at_the_call() {
     assert_eq!(outcome, Err(Aborted));
     assert!(went_on, "the poll that called abort was cut short");
 }
+
+#[test]
+fn a_task_nobody_can_abort_or_wake_is_named_stuck_and_not_hidden_by_its_abort_state() {
+    let message = within_patience(|| {
+        let outcome = std::panic::catch_unwind(|| {
+            block_on(async {
+                let (task, abort) = spawn_abortable(pending::<()>());
+                yield_now().await; // polled once, while the handle could abort
+                drop(abort);
+                task.await
+            })
+        });
+        lab::patience::panic_message(outcome.expect_err("nothing can wake the task")).to_owned()
+    });
+    assert!(message.contains("can never be woken"), "{message}");
+}
