@@ -101,7 +101,7 @@ impl<H: Host> TcpListenerOn<H> {
     ///
     /// # Panics
     ///
-    /// Outside [`block_on`](crate::block_on).
+    /// Outside its runtime (here, outside [`block_on`](crate::block_on)).
     pub fn bind(addr: SocketAddr) -> io::Result<Self> {
         let inner = Registered::new(mio::net::TcpListener::bind(addr)?)?;
         Ok(TcpListenerOn { inner })
@@ -142,7 +142,7 @@ impl<H: Host> TcpStreamOn<H> {
     ///
     /// # Panics
     ///
-    /// Outside [`block_on`](crate::block_on).
+    /// Outside its runtime (here, outside [`block_on`](crate::block_on)).
     pub async fn connect(addr: SocketAddr) -> io::Result<Self> {
         let stream = TcpStreamOn::registered(mio::net::TcpStream::connect(addr)?)?;
         let connected = |socket: &mio::net::TcpStream| match socket.take_error()? {

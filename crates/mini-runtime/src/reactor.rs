@@ -120,6 +120,7 @@ pub trait Host: Sized + 'static {
     type Strong: Deref<Target = Self>;
     /// How it keeps its runtime between uses: weakly, so that one that
     /// outlives its runtime keeps nothing alive, and says so when polled.
+    /// `Unpin`, so that a sleep, which holds one, is `Unpin` too.
     type Weak: Unpin;
     /// What the reactor keeps for a registered socket, for `wait` to name it.
     type Registration;

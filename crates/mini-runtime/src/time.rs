@@ -19,7 +19,7 @@ pub fn sleep(duration: Duration) -> Sleep {
     Sleep::new(duration)
 }
 
-/// The future of [`sleep`]: a [`SleepOn`] this runtime.
+/// The future of [`sleep`]: a [`SleepOn`] on this runtime.
 pub type Sleep = SleepOn<Runtime>;
 
 /// A sleep on the timers of runtime `H`. Dropped before its deadline, it

@@ -30,7 +30,10 @@ use crate::sync::{AtomicUsize, Mutex, fence};
 /// Who is looking for work, and who sleeps.
 #[derive(Debug, Default)]
 pub struct Idle {
-    /// Workers searching for work: awake, not running a task.
+    /// Workers searching for work: awake, not running a task. Every access
+    /// is SeqCst: this count is where a pusher and a searcher meet in the
+    /// store-buffering argument above, and a weaker access would need an
+    /// argument of its own.
     searching: AtomicUsize,
     /// The parked workers, by index, last parked last.
     sleepers: Mutex<Vec<usize>>,
@@ -55,7 +58,8 @@ impl Idle {
         }
         let mut sleepers = self.sleepers.lock().unwrap();
         // Again, under the lock: of two pushers that both saw nobody
-        // searching, the second finds the worker the first woke.
+        // searching, the second finds the worker the first woke (SeqCst:
+        // see the field, as for every access below).
         if self.searching.load(SeqCst) != 0 {
             return None;
         }
@@ -93,10 +97,12 @@ impl Idle {
         // This stop, against a pusher's look at `searching`.
         fence(SeqCst);
         if last && work_left() {
-            // Work came after this worker last looked, and its pusher saw
-            // someone searching: this worker. Search again, unless a
-            // notifier has just taken it off the list (then it is counted
-            // searching already, and its unpark is on the way).
+            // Work came after this worker last looked, and its pusher may
+            // have woken nobody (it saw someone searching, perhaps this
+            // worker; or it skipped the notice, its task alone in its own
+            // queue). Search again, unless a notifier has just taken this
+            // worker off the list (then it is counted searching already,
+            // and its unpark is on the way).
             if self.unregister(worker) {
                 self.searching.fetch_add(1, SeqCst);
                 return false;

@@ -8,11 +8,13 @@
 //! is empty looks in the injector, then steals half of another worker's
 //! queue, and only then parks (`idle.rs`: no spinning, no lost wake-up,
 //! and a burst of work wakes one worker at a time, not all). One reactor
-//! serves all workers: whoever has nothing to run waits in it.
+//! serves all workers: one idle worker waits in it, the others on a
+//! condition variable of their own.
 //!
 //! The futures do not change at all: `poll`, `Pending`, `wake`. A task is
-//! still stage 4's `TaskWaker`, with its `queued` flag and `poll_task`; only
-//! where a woken task goes is new (`task.rs`). What is new for the user is
+//! still stage 4's `TaskWaker`, with its `queued` flag and `poll_task`; new
+//! are where a woken task goes (`task.rs`), and a note that keeps a worker
+//! from waiting for another's poll of the same task (`running.rs`). New for the user is
 //! `spawn`'s bound, `F: Future + Send + 'static`: a task may move to
 //! another thread between two polls (`Send`), and outlives the function
 //! that spawned it (`'static`); [`spawn`] shows what does not compile.
@@ -75,6 +77,7 @@ where
 {
     let shared = Shared::current()
         .unwrap_or_else(|| panic!("work_stealing::spawn called outside a runtime"));
+    // Relaxed: a number for messages, made unique by the add itself.
     let id = shared
         .next_task
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);

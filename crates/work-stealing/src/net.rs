@@ -7,8 +7,8 @@
 //! threads need: between a call's `WouldBlock` and its `wait`, another
 //! worker driving the reactor may hand the socket's event to nobody. So
 //! `wait` leaves the waker only if the socket's event count has not moved
-//! since the call (`reactor.rs`), and the socket tries its call again if it
-//! has.
+//! since the call (`readiness.rs`), and the socket tries its call again if
+//! it has.
 
 use std::io;
 use std::sync::{Arc, Weak};

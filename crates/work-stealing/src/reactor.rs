@@ -156,7 +156,8 @@ impl Reactor {
             ready.push(entry.remove());
         }
         drop(timers);
-        // Woken once no lock is held: a wake may run any code.
+        // Woken once no lock but the driver is held: a wake may run any
+        // code, and none of it takes the driver.
         ready.into_iter().for_each(Waker::wake);
     }
     // ANCHOR_END: turn

@@ -145,6 +145,8 @@ impl Drop for Entered {
 fn work(shared: Arc<Shared>, index: usize, queue: Worker<Task>) {
     let _entered = Entered::new(Arc::clone(&shared), Some((index, queue)));
     let (mut ticks, mut searching) = (0u32, true);
+    // Acquire, of the drop's Release: the flag carries nothing else, so any
+    // ordering would do; the worker sees it at its next look.
     while !shared.closed.load(Ordering::Acquire) {
         match shared.find_work(index, ticks) {
             Some(task) => {
@@ -254,8 +256,8 @@ impl Shared {
     // ANCHOR: park
     /// A searching worker found nothing: it parks, unless the last look of
     /// the parking protocol finds work. It waits in the reactor if no other
-    /// worker does (so that sockets and timers are served while all are
-    /// idle), else on a condition variable of its own.
+    /// worker holds its driver (so that sockets and timers are served while
+    /// all are idle), else on a condition variable of its own.
     fn park(&self, index: usize) {
         // exercise: register as parked (unless work is left after all), wait in the reactor or on this worker's parker, and count as searching again on waking
         let work_left =
@@ -281,6 +283,7 @@ impl Shared {
     }
 
     pub(crate) fn is_closed(&self) -> bool {
+        // Acquire: as in `work`.
         self.closed.load(Ordering::Acquire)
     }
 }

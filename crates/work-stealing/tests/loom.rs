@@ -14,8 +14,11 @@
 //! Acquire, as crossbeam's queues order their ends), and each worker parks
 //! on a flag and a condition variable. A lost wake-up leaves a job that no
 //! awake worker will take: every thread ends up blocked, and loom reports
-//! the deadlock. What the models cannot show: crossbeam's own orderings
-//! (its deque is checked by its own tests), and the reactor.
+//! the deadlock. What the models leave out: crossbeam's own orderings (its
+//! deque is checked by its own tests), a push that skips the notice because
+//! its task is alone in its worker's queue (that worker runs it next), and
+//! parking in the reactor (`Parker::park_in`), which is parking on a
+//! condition variable as far as `Idle` can tell.
 #![cfg(loom)]
 
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst};
@@ -81,7 +84,7 @@ impl Model {
         false
     }
 
-    /// A worker's loop, as `work` in `src/lib.rs` runs it.
+    /// A worker's loop, as `work` in `src/runtime.rs` runs it.
     fn work(&self, me: usize) {
         let mut searching = true;
         while !self.closed.load(Acquire) {
