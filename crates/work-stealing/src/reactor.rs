@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::io;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
@@ -16,6 +16,9 @@ use mio::event::Source;
 use mio::{Events, Interest, Poll, Token};
 use slab::Slab;
 
+use mini_runtime::Host;
+
+use crate::Shared;
 use crate::readiness::Readiness;
 
 /// The token of the `mio::Waker` that rouses the driver.
@@ -69,45 +72,6 @@ impl Reactor {
     pub(crate) fn rouse(&self) {
         // An error leaves the driver to its timeout; nothing better to do.
         let _ = self.rouser.wake();
-    }
-
-    /// Registers `source`, for both directions, edge-triggered.
-    pub(crate) fn register(&self, source: &mut impl Source) -> io::Result<Arc<Readiness>> {
-        let mut sockets = self.sockets.lock().unwrap();
-        let slot = sockets.vacant_entry();
-        let token = Token(slot.key());
-        let interest = Interest::READABLE | Interest::WRITABLE;
-        self.registry.register(source, token, interest)?;
-        Ok(Arc::clone(slot.insert(Arc::new(Readiness::new(token)))))
-    }
-
-    /// Removes `source`; its waiters are dropped.
-    pub(crate) fn deregister(&self, source: &mut impl Source, io: &Readiness) {
-        // It can only fail if the socket was not registered.
-        let _ = self.registry.deregister(source);
-        let io = self.sockets.lock().unwrap().try_remove(io.token.0);
-        drop(io); // a waker's drop may run any code: not under the lock
-    }
-
-    /// Adds a timer; its key, to cancel it.
-    pub(crate) fn add_timer(&self, at: Instant, waker: &Waker) -> (Instant, u64) {
-        let mut timers = self.timers.lock().unwrap();
-        let key = (at, timers.next);
-        timers.next += 1;
-        timers.due.insert(key, waker.clone());
-        // A driver waiting past this deadline must wait less.
-        let rouse = matches!(timers.waiting, Some(until) if until.is_none_or(|until| at < until));
-        drop(timers);
-        if rouse {
-            self.rouse();
-        }
-        key
-    }
-
-    /// Cancels timer `key`.
-    pub(crate) fn cancel_timer(&self, key: (Instant, u64)) {
-        let waker = self.timers.lock().unwrap().due.remove(&key);
-        drop(waker); // the lock was released with the line above
     }
 
     // ANCHOR: turn
@@ -174,5 +138,75 @@ impl Reactor {
     /// How many sockets are registered now.
     pub(crate) fn registrations(&self) -> usize {
         self.sockets.lock().unwrap().len()
+    }
+}
+
+/// What stage 7's sockets and sleeps need of this runtime: its shared
+/// reactor, and each socket's event count (`readiness.rs`).
+impl Host for Shared {
+    type Strong = Arc<Shared>;
+    type Weak = Weak<Shared>;
+    type Registration = Arc<Readiness>;
+    const OUTSIDE: &str = "work-stealing's sockets and timers work inside a runtime only";
+    const GONE: &str = "its runtime is gone: the Runtime it belonged to was dropped";
+
+    fn current() -> Option<Arc<Shared>> {
+        Shared::current()
+    }
+
+    fn downgrade(this: &Arc<Shared>) -> Weak<Shared> {
+        Arc::downgrade(this)
+    }
+
+    /// Gone once the `Runtime` is dropped, though its workers may still be
+    /// finishing a poll (whose waker the end of the drop drops).
+    fn upgrade(weak: &Weak<Shared>) -> Option<Arc<Shared>> {
+        let on_a_worker =
+            |shared: &Arc<Shared>| Shared::current().is_some_and(|c| Arc::ptr_eq(&c, shared));
+        weak.upgrade()
+            .filter(|shared| !shared.is_closed() || on_a_worker(shared))
+    }
+
+    fn register(&self, source: &mut impl Source) -> io::Result<Arc<Readiness>> {
+        let mut sockets = self.reactor.sockets.lock().unwrap();
+        let slot = sockets.vacant_entry();
+        let token = Token(slot.key());
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        self.reactor.registry.register(source, token, interest)?;
+        Ok(Arc::clone(slot.insert(Arc::new(Readiness::new(token)))))
+    }
+
+    fn deregister(&self, source: &mut impl Source, io: &Arc<Readiness>) {
+        // It can only fail if the socket was not registered.
+        let _ = self.reactor.registry.deregister(source);
+        let io = self.reactor.sockets.lock().unwrap().try_remove(io.token.0);
+        drop(io); // a waker's drop may run any code: not under the lock
+    }
+
+    fn ticks(&self, io: &Arc<Readiness>, direction: Interest) -> u64 {
+        io.ticks(direction)
+    }
+
+    fn wait(&self, io: &Arc<Readiness>, direction: Interest, ticks: u64, waker: &Waker) -> bool {
+        io.wait(direction, ticks, waker)
+    }
+
+    fn add_timer(&self, at: Instant, waker: &Waker) -> (Instant, u64) {
+        let mut timers = self.reactor.timers.lock().unwrap();
+        let key = (at, timers.next);
+        timers.next += 1;
+        timers.due.insert(key, waker.clone());
+        // A driver waiting past this deadline must wait less.
+        let rouse = matches!(timers.waiting, Some(until) if until.is_none_or(|until| at < until));
+        drop(timers);
+        if rouse {
+            self.reactor.rouse();
+        }
+        key
+    }
+
+    fn cancel_timer(&self, key: (Instant, u64)) {
+        let waker = self.reactor.timers.lock().unwrap().due.remove(&key);
+        drop(waker); // the lock was released with the line above
     }
 }
