@@ -1,0 +1,582 @@
+//! `cargo xtask watch [NAME]`: the judge of a fork, run again each time one
+//! of its files changes, one step at a time.
+//!
+//! A judgement builds the fork's tests, then runs the current step's own
+//! tests first (see `steps.rs`); if they pass, every test of the stage;
+//! once those pass, the doc tests and the loom models, as `check` does.
+//! After each of these it draws the screen again: the stage and its idea,
+//! the steps and where each stands, the first failing test with its
+//! message, and the hint of the step to work on. On a terminal the screen
+//! is cleared first; elsewhere each screen is plain lines after the last.
+//!
+//! Changes are found by looking at the fork's files (their sizes and
+//! modification times) four times a second: a fork has a few dozen files,
+//! so this costs nothing worth a dependency, and it works the same on every
+//! system and filesystem. Watch changes no mode of the terminal (no raw
+//! mode, no alternate screen, no hidden cursor), so Ctrl-C, which stops it
+//! and the tests it runs, leaves the terminal as it was.
+
+use std::fs;
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::thread;
+use std::time::{Duration, Instant, SystemTime};
+
+use anstyle::{AnsiColor, Style};
+
+use crate::check::{self, Judge, TestRun, Verdict};
+use crate::cli::{self, Failure};
+use crate::flags;
+use crate::fork::{self, Region};
+use crate::progress::{self, Progress, Record, Standing};
+use crate::stages::{STAGES, Stage};
+use crate::steps::{self, State, Steps};
+
+const TITLE: Style = AnsiColor::Cyan.on_default().bold();
+const GOOD: Style = AnsiColor::Green.on_default();
+const BAD: Style = AnsiColor::Red.on_default().bold();
+const HINT: Style = AnsiColor::Yellow.on_default();
+const DIM: Style = Style::new().dimmed();
+
+/// How often the fork's files are looked at.
+const LOOK_EVERY: Duration = Duration::from_millis(250);
+
+/// How long the files must stay unchanged before a judgement: an editor
+/// may write a file in several steps.
+const SETTLE: Duration = Duration::from_millis(100);
+
+/// At most this many lines of a failure's message, or of the compiler's.
+const MESSAGE_LINES: usize = 12;
+const COMPILER_LINES: usize = 40;
+
+pub fn run(flags: flags::Watch) -> Result<(), Failure> {
+    let root = cli::workspace_root();
+    let name = match flags.name {
+        Some(name) => name,
+        None => progress::current_fork(&root).ok_or_else(|| {
+            Failure::usage(
+                "there is no fork to watch yet; make one with `cargo xtask fork next`",
+                "watch",
+            )
+        })?,
+    };
+    let dir = root.join("exercises").join(&name);
+    let Some(stage) = fork::forked_from(&dir) else {
+        let message = format!(
+            "there is no fork exercises/{name}; make one with `cargo xtask fork STAGE {name}`"
+        );
+        return Err(Failure::usage(message, "watch"));
+    };
+    if flags.no_color {
+        anstream::ColorChoice::Never.write_global();
+    }
+    Progress::update(&root, |progress| progress.current = Some(name.clone()));
+    let terminal = io::stdout().is_terminal();
+    let mut watcher = Watcher {
+        root: &root,
+        name: &name,
+        stage,
+        terminal,
+        once: flags.once,
+        runs: Vec::new(),
+        whole_run: false,
+    };
+    let write = |text: &str| {
+        let mut out = anstream::stdout();
+        let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    };
+    loop {
+        let files = Files::look(&dir);
+        let passed = watcher
+            .judge(&files, &write)
+            .map_err(|error| Failure::Failed(format!("cannot judge exercises/{name}: {error}")))?;
+        if flags.once {
+            return match passed {
+                Some(true) => Ok(()),
+                _ => Err(Failure::Quiet(1)),
+            };
+        }
+        files.wait_for_change(&dir);
+    }
+}
+
+/// A watch of one fork, and what it knows so far.
+struct Watcher<'a> {
+    root: &'a Path,
+    name: &'a str,
+    stage: &'static Stage,
+    terminal: bool,
+    once: bool,
+    /// The latest run of every test that has run.
+    runs: Vec<TestRun>,
+    /// Whether every test has run once since the watch began.
+    whole_run: bool,
+}
+
+impl Watcher<'_> {
+    /// Judges the fork, drawing each stage of the judgement with `write`;
+    /// whether the stage is done (`None`: its files changed meanwhile, and
+    /// the judgement was left, to start again).
+    fn judge(&mut self, files: &Files, write: &dyn Fn(&str)) -> io::Result<Option<bool>> {
+        let dir = self.root.join("exercises").join(self.name);
+        let regions = fork::fork_regions(&dir)?;
+        let mut record = Progress::load(self.root)
+            .forks
+            .remove(self.name)
+            .filter(|record| record.stage == self.stage.krate)
+            .unwrap_or_default();
+        let started = Instant::now();
+        write(&self.screen(
+            &regions,
+            &record,
+            &Verdict::default(),
+            "",
+            Some("building the tests"),
+        ));
+        let mut cargo = cli::cargo_in(self.root);
+        cargo.args(["test", "-p", self.name, "--color", "never"]);
+        let (built, said) = check::build_telling(&mut cargo, false)?;
+        let Some(binaries) = built else {
+            let errors = compiler_errors(&said);
+            let mut verdict = Verdict::default();
+            verdict.unbuilt.push("the tests");
+            let text = self.screen(&regions, &record, &verdict, &errors, None);
+            write(&format!("{text}{}", self.footer()));
+            return Ok(Some(false));
+        };
+        let built_in = started.elapsed();
+        let timing = |tests: Instant| {
+            format!(
+                "{DIM}Built in {:.1} s; these tests took {:.1} s.{DIM:#}\n",
+                built_in.as_secs_f64(),
+                tests.elapsed().as_secs_f64()
+            )
+        };
+        let mut judge = Judge::new(&dir, false);
+        let mut verdict = Verdict::default();
+
+        // The current step's own tests first, once it is known which they are.
+        let known = Steps::judge(&regions, &record.tests, &self.runs);
+        let current = known.current().map(|index| &known.steps[index]);
+        let own: Vec<TestRun> = current
+            .map(|step| step.tests.iter().map(|run| (*run).clone()).collect())
+            .unwrap_or_default();
+        if self.whole_run && own.iter().any(|run| run.target != "doc") {
+            let step = current.expect("a step owns them");
+            let what = format!(
+                "running the {} tests of step {}",
+                own.len(),
+                step_number(&known, step.region)
+            );
+            write(&self.screen(&regions, &record, &verdict, "", Some(&what)));
+            judge.deadline = Some(Instant::now() + check::TIME);
+            let own_began = Instant::now();
+            for binary in &binaries {
+                let only: Vec<String> = own
+                    .iter()
+                    .filter(|run| run.target == binary.target)
+                    .map(|run| run.name.clone())
+                    .collect();
+                if !only.is_empty() {
+                    judge.run(binary, Some(&only), &mut verdict)?;
+                }
+            }
+            let runs = std::mem::take(&mut judge.runs);
+            steps::learn(&mut record.tests, &runs, &regions);
+            steps::merge(&mut self.runs, runs);
+            let failed = !verdict.failed.is_empty() || !verdict.out_of_time.is_empty();
+            if failed {
+                self.record(&regions, &mut record, false);
+                let text = self.screen(&regions, &record, &verdict, &timing(own_began), None);
+                write(&format!("{text}{}", self.footer()));
+                return Ok(Some(false));
+            }
+            if files.changed(&dir) {
+                return Ok(None);
+            }
+        }
+
+        // Then every test of the stage.
+        let what = "running every test of the stage";
+        write(&self.screen(&regions, &record, &Verdict::default(), "", Some(what)));
+        let mut verdict = Verdict::default();
+        judge.deadline = Some(Instant::now() + check::TIME);
+        let tests_began = Instant::now();
+        for binary in &binaries {
+            judge.run(binary, None, &mut verdict)?;
+        }
+        let runs = std::mem::take(&mut judge.runs);
+        steps::learn(&mut record.tests, &runs, &regions);
+        // Tests that no longer exist are forgotten with the old runs.
+        self.runs = runs;
+        self.whole_run = true;
+        let steps = Steps::judge(&regions, &record.tests, &self.runs);
+        let plain_pass = steps.current().is_none() && verdict.passed();
+        if !plain_pass {
+            self.record(&regions, &mut record, false);
+            let text = self.screen(&regions, &record, &verdict, &timing(tests_began), None);
+            write(&format!("{text}{}", self.footer()));
+            return Ok(Some(false));
+        }
+        if files.changed(&dir) {
+            return Ok(None);
+        }
+
+        let tests_took = tests_began.elapsed();
+        // Every step passes: the doc tests, then the models, as `check` runs them.
+        write(&self.screen(
+            &regions,
+            &record,
+            &verdict,
+            "",
+            Some("the tests pass: running the doc tests"),
+        ));
+        judge.doc_tests(self.root, self.name, &mut verdict)?;
+        if verdict.passed() && dir.join("tests/loom.rs").is_file() {
+            if files.changed(&dir) {
+                return Ok(None);
+            }
+            let what = format!(
+                "the tests pass: building and running the loom models into target/loom/{} \
+                 (the first build takes a minute or two)",
+                self.name
+            );
+            write(&self.screen(&regions, &record, &verdict, "", Some(&what)));
+            judge.models(self.root, self.name, &mut verdict)?;
+        }
+        let passed = verdict.passed();
+        self.record(&regions, &mut record, passed);
+        let timing = format!(
+            "{DIM}Built in {:.1} s; the tests took {:.1} s, the doc tests and models {:.1} s.{DIM:#}\n",
+            built_in.as_secs_f64(),
+            tests_took.as_secs_f64(),
+            (tests_began.elapsed() - tests_took).as_secs_f64()
+        );
+        let text = self.screen(&regions, &record, &verdict, &timing, None);
+        write(&format!("{text}{}", self.footer()));
+        Ok(Some(passed))
+    }
+
+    /// Writes what this judgement found to the progress file.
+    fn record(&self, regions: &[Region], record: &mut Record, passed: bool) {
+        let steps = Steps::judge(regions, &record.tests, &self.runs);
+        record.stage = self.stage.krate.to_owned();
+        record.steps = regions.len();
+        record.done = steps.done();
+        record.passed = passed;
+        let record = record.clone();
+        Progress::update(self.root, |progress| {
+            progress.current = Some(self.name.to_owned());
+            progress.forks.insert(self.name.to_owned(), record);
+        });
+    }
+
+    /// The screen: the stage, the steps, the first failure and the hint,
+    /// what else the verdict says, and what is running now.
+    fn screen(
+        &self,
+        regions: &[Region],
+        record: &Record,
+        verdict: &Verdict,
+        details: &str,
+        running: Option<&str>,
+    ) -> String {
+        let steps = Steps::judge(regions, &record.tests, &self.runs);
+        let mut text = String::new();
+        if let (Some(running), false) = (running, self.terminal) {
+            // Off a terminal, what runs meanwhile is a line, not a screen.
+            return format!("... {running}\n");
+        }
+        if self.terminal {
+            // Home, then clear the screen: the last screen stays in the
+            // terminal's scrollback.
+            text += "\x1b[H\x1b[2J";
+        } else {
+            text += "\n";
+        }
+        text += &screen(self.name, self.stage, &steps, verdict, self.whole_run);
+        if record.passed && running.is_none() && verdict.passed() {
+            let models = match self
+                .root
+                .join("exercises")
+                .join(self.name)
+                .join("tests/loom.rs")
+                .is_file()
+            {
+                true => ", its doc examples and its loom models",
+                false => " and its doc examples",
+            };
+            text += &format!(
+                "\n{GOOD}Every test{models} pass: stage {} is yours.{GOOD:#} Next: cargo xtask fork next\n",
+                self.stage.number
+            );
+        }
+        text += "\n";
+        text += details;
+        text += &stages_line(self.root, &steps, self.stage, record.passed);
+        if let Some(running) = running {
+            text += &format!("\n{DIM}... {running}{DIM:#}\n");
+        }
+        text
+    }
+
+    /// What the learner can do now that the judgement is over.
+    fn footer(&self) -> String {
+        match self.once {
+            true => String::new(),
+            false => format!(
+                "\n{DIM}Watching exercises/{}: save a file of it to judge it again; Ctrl-C to stop.{DIM:#}\n",
+                self.name
+            ),
+        }
+    }
+}
+
+/// The screen of a judgement of the fork `name` of `stage`, without what
+/// is running now: for the learner, top to bottom.
+pub fn screen(name: &str, stage: &Stage, steps: &Steps, verdict: &Verdict, judged: bool) -> String {
+    let (number, of) = (stage.number, STAGES.len());
+    let mut text = format!(
+        "{TITLE}Stage {number} of {of}, {}: {}{TITLE:#}\nYour fork: exercises/{name}\n\n",
+        stage.krate, stage.idea
+    );
+    let total = steps.steps.len();
+    let current = steps.current();
+    match current {
+        Some(index) => {
+            let step = &steps.steps[index];
+            text += &format!(
+                "Step {} of {total}: `{}` ({}:{})\n",
+                index + 1,
+                step.region.function,
+                step.region.file,
+                step.region.line
+            );
+        }
+        None if judged => text += &format!("All {total} steps are written and their tests pass.\n"),
+        None => {}
+    }
+    // The marks go in front of the table: their colours would count as
+    // width in it.
+    let (marks, rows): (Vec<String>, Vec<Vec<String>>) = steps
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(index, step)| {
+            let mark = match (step.state, Some(index) == current) {
+                (State::Written, _) => format!("{GOOD}✓{GOOD:#}"),
+                (State::Failing, _) => format!("{BAD}✗{BAD:#}"),
+                (State::Todo, true) => "▶".to_owned(),
+                (State::Todo, false) => "·".to_owned(),
+            };
+            let failing = step.failing().count();
+            let tests = step.tests.len();
+            let said = match step.state {
+                State::Todo if tests == 0 => "todo!()".to_owned(),
+                State::Todo => format!("todo!(), {} stop at it", count(tests, "test")),
+                State::Failing => format!("{failing} of {} fail", count(tests, "test")),
+                State::Written if tests == 0 => "written".to_owned(),
+                State::Written => format!("written, {} pass", count(tests, "test")),
+            };
+            let place = format!("{}:{}", step.region.file, step.region.line);
+            let row = vec![
+                (index + 1).to_string(),
+                step.region.function.clone(),
+                place,
+                said,
+            ];
+            (mark, row)
+        })
+        .unzip();
+    for (mark, line) in marks.iter().zip(cli::table(None, rows, &[0]).lines()) {
+        text += &format!("  {mark} {line}\n");
+    }
+
+    // The first failure: of the current step, else of the stage as a whole.
+    let failing = current
+        .map(|index| steps.steps[index].failing().next())
+        .unwrap_or_else(|| steps.others.first().copied());
+    let failing = failing.or_else(|| steps.others.first().copied());
+    if let Some(index) = current {
+        let step = &steps.steps[index];
+        match failing {
+            // While the step is todo!(), its tests stop there (or at a
+            // thread of theirs that did).
+            Some(run) if step.state == State::Todo => {
+                let tests = count(step.tests.len(), "test");
+                text += &format!(
+                    "\n{tests} stop at this step's todo!(); the first: {}\n",
+                    steps::test_id(run)
+                );
+                if steps::reached(&run.output, std::slice::from_ref(step.region)).is_none() {
+                    for line in steps::message(run, MESSAGE_LINES).lines() {
+                        text += &format!("  {line}\n");
+                    }
+                }
+            }
+            Some(run) => text += &first_failure(run),
+            None => {}
+        }
+        text += &format!("\n{HINT}Hint: {}{HINT:#}\n", step.region.hint);
+    } else if let Some(run) = failing {
+        text += &first_failure(run);
+    }
+    text += &verdict_notes(verdict);
+    text
+}
+
+/// The first failing test and its message.
+fn first_failure(run: &TestRun) -> String {
+    let message = steps::message(run, MESSAGE_LINES);
+    let message: String = message.lines().map(|line| format!("  {line}\n")).collect();
+    format!(
+        "\n{BAD}First failing test:{BAD:#} {}\n{message}",
+        steps::test_id(run)
+    )
+}
+
+/// What the verdict says beyond the steps: what did not build, the doc
+/// tests and models that failed, and the stage done.
+fn verdict_notes(verdict: &Verdict) -> String {
+    let mut text = String::new();
+    for what in &verdict.unbuilt {
+        text += &format!("\n{BAD}{what} do not build yet.{BAD:#} The compiler says:\n");
+    }
+    let docs: Vec<&String> = verdict
+        .failed
+        .iter()
+        .filter(|name| name.contains(" - "))
+        .collect();
+    if !docs.is_empty() {
+        text += &format!("\n{BAD}Doc examples fail:{BAD:#}\n");
+        for name in docs {
+            text += &format!("  {name}\n");
+        }
+    }
+    if !verdict.models.is_empty() {
+        text += &format!(
+            "\n{BAD}The loom models fail{BAD:#} (every interleaving of their threads is tried):\n"
+        );
+        for (model, meaning) in &verdict.models {
+            text += &format!("  {model}: {meaning}\n");
+        }
+    }
+    if !verdict.not_run.is_empty() {
+        text += &format!(
+            "\nNot run, as the time ran out: {}\n",
+            verdict.not_run.join(", ")
+        );
+    }
+    text
+}
+
+/// One line of every stage: done, the steps of one in progress, or not
+/// forked, from the progress file and with this fork's steps as judged now.
+fn stages_line(root: &Path, steps: &Steps, stage: &Stage, passed: bool) -> String {
+    let (forks, progress) = (progress::forks(root), Progress::load(root));
+    let marks: Vec<String> = STAGES
+        .iter()
+        .map(|other| {
+            let mark = match progress::standing(other, &forks, &progress) {
+                _ if other.number == stage.number && !passed => {
+                    format!("{}/{}", steps.done(), steps.steps.len())
+                }
+                Standing::Done { .. } => format!("{GOOD}✓{GOOD:#}"),
+                Standing::InProgress { done, steps, .. } => {
+                    format!("{}/{steps}", done.unwrap_or(0))
+                }
+                Standing::NotForked => "·".to_owned(),
+            };
+            format!("{} {mark}", other.number)
+        })
+        .collect();
+    format!(
+        "{DIM}Stages:{DIM:#} {}   {DIM}(cargo xtask progress){DIM:#}\n",
+        marks.join("  ")
+    )
+}
+
+/// The step number of `region` in `steps`.
+fn step_number(steps: &Steps, region: &Region) -> usize {
+    steps
+        .steps
+        .iter()
+        .position(|step| std::ptr::eq(step.region, region))
+        .map_or(0, |index| index + 1)
+}
+
+/// `n` things, in words: "1 test", "3 tests".
+fn count(n: usize, thing: &str) -> String {
+    match n {
+        1 => format!("1 {thing}"),
+        n => format!("{n} {thing}s"),
+    }
+}
+
+/// The compiler's errors in what cargo said, without the lines of its
+/// progress and its warnings, in at most [`COMPILER_LINES`] lines.
+fn compiler_errors(said: &str) -> String {
+    let blocks = said.split("\n\n");
+    let errors: Vec<&str> = blocks
+        .map(|block| block.trim_start_matches('\n'))
+        .map(|block| {
+            // Cargo's progress lines come before a message, in its block.
+            let start = block.find("error").unwrap_or(block.len());
+            &block[start..]
+        })
+        .filter(|block| {
+            block.starts_with("error") && !block.starts_with("error: could not compile")
+        })
+        .collect();
+    let errors = errors.join("\n\n");
+    let lines: Vec<&str> = errors.lines().collect();
+    let mut text: String = lines
+        .iter()
+        .take(COMPILER_LINES)
+        .map(|line| format!("  {line}\n"))
+        .collect();
+    if lines.len() > COMPILER_LINES {
+        text += &format!(
+            "  ... ({} more lines: `cargo test` shows them all)\n",
+            lines.len() - COMPILER_LINES
+        );
+    }
+    text
+}
+
+/// The fork's files, each with its size and time of change, as last seen.
+#[derive(Debug, PartialEq, Eq)]
+struct Files(Vec<(PathBuf, u64, Option<SystemTime>)>);
+
+impl Files {
+    fn look(dir: &Path) -> Files {
+        let files = cli::files_under(dir).unwrap_or_default();
+        let seen = files.into_iter().map(|file| {
+            let metadata = fs::metadata(&file).ok();
+            let size = metadata.as_ref().map_or(0, fs::Metadata::len);
+            let modified = metadata.and_then(|metadata| metadata.modified().ok());
+            (file, size, modified)
+        });
+        Files(seen.collect())
+    }
+
+    /// Whether a file under `dir` has changed, come or gone since.
+    fn changed(&self, dir: &Path) -> bool {
+        Files::look(dir) != *self
+    }
+
+    /// Waits until a file under `dir` has changed, and has stayed so for a
+    /// moment.
+    fn wait_for_change(&self, dir: &Path) {
+        loop {
+            thread::sleep(LOOK_EVERY);
+            let now = Files::look(dir);
+            if now != *self {
+                thread::sleep(SETTLE);
+                if Files::look(dir) == now {
+                    return;
+                }
+            }
+        }
+    }
+}
