@@ -432,7 +432,7 @@ impl<'a> Judge<'a> {
 
 /// Stops `child` and what it started: cargo runs doc tests in processes of
 /// its own, which would otherwise go on.
-fn stop(child: &mut Child) {
+pub fn stop(child: &mut Child) {
     #[cfg(unix)]
     {
         fn descendants(pid: u32) -> Vec<u32> {

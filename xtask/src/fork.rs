@@ -584,8 +584,13 @@ fn check_name(root: &Path, name: &str) -> Result<(), Failure> {
     let locked = lock
         .as_ref()
         .and_then(|lock| lock.get("package")?.as_array_of_tables());
+    // Only dependencies: a package of the workspace has no source, and its
+    // manifest is read below (a fork thrown away stays in Cargo.lock until
+    // the next build, and its name is free again).
     for package in locked.into_iter().flatten() {
-        packages.extend(package.get("name").and_then(toml_edit::Item::as_str));
+        if package.contains_key("source") {
+            packages.extend(package.get("name").and_then(toml_edit::Item::as_str));
+        }
     }
     let members = member_manifests(root);
     let names = members
@@ -603,12 +608,15 @@ fn check_name(root: &Path, name: &str) -> Result<(), Failure> {
 /// Directories cargo makes in a target directory: binaries may not take their names.
 const CARGO_DIRS: [&str; 4] = ["build", "deps", "examples", "incremental"];
 
-/// The manifests of the members under `crates/` and `exercises/`.
+/// The manifests of the workspace's members: under `crates/` and
+/// `exercises/`, and the tools.
 fn member_manifests(root: &Path) -> Vec<DocumentMut> {
     let dirs = ["crates", "exercises"].map(|dir| fs::read_dir(root.join(dir)));
     let members = dirs.into_iter().flatten().flatten().flatten();
+    let members = members.map(|member| member.path());
+    let members = members.chain(["xtask", "bench"].map(|tool| root.join(tool)));
     members
-        .filter_map(|member| read_manifest(&member.path().join("Cargo.toml")))
+        .filter_map(|member| read_manifest(&member.join("Cargo.toml")))
         .collect()
 }
 

@@ -11,6 +11,7 @@ mod check;
 mod cli;
 mod diff;
 mod docs;
+mod each;
 mod flags;
 mod fork;
 mod list;

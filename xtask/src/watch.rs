@@ -24,8 +24,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anstyle::{AnsiColor, Style};
 
-use crate::check::{self, Judge, TestRun, Verdict};
+use crate::check::{self, Judge, Outcome, TestBinary, TestRun, Verdict};
 use crate::cli::{self, Failure};
+use crate::each;
 use crate::flags;
 use crate::fork::{self, Region};
 use crate::progress::{self, Progress, Record, Standing};
@@ -157,35 +158,36 @@ impl Watcher<'_> {
 
         // The current step's own tests first, once it is known which they are.
         let known = Steps::judge(&regions, &record.tests, &self.runs);
-        let current = known.current().map(|index| &known.steps[index]);
+        let current = known.current();
         let own: Vec<TestRun> = current
-            .map(|step| step.tests.iter().map(|run| (*run).clone()).collect())
+            .map(|index| {
+                known.steps[index]
+                    .tests
+                    .iter()
+                    .map(|run| (*run).clone())
+                    .collect()
+            })
             .unwrap_or_default();
-        if self.whole_run && own.iter().any(|run| run.target != "doc") {
-            let step = current.expect("a step owns them");
+        drop(known);
+        if let (true, Some(index)) = (
+            self.whole_run && own.iter().any(|run| run.target != "doc"),
+            current,
+        ) {
             let what = format!(
-                "running the {} tests of step {}",
-                own.len(),
-                step_number(&known, step.region)
+                "running the {} of step {}",
+                count(own.len(), "test"),
+                index + 1
             );
             write(&self.screen(&regions, &record, &verdict, "", Some(&what)));
-            judge.deadline = Some(Instant::now() + check::TIME);
             let own_began = Instant::now();
-            for binary in &binaries {
-                let only: Vec<String> = own
-                    .iter()
-                    .filter(|run| run.target == binary.target)
-                    .map(|run| run.name.clone())
-                    .collect();
-                if !only.is_empty() {
-                    judge.run(binary, Some(&only), &mut verdict)?;
-                }
-            }
-            let runs = std::mem::take(&mut judge.runs);
+            let deadline = own_began + check::TIME;
+            let runs = self.run_tests(&binaries, Some(&own), &regions, deadline, &mut verdict)?;
             steps::learn(&mut record.tests, &runs, &regions);
             steps::merge(&mut self.runs, runs);
-            let failed = !verdict.failed.is_empty() || !verdict.out_of_time.is_empty();
-            if failed {
+            // The step passes when its tests pass, or went past it to a
+            // later step's todo!().
+            let now = Steps::judge(&regions, &record.tests, &self.runs);
+            if now.steps[index].state != State::Written {
                 self.record(&regions, &mut record, false);
                 let text = self.screen(&regions, &record, &verdict, &timing(own_began), None);
                 write(&format!("{text}{}", self.footer()));
@@ -196,16 +198,19 @@ impl Watcher<'_> {
             }
         }
 
-        // Then every test of the stage.
+        // Then every test of the stage: the screen shows the step passed
+        // meanwhile.
         let what = "running every test of the stage";
         write(&self.screen(&regions, &record, &Verdict::default(), "", Some(what)));
         let mut verdict = Verdict::default();
-        judge.deadline = Some(Instant::now() + check::TIME);
         let tests_began = Instant::now();
-        for binary in &binaries {
-            judge.run(binary, None, &mut verdict)?;
-        }
-        let runs = std::mem::take(&mut judge.runs);
+        let runs = self.run_tests(
+            &binaries,
+            None,
+            &regions,
+            tests_began + check::TIME,
+            &mut verdict,
+        )?;
         steps::learn(&mut record.tests, &runs, &regions);
         // Tests that no longer exist are forgotten with the old runs.
         self.runs = runs;
@@ -257,6 +262,57 @@ impl Watcher<'_> {
         Ok(Some(passed))
     }
 
+    /// Runs each test of `binaries` (of `only`, if given) in a process of
+    /// its own, stopped at the first `todo!()` of `regions` it reaches, and
+    /// notes in `verdict` what failed.
+    fn run_tests(
+        &self,
+        binaries: &[TestBinary],
+        only: Option<&[TestRun]>,
+        regions: &[Region],
+        deadline: Instant,
+        verdict: &mut Verdict,
+    ) -> io::Result<Vec<TestRun>> {
+        let dir = self.root.join("exercises").join(self.name);
+        let command = |path: &Path| {
+            let mut command = cli::program_in(path, &dir);
+            // The message is what the screen shows; a failed snapshot is
+            // not written beside the fork's.
+            command.env("RUST_BACKTRACE", "0").env("INSTA_UPDATE", "no");
+            command
+        };
+        let hints: Vec<String> = regions.iter().map(|region| region.hint.clone()).collect();
+        let parallel = thread::available_parallelism().map_or(2, usize::from);
+        let mut all = Vec::new();
+        for binary in binaries {
+            let names: Option<Vec<String>> = only.map(|only| {
+                let only = only.iter().filter(|run| run.target == binary.target);
+                only.map(|run| run.name.clone()).collect()
+            });
+            if names.as_ref().is_some_and(Vec::is_empty) {
+                continue;
+            }
+            let (runs, not_run) = each::run_each(
+                binary,
+                names.as_deref(),
+                &hints,
+                &command,
+                parallel,
+                deadline,
+            )?;
+            for run in &runs {
+                match run.outcome {
+                    Outcome::Passed => {}
+                    Outcome::Failed => verdict.failed.push(run.name.clone()),
+                    Outcome::OutOfTime => verdict.out_of_time.push(run.name.clone()),
+                }
+            }
+            verdict.not_run.extend(not_run);
+            all.extend(runs);
+        }
+        Ok(all)
+    }
+
     /// Writes what this judgement found to the progress file.
     fn record(&self, regions: &[Region], record: &mut Record, passed: bool) {
         let steps = Steps::judge(regions, &record.tests, &self.runs);
@@ -285,7 +341,7 @@ impl Watcher<'_> {
         let mut text = String::new();
         if let (Some(running), false) = (running, self.terminal) {
             // Off a terminal, what runs meanwhile is a line, not a screen.
-            return format!("... {running}\n");
+            return format!("... {running} ({})\n", where_now(&steps));
         }
         if self.terminal {
             // Home, then clear the screen: the last screen stays in the
@@ -496,13 +552,12 @@ fn stages_line(root: &Path, steps: &Steps, stage: &Stage, passed: bool) -> Strin
     )
 }
 
-/// The step number of `region` in `steps`.
-fn step_number(steps: &Steps, region: &Region) -> usize {
-    steps
-        .steps
-        .iter()
-        .position(|step| std::ptr::eq(step.region, region))
-        .map_or(0, |index| index + 1)
+/// Where the steps stand, in a few words: `step 2 of 4`.
+fn where_now(steps: &Steps) -> String {
+    match steps.current() {
+        Some(index) => format!("now at step {} of {}", index + 1, steps.steps.len()),
+        None => format!("all {} steps pass", steps.steps.len()),
+    }
 }
 
 /// `n` things, in words: "1 test", "3 tests".
