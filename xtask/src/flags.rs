@@ -28,6 +28,9 @@ xflags::xflags! {
             optional --delay-ms ms: String
             /// No colours (also when NO_COLOR is set, or not on a terminal).
             optional --no-color
+            /// Also write each stage's main run to DIR/stage-N-<crate>.json, in the Trace
+            /// Event Format (open it in https://ui.perfetto.dev or chrome://tracing).
+            optional --trace-out dir: String
         }
         /// Run every stage's tests in order, stopping at the first failing stage.
         ///

@@ -13,11 +13,16 @@
 //!   fresh waker wrapper per poll that counts and traces each wake;
 //! - [`demo`]: what every stage's demo shares: the [`demo::Summary`] it
 //!   returns, the transcript helpers its tests snapshot, and `main`;
-//! - [`patience`]: for tests whose failure could be a hang.
+//! - [`patience`]: for tests whose failure could be a hang;
+//! - [`threads`]: the threads events happen on, by number and name;
+//! - [`tef`]: a trace written in the Trace Event Format, for Perfetto and
+//!   Chrome's tracing.
 #![forbid(unsafe_code)]
 
 pub mod demo;
 pub mod measure;
 pub mod patience;
 pub mod probe;
+pub mod tef;
+pub mod threads;
 pub mod trace;

@@ -19,6 +19,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
+use std::time::Instant;
 
 use pin_project_lite::pin_project;
 
@@ -70,16 +71,19 @@ impl Probe {
 
     /// Task `task` was polled, and answered Ready or Pending.
     pub fn polled(&self, task: usize, ready: bool) {
+        self.polled_since(task, ready, None);
+    }
+
+    /// Task `task` was polled from `began` until now, and answered Ready or
+    /// Pending: the trace keeps the poll as a span.
+    pub fn polled_since(&self, task: usize, ready: bool, began: Option<Instant>) {
         self.polls.fetch_add(1, Ordering::Relaxed);
         if let Some(trace) = &self.trace {
-            trace.record(
-                task,
-                if ready {
-                    EventKind::Ready
-                } else {
-                    EventKind::Pending
-                },
-            );
+            let kind = match ready {
+                true => EventKind::Ready,
+                false => EventKind::Pending,
+            };
+            trace.record_since(task, kind, began);
         }
     }
 
@@ -164,8 +168,9 @@ impl<F: Future> Future for Watched<F> {
             task,
             probe,
         }));
+        let began = Instant::now();
         let poll = this.future.poll(&mut Context::from_waker(&waker));
-        this.probe.polled(task, poll.is_ready());
+        this.probe.polled_since(task, poll.is_ready(), Some(began));
         *this.ready = poll.is_ready();
         poll
     }
