@@ -23,42 +23,54 @@ use crate::check::{Outcome, TestBinary, TestRun};
 /// How long one test may run (its own waits are bounded well within it).
 pub const ONE_TEST: Duration = Duration::from_secs(60);
 
+/// How often at least `run_each` tells its caller that time goes on.
+pub const TICK: Duration = Duration::from_millis(250);
+
 /// What a `todo!()` prints when reached.
 const TODO: &str = "not yet implemented: ";
 
-/// Runs each test of `binary` (those in `only`, if given) in a process of
-/// its own, in `command`'s way (`command(path)` gives the program to run,
-/// in the fork's directory), `parallel` at a time, until `deadline`. A test
-/// that prints the `todo!()` of one of `hints` is stopped there. The tests
-/// not started by the deadline are returned apart.
+/// Runs each test of `binaries` (each with the names of the tests to run,
+/// or `None` for all) in a process of its own, in `command`'s way
+/// (`command(path)` gives the program to run, in the fork's directory),
+/// `parallel` at a time from one queue, until `deadline`. A test that
+/// prints the `todo!()` of one of `hints` is stopped there. The tests not
+/// started by the deadline are returned apart. `done` hears of each test
+/// as it ends, and (with `None`) at least every [`TICK`] meanwhile.
 pub fn run_each(
-    binary: &TestBinary,
-    only: Option<&[String]>,
+    binaries: &[(TestBinary, Option<Vec<String>>)],
     hints: &[String],
     command: &dyn Fn(&std::path::Path) -> Command,
     parallel: usize,
     deadline: Instant,
+    done: &mut dyn FnMut(Option<&TestRun>),
 ) -> io::Result<(Vec<TestRun>, Vec<String>)> {
-    let listed = command(&binary.path)
-        .args(["--list", "--format", "terse"])
-        .stderr(Stdio::null())
-        .output()?;
-    let listed = String::from_utf8_lossy(&listed.stdout);
-    let mut waiting: VecDeque<String> = listed
-        .lines()
-        .filter_map(|line| line.strip_suffix(": test"))
-        .filter(|name| only.is_none_or(|only| only.iter().any(|wanted| wanted == name)))
-        .map(str::to_owned)
-        .collect();
+    let mut waiting: VecDeque<(&TestBinary, String)> = VecDeque::new();
+    for (binary, only) in binaries {
+        let listed = command(&binary.path)
+            .args(["--list", "--format", "terse"])
+            .stderr(Stdio::null())
+            .output()?;
+        let listed = String::from_utf8_lossy(&listed.stdout);
+        let listed = listed
+            .lines()
+            .filter_map(|line| line.strip_suffix(": test"))
+            .filter(|name| {
+                only.as_ref()
+                    .is_none_or(|only| only.iter().any(|wanted| wanted == name))
+            });
+        waiting.extend(listed.map(|name| (binary, name.to_owned())));
+    }
     let (lines, read) = mpsc::channel::<(usize, Option<String>)>();
     let mut running: Vec<Running> = Vec::new();
     let mut runs = Vec::new();
+    // How many of `runs` `done` has heard of.
+    let mut told = 0;
     loop {
         // Start tests while there is room and time.
         while running.iter().filter(|test| test.child.is_some()).count() < parallel.max(1)
             && Instant::now() < deadline
         {
-            let Some(name) = waiting.pop_front() else {
+            let Some((binary, name)) = waiting.pop_front() else {
                 break;
             };
             let mut child = command(&binary.path)
@@ -95,6 +107,7 @@ pub fn run_each(
                 });
             }
             running.push(Running {
+                target: binary.target.clone(),
                 name,
                 child: Some(child),
                 output: String::new(),
@@ -104,6 +117,10 @@ pub fn run_each(
                 began: Instant::now(),
             });
         }
+        for run in &runs[told..] {
+            done(Some(run));
+        }
+        told = runs.len();
         if running.iter().all(|test| test.child.is_none()) {
             break;
         }
@@ -115,7 +132,8 @@ pub fn run_each(
             .map(|test| (test.began + ONE_TEST).min(deadline))
             .min()
             .unwrap_or(now);
-        match read.recv_timeout(soonest.saturating_duration_since(now)) {
+        let wait = soonest.saturating_duration_since(now).min(TICK);
+        match read.recv_timeout(wait) {
             Ok((index, Some(line))) => {
                 let test = &mut running[index];
                 if test.child.is_none() {
@@ -133,33 +151,39 @@ pub fn run_each(
                 test.output.push('\n');
                 if reached {
                     test.stopped = Some(Outcome::Failed);
-                    test.finish(&mut runs, &binary.target);
+                    test.finish(&mut runs);
                 }
             }
             Ok((index, None)) => {
                 let test = &mut running[index];
                 test.open -= 1;
                 if test.open == 0 && test.child.is_some() {
-                    test.finish(&mut runs, &binary.target);
+                    test.finish(&mut runs);
                 }
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {
+                done(None);
                 let now = Instant::now();
                 for test in running.iter_mut().filter(|test| test.child.is_some()) {
                     if now >= (test.began + ONE_TEST).min(deadline) {
                         test.stopped = Some(Outcome::OutOfTime);
-                        test.finish(&mut runs, &binary.target);
+                        test.finish(&mut runs);
                     }
                 }
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
     }
-    Ok((runs, waiting.into()))
+    let not_run = waiting
+        .into_iter()
+        .map(|(binary, name)| format!("{}::{name}", binary.target));
+    Ok((runs, not_run.collect()))
 }
 
 /// A test being run, in a process of its own.
 struct Running {
+    /// Its test target, and its name.
+    target: String,
     name: String,
     /// The process, until the test is over.
     child: Option<Child>,
@@ -176,7 +200,7 @@ struct Running {
 
 impl Running {
     /// Ends the test (stopping it if it runs still) and notes its outcome.
-    fn finish(&mut self, runs: &mut Vec<TestRun>, target: &str) {
+    fn finish(&mut self, runs: &mut Vec<TestRun>) {
         let Some(mut child) = self.child.take() else {
             return;
         };
@@ -193,7 +217,7 @@ impl Running {
             (None, _) => Outcome::Failed,
         };
         runs.push(TestRun {
-            target: target.to_owned(),
+            target: self.target.clone(),
             name: self.name.clone(),
             outcome,
             output: std::mem::take(&mut self.output),
@@ -235,8 +259,15 @@ mod tests {
         };
         let began = Instant::now();
         let deadline = began + Duration::from_secs(50);
-        let (mut runs, not_run) =
-            run_each(&this_binary(), Some(&probes), &hints, &command, 2, deadline).unwrap();
+        let (mut runs, not_run) = run_each(
+            &[(this_binary(), Some(probes.to_vec()))],
+            &hints,
+            &command,
+            2,
+            deadline,
+            &mut |_| {},
+        )
+        .unwrap();
         runs.sort_by(|a, b| a.name.cmp(&b.name));
         let outcomes: Vec<(&str, Outcome)> = runs
             .iter()

@@ -9,10 +9,10 @@
 //! message, and the hint of the step to work on. On a terminal the screen
 //! is cleared first; elsewhere each screen is plain lines after the last.
 //!
-//! Changes are found by looking at the fork's files (their sizes and
-//! modification times) four times a second: a fork has a few dozen files,
-//! so this costs nothing worth a dependency, and it works the same on every
-//! system and filesystem. Watch changes no mode of the terminal (no raw
+//! Changes are found by reading the fork's files four times a second and
+//! comparing hashes of them: a fork has a few dozen small files, so this
+//! costs nothing worth a dependency, and it works the same on every system
+//! and filesystem (a file's time of change may be kept to the second). Watch changes no mode of the terminal (no raw
 //! mode, no alternate screen, no hidden cursor), so Ctrl-C, which stops it
 //! and the tests it runs, leaves the terminal as it was.
 
@@ -20,7 +20,7 @@ use std::fs;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::thread;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use anstyle::{AnsiColor, Style};
 
@@ -45,6 +45,9 @@ const LOOK_EVERY: Duration = Duration::from_millis(250);
 /// How long the files must stay unchanged before a judgement: an editor
 /// may write a file in several steps.
 const SETTLE: Duration = Duration::from_millis(100);
+
+/// How often at most the screen is drawn again while tests run.
+const DRAW_EVERY: Duration = Duration::from_millis(250);
 
 /// At most this many lines of a failure's message, or of the compiler's.
 const MESSAGE_LINES: usize = 12;
@@ -181,7 +184,14 @@ impl Watcher<'_> {
             write(&self.screen(&regions, &record, &verdict, "", Some(&what)));
             let own_began = Instant::now();
             let deadline = own_began + check::TIME;
-            let runs = self.run_tests(&binaries, Some(&own), &regions, deadline, &mut verdict)?;
+            let runs = self.run_tests(
+                &binaries,
+                Some(&own),
+                (&regions, &record, &what),
+                deadline,
+                &mut verdict,
+                write,
+            )?;
             steps::learn(&mut record.tests, &runs, &regions);
             steps::merge(&mut self.runs, runs);
             // The step passes when its tests pass, or went past it to a
@@ -207,9 +217,10 @@ impl Watcher<'_> {
         let runs = self.run_tests(
             &binaries,
             None,
-            &regions,
+            (&regions, &record, what),
             tests_began + check::TIME,
             &mut verdict,
+            write,
         )?;
         steps::learn(&mut record.tests, &runs, &regions);
         // Tests that no longer exist are forgotten with the old runs.
@@ -251,8 +262,12 @@ impl Watcher<'_> {
         }
         let passed = verdict.passed();
         self.record(&regions, &mut record, passed);
+        let rest = match dir.join("tests/loom.rs").is_file() {
+            true => "the doc tests and models",
+            false => "the doc tests",
+        };
         let timing = format!(
-            "{DIM}Built in {:.1} s; the tests took {:.1} s, the doc tests and models {:.1} s.{DIM:#}\n",
+            "{DIM}Built in {:.1} s; the tests took {:.1} s, {rest} {:.1} s.{DIM:#}\n",
             built_in.as_secs_f64(),
             tests_took.as_secs_f64(),
             (tests_began.elapsed() - tests_took).as_secs_f64()
@@ -265,13 +280,18 @@ impl Watcher<'_> {
     /// Runs each test of `binaries` (of `only`, if given) in a process of
     /// its own, stopped at the first `todo!()` of `regions` it reaches, and
     /// notes in `verdict` what failed.
+    ///
+    /// On a terminal the screen is drawn again as the tests end (a few
+    /// times a second at most), with what is known so far: a failure shows
+    /// at once, while a slow test goes on.
     fn run_tests(
         &self,
         binaries: &[TestBinary],
         only: Option<&[TestRun]>,
-        regions: &[Region],
+        (regions, record, what): (&[Region], &Record, &str),
         deadline: Instant,
         verdict: &mut Verdict,
+        write: &dyn Fn(&str),
     ) -> io::Result<Vec<TestRun>> {
         let dir = self.root.join("exercises").join(self.name);
         let command = |path: &Path| {
@@ -283,33 +303,61 @@ impl Watcher<'_> {
         };
         let hints: Vec<String> = regions.iter().map(|region| region.hint.clone()).collect();
         let parallel = thread::available_parallelism().map_or(2, usize::from);
-        let mut all = Vec::new();
-        for binary in binaries {
-            let names: Option<Vec<String>> = only.map(|only| {
-                let only = only.iter().filter(|run| run.target == binary.target);
-                only.map(|run| run.name.clone()).collect()
-            });
-            if names.as_ref().is_some_and(Vec::is_empty) {
-                continue;
+        let total = match only {
+            Some(only) => only.len(),
+            None => 0,
+        };
+        let chosen: Vec<(TestBinary, Option<Vec<String>>)> = binaries
+            .iter()
+            .map(|binary| {
+                let names: Option<Vec<String>> = only.map(|only| {
+                    let only = only.iter().filter(|run| run.target == binary.target);
+                    only.map(|run| run.name.clone()).collect()
+                });
+                (binary.clone(), names)
+            })
+            .filter(|(_, names)| names.as_ref().is_none_or(|names| !names.is_empty()))
+            .collect();
+        let mut partial: Vec<TestRun> = Vec::new();
+        let (mut drawn, mut news) = (Instant::now(), false);
+        let mut done = |run: Option<&TestRun>| {
+            if let Some(run) = run {
+                partial.push(run.clone());
+                news = true;
             }
-            let (runs, not_run) = each::run_each(
-                binary,
-                names.as_deref(),
-                &hints,
-                &command,
-                parallel,
-                deadline,
-            )?;
-            for run in &runs {
-                match run.outcome {
-                    Outcome::Passed => {}
-                    Outcome::Failed => verdict.failed.push(run.name.clone()),
-                    Outcome::OutOfTime => verdict.out_of_time.push(run.name.clone()),
-                }
+            if !self.terminal || !news || drawn.elapsed() < DRAW_EVERY {
+                return;
             }
-            verdict.not_run.extend(not_run);
-            all.extend(runs);
+            (drawn, news) = (Instant::now(), false);
+            // What is known so far: the tests that ended in this run, and the
+            // earlier runs that passed (their failures are old news).
+            let mut runs: Vec<TestRun> = self
+                .runs
+                .iter()
+                .filter(|run| run.outcome == Outcome::Passed)
+                .cloned()
+                .collect();
+            steps::merge(&mut runs, partial.clone());
+            let mut owners = record.tests.clone();
+            steps::learn(&mut owners, &runs, regions);
+            let so_far = match total {
+                0 => format!("{what}: {} done", partial.len()),
+                total => format!("{what}: {} of {total} done", partial.len()),
+            };
+            let seen = Verdict::default();
+            let screen = self.screen_of(regions, &owners, &runs, false, &seen, "", Some(&so_far));
+            write(&screen);
+        };
+        let (all, not_run) =
+            each::run_each(&chosen, &hints, &command, parallel, deadline, &mut done)?;
+        for run in &all {
+            match run.outcome {
+                Outcome::Passed => {}
+                Outcome::Failed => verdict.failed.push(run.name.clone()),
+                Outcome::OutOfTime => verdict.out_of_time.push(run.name.clone()),
+            }
         }
+        verdict.not_run.extend(not_run);
         Ok(all)
     }
 
@@ -337,7 +385,32 @@ impl Watcher<'_> {
         details: &str,
         running: Option<&str>,
     ) -> String {
-        let steps = Steps::judge(regions, &record.tests, &self.runs);
+        let (owners, runs) = (&record.tests, &self.runs);
+        self.screen_of(
+            regions,
+            owners,
+            runs,
+            record.passed,
+            verdict,
+            details,
+            running,
+        )
+    }
+
+    /// [`Watcher::screen`] of `runs`, with `owners` saying which tests
+    /// belong to which step.
+    #[allow(clippy::too_many_arguments)]
+    fn screen_of(
+        &self,
+        regions: &[Region],
+        owners: &std::collections::BTreeMap<String, String>,
+        runs: &[TestRun],
+        passed: bool,
+        verdict: &Verdict,
+        details: &str,
+        running: Option<&str>,
+    ) -> String {
+        let steps = Steps::judge(regions, owners, runs);
         let mut text = String::new();
         if let (Some(running), false) = (running, self.terminal) {
             // Off a terminal, what runs meanwhile is a line, not a screen.
@@ -351,7 +424,7 @@ impl Watcher<'_> {
             text += "\n";
         }
         text += &screen(self.name, self.stage, &steps, verdict, self.whole_run);
-        if record.passed && running.is_none() && verdict.passed() {
+        if passed && running.is_none() && verdict.passed() {
             let models = match self
                 .root
                 .join("exercises")
@@ -359,17 +432,17 @@ impl Watcher<'_> {
                 .join("tests/loom.rs")
                 .is_file()
             {
-                true => ", its doc examples and its loom models",
-                false => " and its doc examples",
+                true => ", doc example and loom model",
+                false => " and doc example",
             };
             text += &format!(
-                "\n{GOOD}Every test{models} pass: stage {} is yours.{GOOD:#} Next: cargo xtask fork next\n",
+                "\n{GOOD}Every test{models} passes: stage {} is yours.{GOOD:#} Next: cargo xtask fork next\n",
                 self.stage.number
             );
         }
         text += "\n";
         text += details;
-        text += &stages_line(self.root, &steps, self.stage, record.passed);
+        text += &stages_line(self.root, &steps, self.stage, passed);
         if let Some(running) = running {
             text += &format!("\n{DIM}... {running}{DIM:#}\n");
         }
@@ -409,6 +482,7 @@ pub fn screen(name: &str, stage: &Stage, steps: &Steps, verdict: &Verdict, judge
                 step.region.line
             );
         }
+        None if judged && total == 1 => text += "Its one step is written and its tests pass.\n",
         None if judged => text += &format!("All {total} steps are written and their tests pass.\n"),
         None => {}
     }
@@ -429,10 +503,10 @@ pub fn screen(name: &str, stage: &Stage, steps: &Steps, verdict: &Verdict, judge
             let tests = step.tests.len();
             let said = match step.state {
                 State::Todo if tests == 0 => "todo!()".to_owned(),
-                State::Todo => format!("todo!(), {} stop at it", count(tests, "test")),
+                State::Todo => format!("todo!(), {} at it", tests_that(tests, "stop")),
                 State::Failing => format!("{failing} of {} fail", count(tests, "test")),
                 State::Written if tests == 0 => "written".to_owned(),
-                State::Written => format!("written, {} pass", count(tests, "test")),
+                State::Written => format!("written, {}", tests_that(tests, "pass")),
             };
             let place = format!("{}:{}", step.region.file, step.region.line);
             let row = vec![
@@ -459,9 +533,9 @@ pub fn screen(name: &str, stage: &Stage, steps: &Steps, verdict: &Verdict, judge
             // While the step is todo!(), its tests stop there (or at a
             // thread of theirs that did).
             Some(run) if step.state == State::Todo => {
-                let tests = count(step.tests.len(), "test");
+                let tests = tests_that(step.tests.len(), "stop");
                 text += &format!(
-                    "\n{tests} stop at this step's todo!(); the first: {}\n",
+                    "\n{tests} at this step's todo!(); the first: {}\n",
                     steps::test_id(run)
                 );
                 if steps::reached(&run.output, std::slice::from_ref(step.region)).is_none() {
@@ -560,6 +634,15 @@ fn where_now(steps: &Steps) -> String {
     }
 }
 
+/// `n` tests that do something, in words: "1 test stops", "3 tests stop".
+fn tests_that(n: usize, verb: &str) -> String {
+    match n {
+        1 if verb.ends_with('s') => format!("1 test {verb}es"),
+        1 => format!("1 test {verb}s"),
+        n => format!("{n} tests {verb}"),
+    }
+}
+
 /// `n` things, in words: "1 test", "3 tests".
 fn count(n: usize, thing: &str) -> String {
     match n {
@@ -599,18 +682,23 @@ fn compiler_errors(said: &str) -> String {
     text
 }
 
-/// The fork's files, each with its size and time of change, as last seen.
+/// The fork's files, each with a hash of its content, as last seen: a
+/// save is seen whatever the filesystem's clock (some keep a file's time
+/// to the second), and a fork is a few dozen small files, cheap to read
+/// four times a second.
 #[derive(Debug, PartialEq, Eq)]
-struct Files(Vec<(PathBuf, u64, Option<SystemTime>)>);
+struct Files(Vec<(PathBuf, Option<u64>)>);
 
 impl Files {
     fn look(dir: &Path) -> Files {
         let files = cli::files_under(dir).unwrap_or_default();
         let seen = files.into_iter().map(|file| {
-            let metadata = fs::metadata(&file).ok();
-            let size = metadata.as_ref().map_or(0, fs::Metadata::len);
-            let modified = metadata.and_then(|metadata| metadata.modified().ok());
-            (file, size, modified)
+            let hash = fs::read(&file).ok().map(|bytes| {
+                let mut hasher = std::hash::DefaultHasher::new();
+                std::hash::Hash::hash(&bytes, &mut hasher);
+                std::hash::Hasher::finish(&hasher)
+            });
+            (file, hash)
         });
         Files(seen.collect())
     }
@@ -633,5 +721,170 @@ impl Files {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    /// `text` without its colours, as a file or a pipe gets it.
+    fn plain(text: &str) -> String {
+        let mut plain = String::new();
+        let mut chars = text.chars();
+        while let Some(c) = chars.next() {
+            if c == '\x1b' {
+                // `ESC [ ... m`: up to the letter that ends it.
+                chars.by_ref().find(|c| c.is_ascii_alphabetic());
+            } else {
+                plain.push(c);
+            }
+        }
+        plain
+    }
+
+    fn region(file: &str, line: usize, function: &str, hint: &str, todo: bool) -> Region {
+        let (file, function, hint) = (file.to_owned(), function.to_owned(), hint.to_owned());
+        Region {
+            file,
+            line,
+            function,
+            hint,
+            todo,
+        }
+    }
+
+    fn run(name: &str, outcome: Outcome, output: &str) -> TestRun {
+        let (target, name, output) = ("executor".to_owned(), name.to_owned(), output.to_owned());
+        TestRun {
+            target,
+            name,
+            outcome,
+            output,
+        }
+    }
+
+    #[test]
+    fn the_screen_names_the_step_its_first_failure_and_its_hint() {
+        let stage = &STAGES[3];
+        let mut regions = vec![
+            region(
+                "src/lib.rs",
+                145,
+                "Run::until_finished",
+                "poll each woken task once",
+                false,
+            ),
+            region(
+                "src/waker.rs",
+                152,
+                "TaskWaker::queue",
+                "mark it queued and schedule it",
+                false,
+            ),
+            region(
+                "src/waker.rs",
+                161,
+                "Shared::schedule",
+                "put the task in the inbox",
+                true,
+            ),
+        ];
+        let failed = "\nthread 'two_polls' (7) panicked at tests/executor.rs:100:5:\nassertion `left == right` failed: two polls per socket\n  left: 9\n right: 2\nnote: run with `RUST_BACKTRACE=1`\n";
+        let runs = vec![
+            run("no_futures", Outcome::Passed, ""),
+            run("two_polls", Outcome::Failed, failed),
+            run("woken_once", Outcome::Passed, ""),
+            run(
+                "inbox",
+                Outcome::Failed,
+                "thread 'inbox' (8) panicked at src/waker.rs:162:9:\nnot yet implemented: put the task in the inbox\n",
+            ),
+        ];
+        let owners: BTreeMap<String, String> = [
+            ("executor::no_futures", "poll each woken task once"),
+            ("executor::two_polls", "mark it queued and schedule it"),
+            ("executor::woken_once", "mark it queued and schedule it"),
+            ("executor::inbox", "put the task in the inbox"),
+        ]
+        .map(|(test, hint)| (test.to_owned(), hint.to_owned()))
+        .into();
+        let steps = Steps::judge(&regions, &owners, &runs);
+        insta::assert_snapshot!(plain(&screen("mine", stage, &steps, &Verdict::default(), true)), @r"
+        Stage 4 of 9, waker-executor: an executor that sleeps until a waker says which task to poll
+        Your fork: exercises/mine
+
+        Step 2 of 3: `TaskWaker::queue` (src/waker.rs:152)
+          ✓ 1  Run::until_finished  src/lib.rs:145    written, 1 test passes
+          ✗ 2  TaskWaker::queue     src/waker.rs:152  1 of 2 tests fail
+          · 3  Shared::schedule     src/waker.rs:161  todo!(), 1 test stops at it
+
+        First failing test: executor::two_polls
+          assertion `left == right` failed: two polls per socket
+            left: 9
+           right: 2
+          (at tests/executor.rs:100:5)
+
+        Hint: mark it queued and schedule it
+        ");
+
+        // Its body fixed, the step passes, and the next one is todo!().
+        let runs: Vec<TestRun> = runs
+            .into_iter()
+            .map(|mut run| {
+                if run.name == "two_polls" {
+                    run.outcome = Outcome::Passed;
+                }
+                run
+            })
+            .collect();
+        let steps = Steps::judge(&regions, &owners, &runs);
+        let text = plain(&screen("mine", stage, &steps, &Verdict::default(), true));
+        assert!(text.contains("Step 3 of 3: `Shared::schedule`"), "{text}");
+        assert!(
+            text.contains("1 test stops at this step's todo!(); the first: executor::inbox"),
+            "{text}"
+        );
+        assert!(text.contains("Hint: put the task in the inbox"), "{text}");
+
+        // All written and passing.
+        regions[2].todo = false;
+        let runs: Vec<TestRun> = runs
+            .into_iter()
+            .map(|run| TestRun {
+                outcome: Outcome::Passed,
+                ..run
+            })
+            .collect();
+        let steps = Steps::judge(&regions, &owners, &runs);
+        let text = plain(&screen("mine", stage, &steps, &Verdict::default(), true));
+        assert!(
+            text.contains("All 3 steps are written and their tests pass."),
+            "{text}"
+        );
+        assert!(!text.contains("Hint:"), "{text}");
+    }
+
+    #[test]
+    fn a_change_to_any_file_of_the_fork_is_seen_and_nothing_else_is() {
+        let dir = cli::workspace_root().join("target/xtask-watch-test");
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("src")).unwrap();
+        fs::write(dir.join("src/lib.rs"), "//! A fork.\n").unwrap();
+        let files = Files::look(&dir);
+        assert!(!files.changed(&dir));
+        // Build output and pending snapshots are not the learner's.
+        fs::create_dir_all(dir.join("target")).unwrap();
+        fs::write(dir.join("target/out"), "built").unwrap();
+        fs::write(dir.join("src/x.snap.new"), "pending").unwrap();
+        assert!(!files.changed(&dir));
+        // A save of the same length, within the same second, is a change.
+        fs::write(dir.join("src/lib.rs"), "//! A fork!\n").unwrap();
+        assert!(files.changed(&dir));
+        let after = Files::look(&dir);
+        fs::write(dir.join("src/new.rs"), "").unwrap();
+        assert!(after.changed(&dir), "a new file is a change");
     }
 }
