@@ -21,7 +21,9 @@ use std::time::{Duration, Instant};
 use crate::cli::{self, Failure};
 use crate::flags;
 use crate::fork::{self, Region};
+use crate::progress::Progress;
 use crate::stages::Stage;
+use crate::steps::{self, Steps};
 
 /// How long a fork's tests and doc tests may run in all, building aside (and
 /// its loom models as long again): a right fork of any stage needs well
@@ -41,8 +43,26 @@ pub fn run(flags: flags::Check) -> Result<(), Failure> {
         let message = "check takes the NAME of a fork, 0 given";
         return Err(Failure::usage(message, "check"));
     };
-    let checked = check(&cli::workspace_root(), &name, true)?;
+    let root = cli::workspace_root();
+    let checked = check(&root, &name, true)?;
     print!("\n{}", checked.report);
+    // What this judgement says of the steps, for `progress` and `watch`.
+    Progress::update(&root, |progress| {
+        let record = progress.forks.entry(name.clone()).or_default();
+        let Checked {
+            verdict,
+            runs,
+            regions,
+            ..
+        } = &checked;
+        steps::learn(&mut record.tests, runs, regions);
+        let steps = Steps::judge(regions, &record.tests, runs);
+        record.stage = fork::forked_from(&root.join("exercises").join(&name))
+            .map_or_else(String::new, |stage| stage.krate.to_owned());
+        (record.steps, record.done) = (regions.len(), steps.done());
+        record.passed = verdict.passed();
+        progress.current = Some(name.clone());
+    });
     match checked.verdict.passed() {
         true => Ok(()),
         false => Err(Failure::Failed(format!("{name} is not done yet"))),
@@ -55,6 +75,9 @@ pub struct Checked {
     pub verdict: Verdict,
     /// For the learner: the regions, and what failed.
     pub report: String,
+    /// Each test's outcome, and the fork's regions as they are now.
+    pub runs: Vec<TestRun>,
+    pub regions: Vec<Region>,
 }
 
 /// What the fork's tests and models said.
@@ -120,7 +143,12 @@ pub fn check(root: &Path, name: &str, show: bool) -> Result<Checked, Failure> {
     let regions = fork::fork_regions(&dir)
         .map_err(|error| Failure::Failed(format!("cannot read exercises/{name}: {error}")))?;
     let report = report(name, stage, &regions, &verdict);
-    Ok(Checked { verdict, report })
+    Ok(Checked {
+        verdict,
+        report,
+        runs: judge.runs,
+        regions,
+    })
 }
 
 /// A test binary cargo built: where it is, and the target it tests.

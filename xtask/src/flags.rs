@@ -80,8 +80,9 @@ xflags::xflags! {
         }
         /// Every stage: not forked, in progress (k of n steps), or done.
         ///
-        /// Read from your forks in exercises/ and from what `cargo xtask watch` recorded
-        /// of them in exercises/.progress.toml (safe to delete: watch learns it again).
+        /// Read from your forks in exercises/ and from what `cargo xtask watch` and `check`
+        /// recorded of them in exercises/.progress.toml (safe to delete: watch learns it
+        /// again).
         cmd progress {}
         /// What a stage adds to the one before it: new types and functions, changed lines.
         ///

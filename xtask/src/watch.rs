@@ -144,7 +144,9 @@ impl Watcher<'_> {
             let errors = compiler_errors(&said);
             let mut verdict = Verdict::default();
             verdict.unbuilt.push("the tests");
-            let text = self.screen(&regions, &record, &verdict, &errors, None);
+            // A stage done before is not done while it does not build.
+            self.record(&regions, &mut record, false);
+            let text = self.screen(&regions, &record, &verdict, &format!("{errors}\n"), None);
             write(&format!("{text}{}", self.footer()));
             return Ok(Some(false));
         };
@@ -570,6 +572,10 @@ fn first_failure(run: &TestRun) -> String {
 fn verdict_notes(verdict: &Verdict) -> String {
     let mut text = String::new();
     for what in &verdict.unbuilt {
+        let mut what = what.to_string();
+        if let Some(first) = what.get_mut(..1) {
+            first.make_ascii_uppercase();
+        }
         text += &format!("\n{BAD}{what} do not build yet.{BAD:#} The compiler says:\n");
     }
     let docs: Vec<&String> = verdict
@@ -630,6 +636,7 @@ fn stages_line(root: &Path, steps: &Steps, stage: &Stage, passed: bool) -> Strin
 fn where_now(steps: &Steps) -> String {
     match steps.current() {
         Some(index) => format!("now at step {} of {}", index + 1, steps.steps.len()),
+        None if steps.steps.len() == 1 => "its one step passes".to_owned(),
         None => format!("all {} steps pass", steps.steps.len()),
     }
 }
@@ -654,18 +661,15 @@ fn count(n: usize, thing: &str) -> String {
 /// The compiler's errors in what cargo said, without the lines of its
 /// progress and its warnings, in at most [`COMPILER_LINES`] lines.
 fn compiler_errors(said: &str) -> String {
-    let blocks = said.split("\n\n");
-    let errors: Vec<&str> = blocks
-        .map(|block| block.trim_start_matches('\n'))
-        .map(|block| {
-            // Cargo's progress lines come before a message, in its block.
-            let start = block.find("error").unwrap_or(block.len());
-            &block[start..]
-        })
-        .filter(|block| {
-            block.starts_with("error") && !block.starts_with("error: could not compile")
-        })
-        .collect();
+    let blocks = said.split("\n\n").filter_map(|block| {
+        // Cargo's progress lines come before a message, in its block.
+        let start = block.lines().position(|line| line.starts_with("error"))?;
+        let block: Vec<&str> = block.lines().skip(start).collect();
+        let first = block.first()?;
+        let cargo_says = first.starts_with("error: could not compile");
+        (!cargo_says).then(|| block.join("\n"))
+    });
+    let errors: Vec<String> = blocks.collect();
     let errors = errors.join("\n\n");
     let lines: Vec<&str> = errors.lines().collect();
     let mut text: String = lines
@@ -865,6 +869,19 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("Hint:"), "{text}");
+    }
+
+    #[test]
+    fn the_compilers_errors_are_shown_without_cargos_own_lines() {
+        let said = "   Compiling my-fork v0.1.0 (/w/exercises/my-fork)\n\
+                    warning: unused variable: `x`\n --> src/lib.rs:1:5\n\n\
+                    error[E0599]: no method named `read_dat` found\n --> src/lib.rs:157:37\n\n\
+                    For more information about this error, try `rustc --explain E0599`.\n\
+                    error: could not compile `my-fork` (lib) due to 1 previous error\n";
+        assert_eq!(
+            compiler_errors(said),
+            "  error[E0599]: no method named `read_dat` found\n   --> src/lib.rs:157:37\n"
+        );
     }
 
     #[test]
