@@ -12,9 +12,11 @@
 //! Changes are found by reading the fork's files four times a second and
 //! comparing hashes of them: a fork has a few dozen small files, so this
 //! costs nothing worth a dependency, and it works the same on every system
-//! and filesystem (a file's time of change may be kept to the second). Watch changes no mode of the terminal (no raw
-//! mode, no alternate screen, no hidden cursor), so Ctrl-C, which stops it
-//! and the tests it runs, leaves the terminal as it was.
+//! and filesystem (a file's time of change may be kept to the second).
+//!
+//! Watch changes no mode of the terminal (no raw mode, no alternate
+//! screen, no hidden cursor), and writes each screen whole, so Ctrl-C,
+//! which stops it and the tests it runs, leaves the terminal as it was.
 
 use std::fs;
 use std::io::{self, IsTerminal, Write};
@@ -45,6 +47,9 @@ const LOOK_EVERY: Duration = Duration::from_millis(250);
 /// How long the files must stay unchanged before a judgement: an editor
 /// may write a file in several steps.
 const SETTLE: Duration = Duration::from_millis(100);
+
+/// What a judgement does first.
+const BUILDING: &str = "building the tests";
 
 /// How often at most the screen is drawn again while tests run.
 const DRAW_EVERY: Duration = Duration::from_millis(250);
@@ -130,13 +135,7 @@ impl Watcher<'_> {
             .filter(|record| record.stage == self.stage.krate)
             .unwrap_or_default();
         let started = Instant::now();
-        write(&self.screen(
-            &regions,
-            &record,
-            &Verdict::default(),
-            "",
-            Some("building the tests"),
-        ));
+        write(&self.screen(&regions, &record, &Verdict::default(), "", Some(BUILDING)));
         let mut cargo = cli::cargo_in(self.root);
         cargo.args(["test", "-p", self.name, "--color", "never"]);
         let (built, said) = check::build_telling(&mut cargo, false)?;
@@ -414,8 +413,10 @@ impl Watcher<'_> {
     ) -> String {
         let steps = Steps::judge(regions, owners, runs);
         let mut text = String::new();
-        if let (Some(running), false) = (running, self.terminal) {
-            // Off a terminal, what runs meanwhile is a line, not a screen.
+        // Off a terminal, what runs meanwhile is a line, not a screen; but
+        // the first screen comes before the first build, hint and all.
+        let first = !self.whole_run && running == Some(BUILDING);
+        if let (Some(running), false, false) = (running, self.terminal, first) {
             return format!("... {running} ({})\n", where_now(&steps));
         }
         if self.terminal {
