@@ -322,7 +322,7 @@ impl<'a> Judge<'a> {
             .map(|(name, passed)| {
                 let output = outcomes
                     .failures
-                    .tests
+                    .models
                     .iter()
                     .find(|(test, _)| *test == name);
                 TestRun {
@@ -525,8 +525,8 @@ impl Outcomes {
 /// each passing one's.
 #[derive(Debug, Default)]
 struct Failures {
-    /// Each test shown, with the lines of its captured output.
-    tests: Vec<(String, Vec<String>)>,
+    /// Each test (or model) shown, with the lines of its captured output.
+    models: Vec<(String, Vec<String>)>,
     /// Whether the lines now are a model's captured output.
     reading: bool,
 }
@@ -537,11 +537,11 @@ impl Failures {
             .strip_prefix("---- ")
             .and_then(|l| l.strip_suffix(" stdout ----"));
         if let Some(model) = heading {
-            self.tests.push((model.to_owned(), Vec::new()));
+            self.models.push((model.to_owned(), Vec::new()));
             self.reading = true;
         } else if ["failures:", "successes:"].contains(&line) || line.starts_with("test result:") {
             self.reading = false;
-        } else if let (true, Some((_, lines))) = (self.reading, self.tests.last_mut()) {
+        } else if let (true, Some((_, lines))) = (self.reading, self.models.last_mut()) {
             lines.push(line.to_owned());
         }
     }
@@ -553,7 +553,7 @@ impl Failures {
             let meaning = explain(&text);
             (model, meaning)
         };
-        self.tests.into_iter().map(explain).collect()
+        self.models.into_iter().map(explain).collect()
     }
 }
 
