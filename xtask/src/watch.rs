@@ -109,6 +109,28 @@ pub fn run(flags: flags::Watch) -> Result<(), Failure> {
     }
 }
 
+/// One judgement of the fork `name` in the workspace at `root`, as `watch
+/// --once` off a terminal makes it: whether the stage is done, and what it
+/// wrote.
+#[cfg(test)]
+pub fn judge_once(root: &Path, name: &str) -> io::Result<(bool, String)> {
+    let dir = root.join("exercises").join(name);
+    let stage = fork::forked_from(&dir).expect("a fork");
+    let mut watcher = Watcher {
+        root,
+        name,
+        stage,
+        terminal: false,
+        once: true,
+        runs: Vec::new(),
+        whole_run: false,
+    };
+    let said = std::sync::Mutex::new(String::new());
+    let write = |text: &str| said.lock().unwrap().push_str(text);
+    let passed = watcher.judge(&Files::look(&dir), &write)?;
+    Ok((passed == Some(true), said.into_inner().unwrap()))
+}
+
 /// A watch of one fork, and what it knows so far.
 struct Watcher<'a> {
     root: &'a Path,

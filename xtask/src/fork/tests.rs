@@ -241,6 +241,8 @@ fn workspace_copy() -> PathBuf {
     ] {
         sync(&root.join(entry), &copy.join(entry));
     }
+    // The copy's learner has not started: no record of forks.
+    let _ = fs::remove_file(copy.join("exercises").join(crate::progress::FILE));
     for fork in fs::read_dir(copy.join("exercises")).unwrap() {
         let fork = fork.unwrap().path();
         if fork.is_dir() {
@@ -385,6 +387,17 @@ fn every_stage_forks_into_a_crate_that_fails_with_its_hints_until_the_bodies_are
         "{}",
         checked.report
     );
+    // The watch's judgement: the one step, the tests that stop at it, its hint.
+    let (passed, said) = crate::watch::judge_once(&copy, "fork-of-busy-executor").unwrap();
+    assert!(!passed, "{said}");
+    let hint = &forks[2].regions[0].hint;
+    for expected in [
+        "Step 1 of 1: `run`",
+        "at this step's todo!()",
+        &format!("Hint: {hint}"),
+    ] {
+        assert!(said.contains(expected), "no {expected:?} in:\n{said}");
+    }
 
     // The solution back in every fork: the stage's own sources, renamed.
     for fork in &forks {
@@ -418,6 +431,21 @@ fn every_stage_forks_into_a_crate_that_fails_with_its_hints_until_the_bodies_are
         checked.report.contains("0 of 1 regions still todo!"),
         "{}",
         checked.report
+    );
+    // And the watch's: the stage done, and the progress file says so.
+    let (passed, said) = crate::watch::judge_once(&copy, "fork-of-busy-executor").unwrap();
+    assert!(passed, "{said}");
+    assert!(said.contains("stage 3 is yours"), "{said}");
+    let standing = crate::progress::standing(
+        forks[2].stage,
+        &crate::progress::forks(&copy),
+        &crate::progress::Progress::load(&copy),
+    );
+    assert_eq!(
+        standing,
+        crate::progress::Standing::Done {
+            fork: "fork-of-busy-executor".to_owned()
+        }
     );
 }
 
