@@ -89,8 +89,8 @@ xflags::xflags! {
         /// Compares the lesson code (src/ but the demo) of two neighbouring stages, by
         /// number or crate name (`diff 4 5`, or `diff 5` for the same), item by item: what
         /// the later stage has that the earlier has not, the lines that changed in what
-        /// both have, and what it reuses from the stages before it. The book's chapters
-        /// show the same in a "What changed since stage N" box.
+        /// both have, and what it reuses from the stages before it. Each chapter of the
+        /// book shows the same in a box under its title.
         cmd diff {
             /// The earlier stage (or, alone, the later one).
             optional earlier: String

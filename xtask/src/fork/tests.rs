@@ -518,3 +518,27 @@ fn check_refuses_what_is_not_a_fork() {
         }
     }
 }
+
+#[test]
+fn a_fork_without_a_name_is_my_crate_or_the_next_number_free() {
+    let root = bare_root("default-names");
+    let stage = &STAGES[0];
+    assert_eq!(default_name(&root, stage), "my-socket-sim");
+    for taken in ["my-socket-sim", "my-socket-sim-2"] {
+        fs::create_dir_all(root.join("exercises").join(taken)).unwrap();
+        fs::write(
+            root.join("exercises").join(taken).join("Cargo.toml"),
+            format!("[package]\nname = \"{taken}\"\n"),
+        )
+        .unwrap();
+    }
+    assert_eq!(default_name(&root, stage), "my-socket-sim-3");
+    // A fork thrown away leaves its name in Cargo.lock until the next build:
+    // the name is free all the same.
+    fs::write(
+        root.join("Cargo.lock"),
+        "[[package]]\nname = \"my-simple-future\"\nversion = \"0.1.0\"\n",
+    )
+    .unwrap();
+    assert_eq!(default_name(&root, &STAGES[1]), "my-simple-future");
+}
