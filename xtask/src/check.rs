@@ -21,7 +21,9 @@ use std::time::{Duration, Instant};
 use crate::cli::{self, Failure};
 use crate::flags;
 use crate::fork::{self, Region};
+use crate::progress::Progress;
 use crate::stages::Stage;
+use crate::steps::{self, Steps};
 
 /// How long a fork's tests and doc tests may run in all, building aside (and
 /// its loom models as long again): a right fork of any stage needs well
@@ -41,8 +43,26 @@ pub fn run(flags: flags::Check) -> Result<(), Failure> {
         let message = "check takes the NAME of a fork, 0 given";
         return Err(Failure::usage(message, "check"));
     };
-    let checked = check(&cli::workspace_root(), &name, true)?;
+    let root = cli::workspace_root();
+    let checked = check(&root, &name, true)?;
     print!("\n{}", checked.report);
+    // What this judgement says of the steps, for `progress` and `watch`.
+    Progress::update(&root, |progress| {
+        let record = progress.forks.entry(name.clone()).or_default();
+        let Checked {
+            verdict,
+            runs,
+            regions,
+            ..
+        } = &checked;
+        steps::learn(&mut record.tests, runs, regions);
+        let steps = Steps::judge(regions, &record.tests, runs);
+        record.stage = fork::forked_from(&root.join("exercises").join(&name))
+            .map_or_else(String::new, |stage| stage.krate.to_owned());
+        (record.steps, record.done) = (regions.len(), steps.done());
+        record.passed = verdict.passed();
+        progress.current = Some(name.clone());
+    });
     match checked.verdict.passed() {
         true => Ok(()),
         false => Err(Failure::Failed(format!("{name} is not done yet"))),
@@ -55,6 +75,9 @@ pub struct Checked {
     pub verdict: Verdict,
     /// For the learner: the regions, and what failed.
     pub report: String,
+    /// Each test's outcome, and the fork's regions as they are now.
+    pub runs: Vec<TestRun>,
+    pub regions: Vec<Region>,
 }
 
 /// What the fork's tests and models said.
@@ -101,16 +124,12 @@ pub fn check(root: &Path, name: &str, show: bool) -> Result<Checked, Failure> {
     };
     let cannot_run = |error: io::Error| Failure::Failed(format!("cannot run the tests: {error}"));
     let mut verdict = Verdict::default();
-    let mut judge = Judge {
-        dir: &dir,
-        show,
-        deadline: None,
-    };
+    let mut judge = Judge::new(&dir, show);
     match build(cli::cargo_in(root).args(["test", "-p", name]), show).map_err(cannot_run)? {
         Some(tests) => {
             judge.deadline = Some(Instant::now() + TIME);
             for test in tests {
-                judge.run(&test, &mut verdict).map_err(cannot_run)?;
+                judge.run(&test, None, &mut verdict).map_err(cannot_run)?;
             }
             judge
                 .doc_tests(root, name, &mut verdict)
@@ -121,22 +140,46 @@ pub fn check(root: &Path, name: &str, show: bool) -> Result<Checked, Failure> {
     if dir.join("tests/loom.rs").is_file() && verdict.unbuilt.is_empty() {
         judge.models(root, name, &mut verdict).map_err(cannot_run)?;
     }
-    let regions = fork_regions(&dir)
+    let regions = fork::fork_regions(&dir)
         .map_err(|error| Failure::Failed(format!("cannot read exercises/{name}: {error}")))?;
     let report = report(name, stage, &regions, &verdict);
-    Ok(Checked { verdict, report })
+    Ok(Checked {
+        verdict,
+        report,
+        runs: judge.runs,
+        regions,
+    })
+}
+
+/// A test binary cargo built: where it is, and the target it tests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TestBinary {
+    pub path: PathBuf,
+    /// The test target's name (`executor` for `tests/executor.rs`), or
+    /// `lib` and `bin` for the unit tests of the library and the binary.
+    pub target: String,
 }
 
 /// Builds what `cargo` (a `cargo test` command) names, without running it;
 /// the test binaries it made, or `None` if it did not build. Cargo's
-/// progress and messages go to the terminal with `show`.
-fn build(cargo: &mut Command, show: bool) -> io::Result<Option<Vec<PathBuf>>> {
+/// progress and messages go to the terminal with `show`, else to `messages`.
+pub fn build(cargo: &mut Command, show: bool) -> io::Result<Option<Vec<TestBinary>>> {
+    let (built, _) = build_telling(cargo, show)?;
+    Ok(built)
+}
+
+/// [`build`], and what cargo said on standard error when not shown (the
+/// compiler's messages, rendered).
+pub fn build_telling(
+    cargo: &mut Command,
+    show: bool,
+) -> io::Result<(Option<Vec<TestBinary>>, String)> {
     let output = cargo
         .args(["--no-run", "--message-format=json-render-diagnostics"])
         .stderr(if show {
             Stdio::inherit()
         } else {
-            Stdio::null()
+            Stdio::piped()
         })
         .output()?;
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -147,59 +190,166 @@ fn build(cargo: &mut Command, show: bool) -> io::Result<Option<Vec<PathBuf>>> {
         let profile = profile.and_then(|profile| profile.split('}').next());
         profile.is_some_and(|profile| profile.contains(r#""test":true"#))
     };
-    let tests = stdout.lines().filter(test_profile);
-    let tests = tests.filter_map(|line| json_string(line, "executable"));
-    let tests = tests.map(PathBuf::from).collect();
-    Ok(output.status.success().then_some(tests))
+    let tests = stdout.lines().filter(test_profile).filter_map(|line| {
+        let path = PathBuf::from(json_string(line, "executable")?);
+        // The target's name is the first `name` of cargo's message.
+        let name = json_string(line, "name")?;
+        let target = match () {
+            _ if line.contains(r#""kind":["test"]"#) => name,
+            _ if line.contains(r#""kind":["bin"]"#) => "bin".to_owned(),
+            _ => "lib".to_owned(),
+        };
+        Some(TestBinary { path, target })
+    });
+    let tests = tests.collect();
+    let said = String::from_utf8_lossy(&output.stderr).into_owned();
+    Ok((output.status.success().then_some(tests), said))
+}
+
+/// One test's outcome, in a run of a fork's tests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TestRun {
+    /// The test target it is in: [`TestBinary::target`], or `doc`.
+    pub target: String,
+    pub name: String,
+    pub outcome: Outcome,
+    /// What it printed, as libtest captured it: its panics, and those of
+    /// the threads it started (of a test that passed too, unless shown).
+    pub output: String,
+}
+
+/// How a test ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Passed,
+    Failed,
+    /// Still running when its time ran out: stopped.
+    OutOfTime,
 }
 
 /// Runs test binaries and doc tests against one deadline.
-struct Judge<'a> {
+pub struct Judge<'a> {
     /// The fork's directory: tests run there, as cargo runs them.
     dir: &'a Path,
     show: bool,
-    deadline: Option<Instant>,
+    pub deadline: Option<Instant>,
+    /// Every test run so far, and how it ended.
+    pub runs: Vec<TestRun>,
 }
 
-impl Judge<'_> {
-    /// Runs the test binary `test`, noting in `verdict` what failed or did not
-    /// finish in time.
-    fn run(&self, test: &Path, verdict: &mut Verdict) -> io::Result<()> {
-        let listed = cli::program_in(test, self.dir)
+impl<'a> Judge<'a> {
+    /// A judge of the fork in `dir`; with `show`, what the tests print goes
+    /// on to the terminal as it comes, and otherwise nowhere (a panic's
+    /// backtrace is then left out, as the outcome keeps the message).
+    pub fn new(dir: &'a Path, show: bool) -> Self {
+        Judge {
+            dir,
+            show,
+            deadline: None,
+            runs: Vec::new(),
+        }
+    }
+
+    /// Runs the test binary `test` (only the tests named in `only`, if
+    /// given), noting in `verdict` what failed or did not finish in time.
+    pub fn run(
+        &mut self,
+        test: &TestBinary,
+        only: Option<&[String]>,
+        verdict: &mut Verdict,
+    ) -> io::Result<()> {
+        let listed = self
+            .command(&test.path)
             .args(["--list", "--format", "terse"])
             .output()?;
         let listed = String::from_utf8_lossy(&listed.stdout);
         let listed = listed
             .lines()
-            .filter_map(|line| line.strip_suffix(": test"));
+            .filter_map(|line| line.strip_suffix(": test"))
+            .filter(|name| only.is_none_or(|only| only.iter().any(|wanted| wanted == name)));
         let mut unfinished: BTreeSet<String> = listed.map(str::to_owned).collect();
         if unfinished.is_empty() {
             return Ok(());
         }
         if self.out_of_time() {
-            let name = test.file_stem().unwrap_or_default().to_string_lossy();
-            // `executor-1a2b3c`: the test file's name, then cargo's hash.
-            let name = name.rsplit_once('-').map_or(&*name, |(name, _)| name);
-            verdict.not_run.push(name.to_owned());
+            verdict.not_run.push(test.target.clone());
             return Ok(());
         }
         if self.show {
-            println!("\n     Running {}", test.display());
+            println!("\n     Running {}", test.path.display());
         }
-        let command = cli::program_in(test, self.dir);
+        let mut command = self.command(&test.path);
+        if !self.show {
+            // What a passing test captured too: a thread that every test
+            // shares may have panicked while one that then passed ran.
+            command.arg("--show-output");
+        }
+        if only.is_some() {
+            command.args(&unfinished).arg("--exact");
+        }
+        let mut outcomes = Outcomes::default();
         let finished = self.watch(command, |line| {
+            outcomes.read(line);
             if let Some(name) = verdict.note(line) {
                 unfinished.remove(name);
             }
         })?;
-        if !finished {
-            verdict.out_of_time.extend(unfinished);
-        }
+        let out_of_time = if finished {
+            Vec::new()
+        } else {
+            unfinished.into_iter().collect()
+        };
+        self.note(&test.target, outcomes, &out_of_time);
+        verdict.out_of_time.extend(out_of_time);
         Ok(())
     }
 
+    /// `program`, run in the fork's directory, its panics told without a
+    /// backtrace unless the terminal sees them.
+    fn command(&self, program: &Path) -> Command {
+        let mut command = cli::program_in(program, self.dir);
+        if !self.show {
+            command.env("RUST_BACKTRACE", "0").stderr(Stdio::null());
+        }
+        command
+    }
+
+    /// Notes the outcomes of a run of the tests of `target`.
+    fn note(&mut self, target: &str, outcomes: Outcomes, out_of_time: &[String]) {
+        let mut runs: Vec<TestRun> = outcomes
+            .ended
+            .into_iter()
+            .map(|(name, passed)| {
+                let output = outcomes
+                    .failures
+                    .models
+                    .iter()
+                    .find(|(test, _)| *test == name);
+                TestRun {
+                    target: target.to_owned(),
+                    outcome: if passed {
+                        Outcome::Passed
+                    } else {
+                        Outcome::Failed
+                    },
+                    output: output
+                        .map(|(_, lines)| lines.join("\n"))
+                        .unwrap_or_default(),
+                    name,
+                }
+            })
+            .collect();
+        runs.extend(out_of_time.iter().map(|name| TestRun {
+            target: target.to_owned(),
+            name: name.clone(),
+            outcome: Outcome::OutOfTime,
+            output: String::new(),
+        }));
+        self.runs.extend(runs);
+    }
+
     /// Runs the fork's doc tests through cargo.
-    fn doc_tests(&self, root: &Path, name: &str, verdict: &mut Verdict) -> io::Result<()> {
+    pub fn doc_tests(&mut self, root: &Path, name: &str, verdict: &mut Verdict) -> io::Result<()> {
         if self.out_of_time() {
             verdict.not_run.push("the doc tests".to_owned());
             return Ok(());
@@ -207,19 +357,24 @@ impl Judge<'_> {
         let mut cargo = cli::cargo_in(root);
         cargo.args(["test", "-p", name, "--doc"]);
         if !self.show {
-            cargo.stderr(Stdio::null());
+            cargo.env("RUST_BACKTRACE", "0").stderr(Stdio::null());
         }
+        let mut outcomes = Outcomes::default();
         let finished = self.watch(cargo, |line| {
+            outcomes.read(line);
             verdict.note(line);
         })?;
-        if !finished {
-            verdict.out_of_time.push("the doc tests".to_owned());
-        }
+        let out_of_time = match finished {
+            true => Vec::new(),
+            false => vec!["the doc tests".to_owned()],
+        };
+        self.note("doc", outcomes, &out_of_time);
+        verdict.out_of_time.extend(out_of_time);
         Ok(())
     }
 
     /// Builds and runs the fork's loom models.
-    fn models(&mut self, root: &Path, name: &str, verdict: &mut Verdict) -> io::Result<()> {
+    pub fn models(&mut self, root: &Path, name: &str, verdict: &mut Verdict) -> io::Result<()> {
         let target = root.join("target/loom").join(name);
         if self.show {
             println!(
@@ -241,7 +396,7 @@ impl Judge<'_> {
         // The models get their time from when they are built.
         self.deadline = Some(Instant::now() + TIME);
         for model in models {
-            let mut command = cli::program_in(&model, self.dir);
+            let mut command = self.command(&model.path);
             command.env("LOOM_MAX_PREEMPTIONS", LOOM_MAX_PREEMPTIONS);
             let mut failures = Failures::default();
             let finished = self.watch(command, |line| failures.read(line))?;
@@ -256,7 +411,7 @@ impl Judge<'_> {
     }
 
     /// Whether the check's time is out.
-    fn out_of_time(&self) -> bool {
+    pub fn out_of_time(&self) -> bool {
         self.deadline
             .is_some_and(|deadline| Instant::now() >= deadline)
     }
@@ -305,7 +460,7 @@ impl Judge<'_> {
 
 /// Stops `child` and what it started: cargo runs doc tests in processes of
 /// its own, which would otherwise go on.
-fn stop(child: &mut Child) {
+pub fn stop(child: &mut Child) {
     #[cfg(unix)]
     {
         fn descendants(pid: u32) -> Vec<u32> {
@@ -346,10 +501,31 @@ fn test_outcome(line: &str) -> Option<(&str, &str)> {
         .then_some((name, outcome))
 }
 
-/// The failures of a run of loom models, read from libtest's output.
+/// The tests a run of a test binary ended, in order, and what each failed
+/// one printed.
+#[derive(Debug, Default)]
+struct Outcomes {
+    /// Each test that ended, and whether it passed (ignored ones are left out).
+    ended: Vec<(String, bool)>,
+    failures: Failures,
+}
+
+impl Outcomes {
+    fn read(&mut self, line: &str) {
+        match test_outcome(line) {
+            Some((name, "ok")) => self.ended.push((name.to_owned(), true)),
+            Some((name, "FAILED")) => self.ended.push((name.to_owned(), false)),
+            _ => self.failures.read(line),
+        }
+    }
+}
+
+/// What the tests of a run (or loom models) printed, read from libtest's
+/// output: each failed test's captured output, and with `--show-output`
+/// each passing one's.
 #[derive(Debug, Default)]
 struct Failures {
-    /// Each failed model, with the lines of its captured output.
+    /// Each test (or model) shown, with the lines of its captured output.
     models: Vec<(String, Vec<String>)>,
     /// Whether the lines now are a model's captured output.
     reading: bool,
@@ -380,7 +556,7 @@ impl Failures {
         if let Some(model) = heading {
             self.models.push((model.to_owned(), Vec::new()));
             self.reading = true;
-        } else if line == "failures:" || line.starts_with("test result:") {
+        } else if ["failures:", "successes:"].contains(&line) || line.starts_with("test result:") {
             self.reading = false;
         } else if let (true, Some((_, lines))) = (self.reading, self.models.last_mut()) {
             lines.push(line.to_owned());
@@ -445,22 +621,6 @@ fn json_string(line: &str, key: &str) -> Option<String> {
         }
     }
     None
-}
-
-/// The regions of the fork in `dir`, as its files are now.
-fn fork_regions(dir: &Path) -> io::Result<Vec<Region>> {
-    let mut regions = Vec::new();
-    for file in cli::files_under(dir)? {
-        if file.extension().is_some_and(|ext| ext == "rs") {
-            let relative = file.strip_prefix(dir).expect("under the fork");
-            let relative = relative.to_string_lossy().replace('\\', "/");
-            regions.extend(fork::regions_now(
-                &std::fs::read_to_string(&file)?,
-                &relative,
-            ));
-        }
-    }
-    Ok(regions)
 }
 
 fn report(name: &str, stage: &Stage, regions: &[Region], verdict: &Verdict) -> String {

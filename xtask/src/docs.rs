@@ -35,6 +35,9 @@ pub fn run() -> Result<(), Failure> {
     crate::pictures::write_all()
         .map_err(|error| Failure::Failed(format!("cannot draw the timelines: {error}")))?;
     println!("Drew the stages' timelines into docs/src/timelines");
+    crate::diff::write_book(&cli::workspace_root())
+        .map_err(|error| Failure::Failed(format!("cannot write the stages' diffs: {error}")))?;
+    println!("Wrote what each stage changes into docs/src/diffs");
     if Command::new("mdbook").arg("--version").output().is_err() {
         return Err(Failure::Failed(
             "mdbook is not installed; install it with `cargo install mdbook --locked`, then run `cargo xtask docs` again"
@@ -209,7 +212,7 @@ fn expand(text: &str, chapter: &Path) -> io::Result<String> {
 /// The lines of `source` that `selector` names (an anchor, a `first:` or
 /// `first:last` line range, or all), made to read as plain code: anchor
 /// and exercise markers go, and so do doc comments' `# Examples`.
-fn listing(source: &str, selector: Option<&str>) -> String {
+pub fn listing(source: &str, selector: Option<&str>) -> String {
     let lines: Vec<&str> = source.lines().collect();
     let chosen: Vec<&str> = match selector {
         None => lines,

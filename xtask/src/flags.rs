@@ -29,6 +29,9 @@ xflags::xflags! {
             optional --delay-ms ms: String
             /// No colours (also when NO_COLOR is set, or not on a terminal).
             optional --no-color
+            /// Also write each stage's main run to DIR/stage-N-<crate>.json, in the Trace
+            /// Event Format (open it in https://ui.perfetto.dev or chrome://tracing).
+            optional --trace-out dir: String
         }
         /// Run every stage's tests in order, stopping at the first failing stage.
         ///
@@ -42,11 +45,13 @@ xflags::xflags! {
         /// The fork is a crate of the workspace named NAME, in exercises/NAME, with the
         /// body of each exercise region replaced by a todo!() with its hint. The stage's own tests
         /// stay with it: `cargo test -p NAME` fails until the bodies are written, and
-        /// passes when they are right.
+        /// passes when they are right. `fork next` forks the first stage not done yet
+        /// (see `cargo xtask progress`), or names the fork of it you have already.
         cmd fork {
-            /// The stage to copy (number or crate name).
+            /// The stage to copy (number or crate name), or `next`.
             optional stage: String
-            /// The fork's crate name, and its directory under exercises/.
+            /// The fork's crate name, and its directory under exercises/
+            /// (default: my-<crate>, as my-socket-sim).
             optional name: String
         }
         /// Judge a fork: its tests, its loom models, the regions still todo!.
@@ -57,6 +62,41 @@ xflags::xflags! {
         cmd check {
             /// The fork's name, as given to `cargo xtask fork`.
             optional name: String
+        }
+        /// Judge a fork again each time one of its files changes, one step at a time.
+        ///
+        /// Each step is an exercise region, in file order. A judgement builds the fork,
+        /// runs the current step's own tests (those that stop at its todo!()), then every
+        /// test of the stage, then the doc tests and the loom models once those pass, and
+        /// shows the stage, the steps, the first failing test and the next hint. With no
+        /// NAME it watches the fork you last forked or watched (exercises/.progress.toml),
+        /// else the one changed last. Ctrl-C stops it.
+        cmd watch {
+            /// The fork's name, as given to `cargo xtask fork`.
+            optional name: String
+            /// Judge once, then stop: exit 0 when the stage is done, 1 when not.
+            optional --once
+            /// No colours (also when NO_COLOR is set, or not on a terminal).
+            optional --no-color
+        }
+        /// Every stage: not forked, in progress (k of n steps), or done.
+        ///
+        /// Read from your forks in exercises/ and from what `cargo xtask watch` and `check`
+        /// recorded of them in exercises/.progress.toml (safe to delete: watch learns it
+        /// again).
+        cmd progress {}
+        /// What a stage adds to the one before it: new types and functions, changed lines.
+        ///
+        /// Compares the lesson code (src/ but the demo) of two neighbouring stages, by
+        /// number or crate name (`diff 4 5`, or `diff 5` for the same), item by item: what
+        /// the later stage has that the earlier has not, the lines that changed in what
+        /// both have, and what it reuses from the stages before it. Each chapter of the
+        /// book shows the same in a box under its title.
+        cmd diff {
+            /// The earlier stage (or, alone, the later one).
+            optional earlier: String
+            /// The later stage: the next one after EARLIER.
+            optional later: String
         }
         /// Build the book in docs/ (needs mdbook).
         ///

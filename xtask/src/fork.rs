@@ -24,6 +24,7 @@ use toml_edit::{DocumentMut, value};
 
 use crate::cli::{self, Failure};
 use crate::flags;
+use crate::progress::{self, Progress};
 use crate::stages::{self, STAGES, Stage};
 
 /// The line that opens an exercise region, after any indentation.
@@ -33,16 +34,52 @@ const CLOSE: &str = "// end exercise";
 
 pub fn run_fork(flags: flags::Fork) -> Result<(), Failure> {
     let usage = |message: String| Failure::usage(message, "fork");
-    let (Some(stage), Some(name)) = (&flags.stage, &flags.name) else {
-        let given = usize::from(flags.stage.is_some()) + usize::from(flags.name.is_some());
-        return Err(usage(format!(
-            "fork takes a STAGE and a NAME, {given} given"
-        )));
+    let Some(stage) = &flags.stage else {
+        return Err(usage(
+            "fork takes a STAGE (a number, a crate name, or `next`) and a NAME".to_owned(),
+        ));
     };
-    let stage = stages::find(stage).map_err(usage)?;
-    let fork = create(&cli::workspace_root(), stage, name)?;
+    let root = cli::workspace_root();
+    let stage = match stage.as_str() {
+        "next" => match progress::next_stage(&root) {
+            None => {
+                println!("Every stage is done already: `cargo xtask progress` shows them.");
+                return Ok(());
+            }
+            Some((stage, Some(fork))) if flags.name.is_none() => {
+                Progress::update(&root, |progress| progress.current = Some(fork.clone()));
+                println!(
+                    "The first stage not done yet is stage {} ({}), and you have forked it \
+                     already, as exercises/{fork}: go on with\n  cargo xtask watch {fork}",
+                    stage.number, stage.krate
+                );
+                return Ok(());
+            }
+            Some((stage, _)) => stage,
+        },
+        stage => stages::find(stage).map_err(usage)?,
+    };
+    let name = match &flags.name {
+        Some(name) => name.clone(),
+        None => default_name(&root, stage),
+    };
+    let fork = create(&root, stage, &name)?;
+    Progress::update(&root, |progress| progress.current = Some(name.clone()));
     print!("{}", fork.next_steps());
     Ok(())
+}
+
+/// The name a fork of `stage` gets when none is given: `my-<crate>`, or
+/// `my-<crate>-2` (and on) if that is taken.
+fn default_name(root: &Path, stage: &Stage) -> String {
+    let name = format!("my-{}", stage.krate);
+    let free = |name: &String| {
+        check_name(root, name).is_ok() && !root.join("exercises").join(name).exists()
+    };
+    std::iter::once(name.clone())
+        .chain((2..).map(|n| format!("{name}-{n}")))
+        .find(free)
+        .expect("some number is free")
 }
 
 /// A fork just made.
@@ -81,9 +118,26 @@ impl Fork {
         );
         text += "Write these bodies; each is a todo!() with a hint for now:\n";
         text += &region_table(regions);
-        text += &format!(
-            "\nThen:\n  cargo test -p {name}        the stage's own tests are the judge\n  cargo xtask check {name}    which regions are still todo!, which tests fail\n\nTo throw the fork away: rm -r exercises/{name}\n"
-        );
+        let then = [
+            (
+                "cargo xtask watch".to_owned(),
+                "judges it each time you save, one step at a time",
+            ),
+            (
+                format!("cargo test -p {name}"),
+                "the stage's own tests are the judge",
+            ),
+            (
+                format!("cargo xtask check {name}"),
+                "which regions are still todo!, which tests fail",
+            ),
+        ];
+        let then = then.map(|(command, what)| vec![command, what.to_owned()]);
+        text += "\nThen:\n";
+        for line in cli::table(None, then.to_vec(), &[]).lines() {
+            text += &format!("  {line}\n");
+        }
+        text += &format!("\nTo throw the fork away: rm -r exercises/{name}\n");
         text
     }
 }
@@ -302,15 +356,13 @@ pub fn empty_regions(text: &str, file: &str) -> Result<(String, Vec<Region>), St
     let mut out = String::with_capacity(text.len());
     // `open` is the region being read, with the line of the source it began on.
     let (mut regions, mut open, mut function) =
-        (Vec::new(), None::<(usize, Region)>, String::new());
+        (Vec::new(), None::<(usize, Region)>, Place::default());
     // Lines written so far: regions are numbered as the fork has them.
     let mut written = 0;
     for (index, line) in text.lines().enumerate() {
         let trimmed = line.trim_start();
         let indent = &line[..line.len() - trimmed.len()];
-        if let Some(name) = function_name(trimmed) {
-            function = name;
-        }
+        function.read(line);
         if let Some(hint) = trimmed.strip_prefix(OPEN) {
             if open.is_some() {
                 return Err(format!(
@@ -325,7 +377,7 @@ pub fn empty_regions(text: &str, file: &str) -> Result<(String, Vec<Region>), St
                 Region {
                     file: file.to_owned(),
                     line,
-                    function: function.clone(),
+                    function: function.name(),
                     hint,
                     todo: true,
                 },
@@ -354,13 +406,11 @@ pub fn empty_regions(text: &str, file: &str) -> Result<(String, Vec<Region>), St
 /// The regions of a fork's `text` as it is now, each marked still todo or not.
 pub fn regions_now(text: &str, file: &str) -> Vec<Region> {
     let mut regions = Vec::new();
-    let mut function = String::new();
+    let mut function = Place::default();
     let mut lines = text.lines().enumerate();
     while let Some((index, line)) = lines.next() {
         let trimmed = line.trim_start();
-        if let Some(name) = function_name(trimmed) {
-            function = name;
-        }
+        function.read(line);
         let Some(hint) = trimmed.strip_prefix(OPEN) else {
             continue;
         };
@@ -376,12 +426,106 @@ pub fn regions_now(text: &str, file: &str) -> Vec<Region> {
         regions.push(Region {
             file: file.to_owned(),
             line: index + 1,
-            function: function.clone(),
+            function: function.name(),
             hint: hint.to_owned(),
             todo,
         });
     }
     regions
+}
+
+/// The regions of the fork in `dir`, as its files are now.
+pub fn fork_regions(dir: &Path) -> io::Result<Vec<Region>> {
+    let mut regions = Vec::new();
+    for file in cli::files_under(dir)? {
+        if file.extension().is_some_and(|ext| ext == "rs") {
+            let relative = file.strip_prefix(dir).expect("under the fork");
+            let relative = relative.to_string_lossy().replace('\\', "/");
+            regions.extend(regions_now(&std::fs::read_to_string(&file)?, &relative));
+        }
+    }
+    Ok(regions)
+}
+
+/// Where a line of Rust is: the function it is in, and the type of the
+/// `impl` block around that, if there is one (`TaskWaker::queue`).
+#[derive(Debug, Default)]
+struct Place {
+    function: String,
+    /// The type of the `impl` block being read, and that line's indentation.
+    implementing: Option<(usize, String)>,
+}
+
+impl Place {
+    /// Reads the next line.
+    fn read(&mut self, line: &str) {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if let Some(name) = function_name(trimmed) {
+            self.function = name;
+        }
+        if self
+            .implementing
+            .as_ref()
+            .is_some_and(|(at, _)| indent <= *at && trimmed.starts_with('}'))
+        {
+            self.implementing = None;
+        }
+        if let Some(name) = impl_type(trimmed) {
+            self.implementing = Some((indent, name));
+        }
+    }
+
+    /// `Type::function`, or `function` outside an `impl`.
+    fn name(&self) -> String {
+        match &self.implementing {
+            Some((_, implementing)) => format!("{implementing}::{}", self.function),
+            None => self.function.clone(),
+        }
+    }
+}
+
+/// The type an `impl` line implements (for), if the line opens an `impl`
+/// block: `Shared` for `impl<R: Rouse> Schedule for Arc<Shared<R>> {`, as
+/// the type a smart pointer holds is the one that matters.
+fn impl_type(line: &str) -> Option<String> {
+    let rest = line.strip_prefix("impl")?;
+    if !rest.starts_with(['<', ' ']) {
+        return None;
+    }
+    // Skip the block's own generic parameters.
+    let mut rest = rest.trim_start();
+    if rest.starts_with('<') {
+        let mut depth = 0;
+        let end = rest.char_indices().find_map(|(at, c)| {
+            depth += match c {
+                '<' => 1,
+                '>' => -1,
+                _ => 0,
+            };
+            (depth == 0).then_some(at)
+        })?;
+        rest = &rest[end + 1..];
+    }
+    let rest = rest.split('{').next()?.split(" where").next()?;
+    let mut ty = rest.rsplit_once(" for ").map_or(rest, |(_, ty)| ty).trim();
+    let ident = |ty: &str| -> String {
+        let path: String = ty
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':')
+            .collect();
+        path.rsplit("::").next().unwrap_or_default().to_owned()
+    };
+    while let Some(inner) = ["Arc", "Box", "Rc", "Pin"]
+        .iter()
+        .find(|pointer| ident(ty) == **pointer)
+        .and_then(|_| ty.split_once('<'))
+        .map(|(_, inner)| inner)
+    {
+        ty = inner;
+    }
+    let name = ident(ty);
+    (!name.is_empty()).then_some(name)
 }
 
 /// The name of the function a line declares, if it declares one.
@@ -440,8 +584,13 @@ fn check_name(root: &Path, name: &str) -> Result<(), Failure> {
     let locked = lock
         .as_ref()
         .and_then(|lock| lock.get("package")?.as_array_of_tables());
+    // Only dependencies: a package of the workspace has no source, and its
+    // manifest is read below (a fork thrown away stays in Cargo.lock until
+    // the next build, and its name is free again).
     for package in locked.into_iter().flatten() {
-        packages.extend(package.get("name").and_then(toml_edit::Item::as_str));
+        if package.contains_key("source") {
+            packages.extend(package.get("name").and_then(toml_edit::Item::as_str));
+        }
     }
     let members = member_manifests(root);
     let names = members
@@ -459,12 +608,15 @@ fn check_name(root: &Path, name: &str) -> Result<(), Failure> {
 /// Directories cargo makes in a target directory: binaries may not take their names.
 const CARGO_DIRS: [&str; 4] = ["build", "deps", "examples", "incremental"];
 
-/// The manifests of the members under `crates/` and `exercises/`.
+/// The manifests of the workspace's members: under `crates/` and
+/// `exercises/`, and the tools.
 fn member_manifests(root: &Path) -> Vec<DocumentMut> {
     let dirs = ["crates", "exercises"].map(|dir| fs::read_dir(root.join(dir)));
     let members = dirs.into_iter().flatten().flatten().flatten();
+    let members = members.map(|member| member.path());
+    let members = members.chain(["xtask", "bench"].map(|tool| root.join(tool)));
     members
-        .filter_map(|member| read_manifest(&member.path().join("Cargo.toml")))
+        .filter_map(|member| read_manifest(&member.join("Cargo.toml")))
         .collect()
 }
 

@@ -9,20 +9,25 @@
 mod bench;
 mod check;
 mod cli;
+mod diff;
 mod docs;
+mod each;
 mod flags;
 mod fork;
 mod list;
 mod mutants;
 mod pictures;
 mod serve;
+mod progress;
 mod stage_tests;
 mod stages;
+mod steps;
 mod svg;
 #[cfg(test)]
 mod tidy;
 mod timeline;
 mod walkthrough;
+mod watch;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -56,6 +61,9 @@ fn run(args: Vec<OsString>) -> Result<(), Failure> {
         XtaskCmd::List(_) => list::run(),
         XtaskCmd::Fork(flags) => fork::run_fork(flags),
         XtaskCmd::Check(flags) => check::run(flags),
+        XtaskCmd::Watch(flags) => watch::run(flags),
+        XtaskCmd::Progress(_) => progress::run(),
+        XtaskCmd::Diff(flags) => diff::run(flags),
         XtaskCmd::Docs(_) => docs::run(),
         XtaskCmd::Mutants(flags) => mutants::run(flags),
         XtaskCmd::Bench(_) => unreachable!("the bench is handed its arguments above"),

@@ -7,6 +7,7 @@
 //! table of every stage's main run closes the walkthrough.
 
 use std::io::{self, Write};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -36,10 +37,21 @@ struct Options {
     stages: &'static [Stage],
     delay: Duration,
     no_color: bool,
+    /// Where to write each stage's trace, if anywhere.
+    trace_out: Option<PathBuf>,
 }
 
 pub fn run(flags: flags::Walkthrough) -> Result<(), Failure> {
     let options = options(flags).map_err(|message| Failure::usage(message, "walkthrough"))?;
+    if let Some(dir) = &options.trace_out {
+        // Before a minute of demos, not after.
+        std::fs::create_dir_all(dir).map_err(|error| {
+            Failure::Failed(format!(
+                "cannot make the --trace-out directory {}: {error}",
+                dir.display()
+            ))
+        })?;
+    }
     if options.no_color {
         anstream::ColorChoice::Never.write_global();
     }
@@ -70,10 +82,15 @@ fn options(flags: flags::Walkthrough) -> Result<Options, String> {
         Some(text) => socket_sim::parse_delay_ms("--delay-ms", &text),
         None => socket_sim::default_delay(),
     };
+    let trace_out = match flags.trace_out {
+        Some(dir) if dir.is_empty() => return Err("--trace-out needs a directory".to_owned()),
+        dir => dir.map(PathBuf::from),
+    };
     Ok(Options {
         stages,
         delay: delay.map_err(|error| error.to_string())?,
         no_color: flags.no_color,
+        trace_out,
     })
 }
 
@@ -111,6 +128,9 @@ fn walk(out: &mut dyn Write, options: &Options, progress: ProgressDrawTarget) ->
             None => "Beyond this workspace".to_owned(),
         };
         writeln!(out, "   {WARNING}{next}: {}{WARNING:#}", stage.flaw)?;
+        if let Some(dir) = &options.trace_out {
+            write_trace(out, dir, stage, &summary)?;
+        }
         rows.push((stage, summary));
     }
     writeln!(out)?;
@@ -118,8 +138,49 @@ fn walk(out: &mut dyn Write, options: &Options, progress: ProgressDrawTarget) ->
     let table = table(&rows);
     let (header, body) = table.split_once('\n').unwrap_or((&table, ""));
     write!(out, "{BOLD}{header}{BOLD:#}\n{body}")?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Now build them yourself, one step at a time: {BOLD}cargo xtask fork next{BOLD:#}, then \
+         {BOLD}cargo xtask watch{BOLD:#} (`cargo xtask progress` shows where you are)."
+    )?;
+    if let Some(dir) = &options.trace_out {
+        writeln!(
+            out,
+            "Each stage's main run is in {}/stage-N-<crate>.json: open one in \
+             https://ui.perfetto.dev (Open trace file) or chrome://tracing.",
+            dir.display()
+        )?;
+    }
     bar.finish_and_clear();
     Ok(())
+}
+
+/// Writes the trace of `stage`'s main run into `dir`, and a line saying so.
+fn write_trace(
+    out: &mut dyn Write,
+    dir: &std::path::Path,
+    stage: &Stage,
+    summary: &Summary,
+) -> io::Result<()> {
+    let Some(trace) = &summary.trace else {
+        writeln!(
+            out,
+            "   {DIM}No trace: this demo runs no futures on an executor.{DIM:#}"
+        )?;
+        return Ok(());
+    };
+    // A lane of the timeline may be a worker; a track of the trace is
+    // always a task or a future, and its threads have tracks of their own.
+    let lane = match stage.picture.schedule() {
+        Some((_, "task")) => "task",
+        _ => "future",
+    };
+    let title = format!("stage {}, {}: its main run", stage.number, stage.krate);
+    let json = lab::tef::to_json(&title, lane, trace);
+    let name = format!("stage-{}-{}", stage.number, stage.krate);
+    let path = lab::demo::write_trace(dir, &name, &json)?;
+    writeln!(out, "   {DIM}Its trace: {}{DIM:#}", path.display())
 }
 
 fn introduce(out: &mut dyn Write, stage: &Stage) -> io::Result<()> {
@@ -330,6 +391,7 @@ mod tests {
             stages: &STAGES[3..4],
             delay: Duration::ZERO,
             no_color: true,
+            trace_out: None,
         };
         let mut out = Vec::new();
         walk(&mut out, &options, ProgressDrawTarget::hidden()).unwrap();

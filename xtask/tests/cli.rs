@@ -32,6 +32,8 @@ fn help_goes_to_stdout_and_succeeds() {
         "list",
         "fork",
         "check",
+        "watch",
+        "progress",
         "docs",
         "bench",
         "serve",
@@ -140,8 +142,8 @@ fn bad_arguments_to_a_command_exit_2_naming_what_was_wrong() {
             "error: unknown stage \"nope\"; the stages are:\n  1  socket-sim\n",
         ),
         (
-            &["fork", "1"],
-            "error: fork takes a STAGE and a NAME, 1 given\n",
+            &["fork"],
+            "error: fork takes a STAGE (a number, a crate name, or `next`) and a NAME\n",
         ),
         (
             &["fork", "1", "2nd"],
@@ -159,6 +161,12 @@ fn bad_arguments_to_a_command_exit_2_naming_what_was_wrong() {
             &["check", "no-such-fork"],
             "error: there is no fork exercises/no-such-fork; make one with",
         ),
+        (
+            &["watch", "no-such-fork"],
+            "error: there is no fork exercises/no-such-fork; make one with",
+        ),
+        (&["watch", "a", "b"], "error: unexpected argument \"b\"\n"),
+        (&["progress", "now"], "error: unexpected argument \"now\"\n"),
     ] {
         let output = xtask(args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");

@@ -164,3 +164,115 @@ fn xtask_stages() -> usize {
         .filter(|entry| entry.as_ref().is_ok_and(|entry| entry.file_name() != "lab"))
         .count()
 }
+
+/// Every trace the walkthrough writes, read back as the Trace Event Format
+/// asks: the keys each event needs, timestamps that never go back on a
+/// track, and every poll's slice closed, on the track it opened on.
+#[test]
+fn the_walkthroughs_traces_are_trace_event_format() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("walkthrough-traces");
+    let _ = std::fs::remove_dir_all(&dir);
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["walkthrough", "--delay-ms", "100", "--trace-out"])
+        .arg(&dir)
+        .output()
+        .expect("cannot run xtask");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    // The stages that run futures on an executor, and nothing half-written.
+    assert_eq!(
+        files,
+        [
+            "stage-3-busy-executor.json",
+            "stage-4-waker-executor.json",
+            "stage-5-futsocket.json",
+            "stage-6-async-await-demo.json",
+            "stage-7-mini-runtime.json",
+            "stage-8-cancellation.json",
+            "stage-9-work-stealing.json",
+        ]
+    );
+    for file in &files {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        if let Err(problem) = check_trace(&text) {
+            panic!("{file}: {problem}\n{text}");
+        }
+    }
+    // Stage 9's tasks ran on two workers: they have tracks of their own.
+    let stage_9 = std::fs::read_to_string(dir.join("stage-9-work-stealing.json")).unwrap();
+    assert!(stage_9.contains(r#""name":"work-stealing-0""#), "{stage_9}");
+}
+
+/// What is wrong with `text` as a trace, if anything.
+fn check_trace(text: &str) -> Result<(), String> {
+    use serde_json::Value;
+    use std::collections::BTreeMap;
+    let trace: Value = serde_json::from_str(text).map_err(|error| format!("not JSON: {error}"))?;
+    let events = trace["traceEvents"]
+        .as_array()
+        .ok_or("no traceEvents array")?;
+    // For each track (pid, tid): the last timestamp, and the slices open.
+    let mut tracks: BTreeMap<(u64, u64), (f64, Vec<String>)> = BTreeMap::new();
+    let (mut polls, mut named_tracks) = (0, 0);
+    for event in events {
+        let field = |key: &str| {
+            event
+                .get(key)
+                .ok_or(format!("an event without {key:?}: {event}"))
+        };
+        let name = field("name")?
+            .as_str()
+            .ok_or("a name that is not a string")?;
+        let ph = field("ph")?.as_str().ok_or("a ph that is not a string")?;
+        let track = (
+            field("pid")?.as_u64().ok_or("a pid that is not a number")?,
+            field("tid")?.as_u64().ok_or("a tid that is not a number")?,
+        );
+        if ph == "M" {
+            field("args")?;
+            named_tracks += usize::from(name == "thread_name");
+            continue;
+        }
+        let ts = field("ts")?.as_f64().ok_or("a ts that is not a number")?;
+        let (last, open) = tracks.entry(track).or_insert((0.0, Vec::new()));
+        if ts < *last {
+            return Err(format!(
+                "{track:?}: time goes back from {last} to {ts} at {event}"
+            ));
+        }
+        *last = ts;
+        match ph {
+            "B" => {
+                polls += 1;
+                open.push(name.to_owned());
+            }
+            "E" => match open.pop() {
+                Some(opened) if opened == name => {}
+                other => return Err(format!("{track:?}: {event} closes {other:?}")),
+            },
+            "i" => {
+                if field("s")? != "t" {
+                    return Err(format!("an instant not of its track: {event}"));
+                }
+            }
+            other => return Err(format!("a phase this trace does not use: {other}")),
+        }
+    }
+    for (track, (_, open)) in &tracks {
+        if !open.is_empty() {
+            return Err(format!("{track:?}: slices never closed: {open:?}"));
+        }
+    }
+    if polls == 0 || named_tracks == 0 {
+        return Err(format!("{polls} polls on {named_tracks} named tracks"));
+    }
+    Ok(())
+}

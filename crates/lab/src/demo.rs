@@ -174,7 +174,22 @@ pub fn about_delays(wall: Duration, delay: Duration) -> String {
 /// The `main` of every stage's demo binary: writes `demo` to standard
 /// output with `delay`, and turns what went wrong (a bad delay setting
 /// included) into a message and an exit code.
+///
+/// Its one option, `--trace-out DIR`, also writes the trace of the demo's
+/// main run to `DIR/<crate>.json`, in the Trace Event Format ([`crate::tef`]).
 pub fn main(crate_name: &str, demo: Demo, delay: Result<Duration, impl Display>) -> ExitCode {
+    let trace_out = match trace_out(std::env::args_os().skip(1)) {
+        Ok(Some(Options::Help)) => {
+            print!("{}", usage(crate_name));
+            return ExitCode::SUCCESS;
+        }
+        Ok(Some(Options::TraceOut(dir))) => Some(dir),
+        Ok(None) => None,
+        Err(error) => {
+            eprintln!("{crate_name}: {error}\n\n{}", usage(crate_name));
+            return ExitCode::from(2);
+        }
+    };
     let delay = match delay {
         Ok(delay) => delay,
         Err(error) => {
@@ -182,15 +197,100 @@ pub fn main(crate_name: &str, demo: Demo, delay: Result<Duration, impl Display>)
             return ExitCode::from(2);
         }
     };
-    match demo(&mut io::stdout().lock(), delay) {
+    let summary = match demo(&mut io::stdout().lock(), delay) {
+        Ok(summary) => summary,
         // A reader that stops early (`| head`) is not an error worth a message.
-        Ok(_) => ExitCode::SUCCESS,
-        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("{crate_name}: cannot write the demo: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let Some(dir) = trace_out else {
+        return ExitCode::SUCCESS;
+    };
+    let Some(trace) = summary.trace else {
+        eprintln!(
+            "{crate_name}: no trace written: this stage's demo runs no futures on an executor, so it has no polls to trace"
+        );
+        return ExitCode::FAILURE;
+    };
+    let json = crate::tef::to_json(&format!("{crate_name}'s main run"), "future", &trace);
+    match write_trace(&dir, crate_name, &json) {
+        Ok(path) => {
+            eprintln!(
+                "{crate_name}: wrote the trace of its main run to {} (open it in https://ui.perfetto.dev)",
+                path.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!(
+                "{crate_name}: cannot write the trace into {}: {error}",
+                dir.display()
+            );
             ExitCode::FAILURE
         }
     }
+}
+
+/// What a demo binary's command line asked for.
+#[derive(Debug, PartialEq, Eq)]
+enum Options {
+    Help,
+    TraceOut(std::path::PathBuf),
+}
+
+/// The demo binary's options from `args`: `--trace-out DIR` (or
+/// `--trace-out=DIR`), `--help`, or none; what is wrong with them.
+fn trace_out(
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+) -> Result<Option<Options>, String> {
+    let mut args = args.into_iter();
+    let Some(first) = args.next() else {
+        return Ok(None);
+    };
+    let dir = match first.to_str() {
+        Some("--help" | "-h") => return Ok(Some(Options::Help)),
+        Some("--trace-out") => args
+            .next()
+            .ok_or_else(|| "--trace-out needs a directory".to_owned())?,
+        Some(arg) if arg.starts_with("--trace-out=") => arg["--trace-out=".len()..].into(),
+        _ => return Err(format!("unknown argument {first:?}")),
+    };
+    if dir.is_empty() {
+        return Err("--trace-out needs a directory".to_owned());
+    }
+    match args.next() {
+        Some(extra) => Err(format!("unexpected argument {extra:?}")),
+        None => Ok(Some(Options::TraceOut(dir.into()))),
+    }
+}
+
+/// The usage of the demo binary of `crate_name`.
+fn usage(crate_name: &str) -> String {
+    format!(
+        "Usage: cargo run -p {crate_name} [-- --trace-out DIR]\n\n\
+         Runs the demo of {crate_name}, with sockets that take SOCKET_SIM_DELAY_MS (default 2000).\n\
+         --trace-out DIR  also writes its main run's polls and wakes to DIR/{crate_name}.json, in the\n\
+         \x20                Trace Event Format (open it in https://ui.perfetto.dev or chrome://tracing)\n"
+    )
+}
+
+/// Writes `json` to `dir/<name>.json`, whole or not at all; where it went.
+pub fn write_trace(
+    dir: &std::path::Path,
+    name: &str,
+    json: &str,
+) -> io::Result<std::path::PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(format!("{name}.json"));
+    let partial = dir.join(format!(".{name}.json.partial"));
+    std::fs::write(&partial, json)?;
+    std::fs::rename(&partial, &path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&partial);
+    })?;
+    Ok(path)
 }
 
 #[cfg(test)]
@@ -206,6 +306,32 @@ mod tests {
             .spawn(|| panic!("the helper's todo!()"))?;
         let _ = never.recv_timeout(Duration::from_secs(3600));
         Ok(Summary::default())
+    }
+
+    #[test]
+    fn a_demo_binary_takes_trace_out_and_help_and_names_anything_else() {
+        let parse = |args: &[&str]| trace_out(args.iter().map(std::ffi::OsString::from));
+        assert_eq!(parse(&[]), Ok(None));
+        assert_eq!(parse(&["-h"]), Ok(Some(Options::Help)));
+        let dir = Ok(Some(Options::TraceOut("out".into())));
+        assert_eq!(parse(&["--trace-out", "out"]), dir);
+        assert_eq!(parse(&["--trace-out=out"]), dir);
+        assert_eq!(
+            parse(&["--trace-out"]),
+            Err("--trace-out needs a directory".to_owned())
+        );
+        assert_eq!(
+            parse(&["--trace-out="]),
+            Err("--trace-out needs a directory".to_owned())
+        );
+        assert_eq!(
+            parse(&["--fast"]),
+            Err("unknown argument \"--fast\"".to_owned())
+        );
+        assert_eq!(
+            parse(&["--trace-out", "a", "b"]),
+            Err("unexpected argument \"b\"".to_owned())
+        );
     }
 
     #[test]

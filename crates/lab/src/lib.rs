@@ -17,7 +17,10 @@
 //!   bounded, and a hang named from what the probes saw;
 //! - [`clock`]: a clock that a test stops and moves on itself, so that what
 //!   is ready at which poll no longer depends on the machine's load;
-//! - [`svg`]: the small SVG writer the book's pictures are drawn with.
+//! - [`svg`]: the small SVG writer the book's pictures are drawn with;
+//! - [`threads`]: the threads events happen on, by number and name;
+//! - [`tef`]: a trace written in the Trace Event Format, for Perfetto and
+//!   Chrome's tracing.
 #![forbid(unsafe_code)]
 
 pub mod clock;
@@ -25,4 +28,6 @@ pub mod demo;
 pub mod measure;
 pub mod patience;
 pub mod probe;
+pub mod tef;
+pub mod threads;
 pub mod trace;

@@ -81,17 +81,20 @@ impl Probe {
 
     /// Task `task` was polled, and answered Ready or Pending.
     pub fn polled(&self, task: usize, ready: bool) {
+        self.polled_since(task, ready, None);
+    }
+
+    /// Task `task` was polled from `began` until now, and answered Ready or
+    /// Pending: the trace keeps the poll as a span.
+    pub fn polled_since(&self, task: usize, ready: bool, began: Option<Instant>) {
         self.polls.fetch_add(1, Ordering::Relaxed);
         LEDGER.last_poll.store(ticks(), Ordering::SeqCst);
         if let Some(trace) = &self.trace {
-            trace.record(
-                task,
-                if ready {
-                    EventKind::Ready
-                } else {
-                    EventKind::Pending
-                },
-            );
+            let kind = match ready {
+                true => EventKind::Ready,
+                false => EventKind::Pending,
+            };
+            trace.record_since(task, kind, began);
         }
     }
 
@@ -180,9 +183,10 @@ impl<F: Future> Future for Watched<F> {
         let polling = record.poll_starts();
         // Fresh at every poll and dropped with it, unless the future keeps it.
         let waker = Waker::from(CountingWaker::new(cx.waker(), record, this.probe));
+        let began = Instant::now();
         let poll = this.future.poll(&mut Context::from_waker(&waker));
         drop(waker);
-        this.probe.polled(record.task, poll.is_ready());
+        this.probe.polled_since(record.task, poll.is_ready(), Some(began));
         if poll.is_ready() {
             record.finish();
         }

@@ -7,6 +7,8 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::threads;
+
 /// The events of one run, in the order they happened.
 ///
 /// A busy executor polls millions of times; to keep the trace small, a run
@@ -30,6 +32,14 @@ struct Recorded {
 pub struct Event {
     /// When, since the trace started (for a run of events: the first).
     pub at: Duration,
+    /// For a poll, when it began, if whoever recorded it said so (else
+    /// `at`); for a run of polls, when the first began.
+    pub began: Duration,
+    /// For a run of events, when the last of them happened (else `at`).
+    pub until: Duration,
+    /// The thread it happened on ([`crate::threads::name`] names it): for a
+    /// poll the thread that polled, for a wake the thread that woke.
+    pub thread: usize,
     /// The task: its index in the executor's input.
     pub task: usize,
     /// What happened.
@@ -73,7 +83,15 @@ impl Trace {
 
     /// Records that `kind` happened to `task` just now.
     pub fn record(&self, task: usize, kind: EventKind) {
+        self.record_since(task, kind, None);
+    }
+
+    /// Records that `kind` happened to `task` just now, and, for a poll,
+    /// that it `began` then.
+    pub fn record_since(&self, task: usize, kind: EventKind, began: Option<Instant>) {
         let at = self.start.elapsed();
+        let began = began.map_or(at, |began| began.saturating_duration_since(self.start));
+        let thread = threads::current();
         let mut recorded = self.recorded.lock().unwrap();
         let Recorded { events, latest } = &mut *recorded;
         if latest.len() <= task {
@@ -81,14 +99,19 @@ impl Trace {
         }
         if let Some(index) = latest[task] {
             let previous = &mut events[index];
-            if previous.kind == kind && kind.repeats() && at - previous.at < Self::RESOLUTION {
+            let same = previous.kind == kind && previous.thread == thread;
+            if same && kind.repeats() && at - previous.at < Self::RESOLUTION {
                 previous.count += 1;
+                previous.until = at;
                 return;
             }
         }
         latest[task] = Some(events.len());
         events.push(Event {
             at,
+            began,
+            until: at,
+            thread,
             task,
             kind,
             count: 1,

@@ -242,6 +242,8 @@ fn workspace_copy() -> PathBuf {
     ] {
         sync(&root.join(entry), &copy.join(entry));
     }
+    // The copy's learner has not started: no record of forks.
+    let _ = fs::remove_file(copy.join("exercises").join(crate::progress::FILE));
     for fork in fs::read_dir(copy.join("exercises")).unwrap() {
         let fork = fork.unwrap().path();
         if fork.is_dir() {
@@ -388,6 +390,17 @@ fn every_stage_forks_into_a_crate_that_fails_with_its_hints_until_the_bodies_are
         "{}",
         checked.report
     );
+    // The watch's judgement: the one step, the tests that stop at it, its hint.
+    let (passed, said) = crate::watch::judge_once(&copy, "fork-of-busy-executor").unwrap();
+    assert!(!passed, "{said}");
+    let hint = &forks[2].regions[0].hint;
+    for expected in [
+        "Step 1 of 1: `run`",
+        "at this step's todo!()",
+        &format!("Hint: {hint}"),
+    ] {
+        assert!(said.contains(expected), "no {expected:?} in:\n{said}");
+    }
 
     // The solution back in every fork: the stage's own sources, renamed.
     for fork in &forks {
@@ -421,6 +434,21 @@ fn every_stage_forks_into_a_crate_that_fails_with_its_hints_until_the_bodies_are
         checked.report.contains("0 of 1 regions still todo!"),
         "{}",
         checked.report
+    );
+    // And the watch's: the stage done, and the progress file says so.
+    let (passed, said) = crate::watch::judge_once(&copy, "fork-of-busy-executor").unwrap();
+    assert!(passed, "{said}");
+    assert!(said.contains("stage 3 is yours"), "{said}");
+    let standing = crate::progress::standing(
+        forks[2].stage,
+        &crate::progress::forks(&copy),
+        &crate::progress::Progress::load(&copy),
+    );
+    assert_eq!(
+        standing,
+        crate::progress::Standing::Done {
+            fork: "fork-of-busy-executor".to_owned()
+        }
     );
 }
 
@@ -492,4 +520,28 @@ fn check_refuses_what_is_not_a_fork() {
             other => panic!("{name}: {other:?}"),
         }
     }
+}
+
+#[test]
+fn a_fork_without_a_name_is_my_crate_or_the_next_number_free() {
+    let root = bare_root("default-names");
+    let stage = &STAGES[0];
+    assert_eq!(default_name(&root, stage), "my-socket-sim");
+    for taken in ["my-socket-sim", "my-socket-sim-2"] {
+        fs::create_dir_all(root.join("exercises").join(taken)).unwrap();
+        fs::write(
+            root.join("exercises").join(taken).join("Cargo.toml"),
+            format!("[package]\nname = \"{taken}\"\n"),
+        )
+        .unwrap();
+    }
+    assert_eq!(default_name(&root, stage), "my-socket-sim-3");
+    // A fork thrown away leaves its name in Cargo.lock until the next build:
+    // the name is free all the same.
+    fs::write(
+        root.join("Cargo.lock"),
+        "[[package]]\nname = \"my-simple-future\"\nversion = \"0.1.0\"\n",
+    )
+    .unwrap();
+    assert_eq!(default_name(&root, &STAGES[1]), "my-simple-future");
 }
