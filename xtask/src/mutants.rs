@@ -165,7 +165,7 @@ pub const MUTATIONS: &[Mutation] = &[
     Mutation {
         name: "stage 9's notify ignores searchers",
         file: IDLE,
-        find: "        if self.searching.load(SeqCst) != 0 {\n            return None; // it will find the work\n        }\n        let mut sleepers = self.sleepers.lock().unwrap();\n        // Again, under the lock: of two pushers that both saw nobody\n        // searching, the second finds the worker the first woke.\n        if self.searching.load(SeqCst) != 0 {\n            return None;\n        }",
+        find: "        if self.searching.load(SeqCst) != 0 {\n            return None; // it will find the work\n        }\n        let mut sleepers = self.sleepers.lock().unwrap();\n        // Again, under the lock: of two pushers that both saw nobody\n        // searching, the second finds the worker the first woke (SeqCst:\n        // see the field, as for every access below).\n        if self.searching.load(SeqCst) != 0 {\n            return None;\n        }",
         replace: "        let mut sleepers = self.sleepers.lock().unwrap();",
         krate: "work-stealing",
         test: "idle",

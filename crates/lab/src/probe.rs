@@ -186,7 +186,8 @@ impl<F: Future> Future for Watched<F> {
         let began = Instant::now();
         let poll = this.future.poll(&mut Context::from_waker(&waker));
         drop(waker);
-        this.probe.polled_since(record.task, poll.is_ready(), Some(began));
+        this.probe
+            .polled_since(record.task, poll.is_ready(), Some(began));
         if poll.is_ready() {
             record.finish();
         }
