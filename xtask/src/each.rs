@@ -8,7 +8,7 @@
 //! uncaptured, a test shows the panic of a `todo!()` the moment any of its
 //! threads reaches one; so each test runs alone in a process of its own
 //! (as cargo-nextest runs them), a few at a time, and is stopped at the
-//! first "not yet implemented: <hint>" of a region it prints. The verdict
+//! first `not yet implemented: <hint>` of a region it prints. The verdict
 //! is the same as a whole run's, and comes in seconds.
 
 use std::collections::VecDeque;

@@ -3,8 +3,8 @@
 //!
 //! Which tests belong to which region is learned from the tests
 //! themselves, never written down by hand: a test that stops at the
-//! `todo!("<hint>")` of a region (its failure says "not yet implemented:
-//! <hint>") belongs to that region. A test that reaches a region first
+//! `todo!("<hint>")` of a region (its failure says `not yet implemented:
+//! <hint>`) belongs to that region. A test that reaches a region first
 //! belongs to it until it gets past it: once the body is written, it either
 //! passes, fails there (the step is wrong), or stops at a later region's
 //! `todo!()`, and belongs to that one from then on. So every judgement

@@ -17,7 +17,6 @@
 //!   bounded, and a hang named from what the probes saw;
 //! - [`clock`]: a clock that a test stops and moves on itself, so that what
 //!   is ready at which poll no longer depends on the machine's load;
-//! - [`svg`]: the small SVG writer the book's pictures are drawn with;
 //! - [`threads`]: the threads events happen on, by number and name;
 //! - [`tef`]: a trace written in the Trace Event Format, for Perfetto and
 //!   Chrome's tracing.
