@@ -153,7 +153,7 @@ fn work(shared: Arc<Shared>, index: usize, queue: Worker<Task>) {
                 if std::mem::take(&mut searching) {
                     shared.notify(shared.idle.found());
                 }
-                task.run();
+                task.run(&shared);
                 ticks = ticks.wrapping_add(1);
                 if ticks % EVENT_INTERVAL == 0 {
                     shared.maintain(); // timers and sockets, even while busy

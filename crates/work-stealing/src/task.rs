@@ -30,9 +30,9 @@ pub(crate) type Task = Arc<dyn Run>;
 
 /// What a worker does with a task it took from a queue.
 pub(crate) trait Run: Send + Sync {
-    /// Polls the task once, unless it has finished or another worker is
-    /// polling it (which then polls it again).
-    fn run(self: Arc<Self>);
+    /// Polls the task once, on a worker of `runtime`, unless it has
+    /// finished; queues it again if it was woken during the poll.
+    fn run(self: Arc<Self>, runtime: &Arc<Shared>);
     /// The runtime is ending: drops the future, unfinished.
     fn abandon(&self);
 }
@@ -78,6 +78,9 @@ type Cell<T> = TaskWaker<Home<T>>;
 impl<T: Send + 'static> Schedule for Home<T> {
     /// Where a wake puts a task: the runtime decides (`Shared::push`).
     fn schedule(task: Arc<Cell<T>>) {
+        if !task.shared.running.wake() {
+            return; // being polled: its poller queues it when the poll ends
+        }
         if let Some(runtime) = task.shared.runtime.upgrade() {
             runtime.push(task);
         } // else its runtime is gone, and the task goes with this reference
@@ -114,10 +117,8 @@ where
 
 impl<T: Send + 'static> Run for Cell<T> {
     // ANCHOR: run
-    fn run(self: Arc<Self>) {
-        if !self.shared.running.start() {
-            return; // being polled on another worker, which queues it again
-        }
+    fn run(self: Arc<Self>, runtime: &Arc<Shared>) {
+        self.shared.running.start();
         let mut future = lock(&self.shared.future);
         let polled = future.as_mut().map(|running| {
             panic::catch_unwind(AssertUnwindSafe(|| {
@@ -136,7 +137,7 @@ impl<T: Send + 'static> Run for Cell<T> {
             }
         }
         if self.shared.running.end() {
-            Home::schedule(self); // taken from a queue during the poll
+            runtime.push(self); // woken during the poll
         }
     }
     // ANCHOR_END: run

@@ -231,8 +231,8 @@ fn an_event_between_a_would_block_and_the_wait_is_never_lost() {
 // queue, and a wake during a poll (stage 4's `queued` flag, cleared before
 // each poll, as `poll_task` clears it). No two polls at once, and the wake
 // is answered by a poll that comes after it. Each of these breaks fails:
-// - `start` that lets a worker poll whatever the state (two polls at once);
-// - `start` that returns without leaving its note (the wake is lost);
+// - `wake` that queues a task being polled (two polls at once);
+// - `wake` that leaves no note during a poll (the wake is lost);
 // - `end` that ignores the note (the wake is lost).
 // ---------------------------------------------------------------------------
 
@@ -265,9 +265,7 @@ impl OneTask {
                 Err(now) => left = now,
             }
         }
-        if !self.running.start() {
-            return; // its poller queues it again
-        }
+        self.running.start();
         assert_eq!(self.polling.fetch_add(1, SeqCst), 0, "two polls at once");
         self.queued.swap(false, Acquire);
         if self.woken.load(Relaxed) {
@@ -295,8 +293,9 @@ fn a_task_woken_during_its_poll_is_polled_again_and_never_by_two_workers_at_once
             let task = Arc::clone(&task);
             thread::spawn(move || {
                 task.woken.store(true, Relaxed);
-                // Stage 4's wake: only the wake that sets `queued` queues it.
-                if !task.queued.swap(true, AcqRel) {
+                // Stage 4's wake: only the wake that sets `queued` queues
+                // it, and not while it is being polled (`Home::schedule`).
+                if !task.queued.swap(true, AcqRel) && task.running.wake() {
                     task.in_queue.fetch_add(1, Release);
                 }
             })

@@ -146,8 +146,9 @@ fn a_future_whose_drop_panics_gives_that_panic_to_its_handle_and_its_worker_goes
 #[test]
 fn a_task_woken_during_its_own_poll_never_keeps_another_worker_waiting() {
     // T wakes itself, spawns U and then, in the same poll, waits for U to
-    // run. T's wake queues T while it is being polled: a worker that takes
-    // it must leave it to T's poller, and go on to U.
+    // run. T's wake must not queue T while it is being polled (a worker
+    // that took it would wait for T's poll, or poll T too): the other
+    // worker takes U.
     let ran = within_patience(|| {
         let runtime = Runtime::new(2);
         runtime.block_on(async {
