@@ -27,6 +27,7 @@
 #![forbid(unsafe_code)]
 
 pub mod demo;
+pub mod join;
 pub mod net;
 // A loom build parks instead of waiting in mio (`sync.rs`): the rest of the
 // reactor is then unused.
@@ -35,19 +36,18 @@ mod reactor;
 mod sync;
 pub mod time;
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::future::{Future, poll_fn};
 use std::mem;
-use std::panic::{self, AssertUnwindSafe};
 use std::pin::{Pin, pin};
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
-use std::thread;
+use std::task::{Poll, Waker};
 
-use pin_project_lite::pin_project;
 use slab::Slab;
 use waker_executor::{Rouse, Shared, TaskWaker, Wakers, poll_task};
 
+use join::Spawned;
+pub use join::{JoinHandle, panic_message};
 use reactor::Reactor;
 pub use reactor::{Host, io_registrations};
 use sync::{Arc, ReactorWaker, ThreadId};
@@ -147,57 +147,15 @@ pub async fn yield_now() {
 pub fn spawn<F: Future + 'static>(future: F) -> JoinHandle<F::Output> {
     let runtime =
         Runtime::current().unwrap_or_else(|| panic!("mini_runtime::spawn called outside block_on"));
-    let join = Rc::new(RefCell::new(Join::Running(None)));
-    let finished = Finished(Rc::clone(&join));
-    runtime.add(Box::pin(Spawned { future, finished }));
-    JoinHandle { join }
-}
-
-/// The future of a spawned task's output: [`spawn`].
-///
-/// If the task panicked, awaiting the handle resumes its panic. If the
-/// handle was dropped, the panic is reported on stderr, naming the task,
-/// and the runtime goes on.
-#[must_use = "a JoinHandle does nothing unless awaited; the task runs either way"]
-pub struct JoinHandle<T> {
-    join: Rc<RefCell<Join<T>>>,
-}
-
-/// What a task and its handle share.
-enum Join<T> {
-    /// Not finished; the waker of the task awaiting the handle, if one does.
-    Running(Option<Waker>),
-    /// Finished: its output, or its panic.
-    Done(thread::Result<T>),
-    /// The handle returned the output.
-    Taken,
-    /// Dropped unfinished, with its runtime.
-    Gone,
-}
-
-impl<T> Future for JoinHandle<T> {
-    type Output = T;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        let mut join = self.join.borrow_mut();
-        match mem::replace(&mut *join, Join::Taken) {
-            Join::Running(old) => {
-                *join = Join::Running(Some(cx.waker().clone()));
-                drop(join);
-                drop(old); // a waker's drop may run any code: not under our borrow
-                Poll::Pending
-            }
-            Join::Done(output) => {
-                drop(join);
-                Poll::Ready(output.unwrap_or_else(|panic| panic::resume_unwind(panic)))
-            }
-            Join::Taken => panic!("a JoinHandle was polled after it returned Ready"),
-            Join::Gone => {
-                *join = Join::Gone;
-                panic!("{GONE}")
-            }
-        }
-    }
+    let mut tasks = runtime.tasks.borrow_mut();
+    let entry = tasks.vacant_entry();
+    let task = entry.key();
+    let (future, handle) = Spawned::new(task, GONE, future);
+    entry.insert(Some(Box::pin(future)));
+    drop(tasks);
+    // Queued as if woken: it is polled once, in turn.
+    TaskWaker::queue(TaskWaker::new(task, Arc::clone(&runtime.shared)));
+    handle
 }
 
 /// What a handle, a sleep or a socket says when polled after its runtime.
@@ -221,62 +179,6 @@ fn current<H: Host>() -> H::Strong {
     H::current().unwrap_or_else(|| panic!("{}", H::OUTSIDE))
 }
 
-pin_project! {
-    /// A spawned future, with the place its output goes.
-    struct Spawned<F: Future> {
-        #[pin]
-        future: F,
-        finished: Finished<F::Output>,
-    }
-}
-
-/// Marks a task's handle `Gone` if the task is dropped unfinished.
-struct Finished<T>(Rc<RefCell<Join<T>>>);
-
-impl<F: Future> Future for Spawned<F> {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.project();
-        let output = match panic::catch_unwind(AssertUnwindSafe(|| this.future.poll(cx))) {
-            Ok(Poll::Pending) => return Poll::Pending,
-            Ok(Poll::Ready(output)) => Ok(output),
-            Err(payload) => Err(payload),
-        };
-        let join = &this.finished.0;
-        if let (1, Err(payload)) = (Rc::strong_count(join), &output) {
-            let task = Runtime::current().map_or(0, |runtime| runtime.polling.get());
-            let message = panic_message(&**payload);
-            eprintln!("mini-runtime: task {task} panicked ({message}); the runtime goes on");
-        }
-        let before = mem::replace(&mut *join.borrow_mut(), Join::Done(output));
-        // Woken once `join` is no longer borrowed: a wake may run any code.
-        if let Join::Running(Some(waiter)) = before {
-            waiter.wake();
-        }
-        Poll::Ready(())
-    }
-}
-
-impl<T> Drop for Finished<T> {
-    fn drop(&mut self) {
-        let mut join = self.0.borrow_mut();
-        if let Join::Running(waiter) = &mut *join {
-            let waiter = waiter.take();
-            *join = Join::Gone;
-            drop(join);
-            drop(waiter); // outside the borrow, as every waker's drop here
-        }
-    }
-}
-
-/// A panic's message, where it has one.
-pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
-    let text = payload.downcast_ref::<&str>().copied();
-    text.or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("no message")
-}
-
 /// The main future's task number (its slot stays empty: `block_on` polls
 /// it itself); spawned tasks count from 1.
 const MAIN: usize = 0;
@@ -290,8 +192,6 @@ pub struct Runtime {
     /// is finished while a wake of it is still queued: the slot is reused
     /// only when no queued wake names it any more.
     tasks: RefCell<Slab<Option<Task>>>,
-    /// The task being polled, for messages.
-    polling: Cell<usize>,
     /// Stage 4's inbox, roused through the reactor.
     shared: Arc<Shared<Rouser>>,
 }
@@ -351,7 +251,6 @@ impl Runtime {
         let runtime = Rc::new(Runtime {
             reactor: RefCell::new(reactor),
             tasks: RefCell::new(tasks),
-            polling: Cell::new(MAIN),
             shared,
         });
         CURRENT.with(|current| *current.borrow_mut() = Some(Rc::clone(&runtime)));
@@ -360,12 +259,6 @@ impl Runtime {
 
     fn current() -> Option<Rc<Runtime>> {
         CURRENT.with(|current| current.borrow().clone())
-    }
-
-    /// Adds a task, queued as if woken: it is polled once, in turn.
-    fn add(&self, future: Task) {
-        let task = self.tasks.borrow_mut().insert(Some(future));
-        TaskWaker::queue(TaskWaker::new(task, Arc::clone(&self.shared)));
     }
 
     /// Polls the spawned task of `waker`, which was woken.
@@ -377,7 +270,6 @@ impl Runtime {
             self.tasks.borrow_mut().remove(task);
             return;
         };
-        self.polling.set(task);
         match poll(&waker, future.as_mut()) {
             Poll::Pending => self.tasks.borrow_mut()[task] = Some(future),
             Poll::Ready(()) if waker.finish() => {} // a wake is queued: keep the slot

@@ -108,8 +108,8 @@ pub mod time;
 #[cfg(not(loom))]
 pub use cancellation::{Either, select};
 #[cfg(not(loom))]
+pub use mini_runtime::JoinHandle;
+#[cfg(not(loom))]
 pub use mini_runtime::{EVENT_INTERVAL, yield_now};
 #[cfg(not(loom))]
 pub use runtime::{Runtime, Shared, current_worker, io_registrations};
-#[cfg(not(loom))]
-pub use task::JoinHandle;

@@ -11,10 +11,12 @@ use crossbeam_deque::{Injector, Steal, Stealer, Worker};
 use slab::Slab;
 
 use mini_runtime::EVENT_INTERVAL;
+use mini_runtime::join::lock;
+use waker_executor::TaskWaker;
 
 use crate::idle::Idle;
 use crate::reactor::{Driver, Reactor};
-use crate::task::{Run, Task};
+use crate::task::{self, Home, Task};
 
 /// A work-stealing runtime: worker threads, their queues, one reactor.
 pub struct Runtime {
@@ -40,7 +42,7 @@ pub struct Shared {
     /// Every task not yet dropped, weakly (so that stage 4's stuck checks
     /// still see who holds a task): for the runtime's end, which drops the
     /// future of each, wherever the task is kept.
-    pub(crate) tasks: Mutex<Slab<Weak<dyn Run>>>,
+    pub(crate) tasks: Mutex<Slab<Weak<TaskWaker<Home>>>>,
 }
 
 thread_local! {
@@ -153,7 +155,7 @@ fn work(shared: Arc<Shared>, index: usize, queue: Worker<Task>) {
                 if std::mem::take(&mut searching) {
                     shared.notify(shared.idle.found());
                 }
-                task.run(&shared);
+                task::run(task, &shared);
                 ticks = ticks.wrapping_add(1);
                 if ticks % EVENT_INTERVAL == 0 {
                     shared.maintain(); // timers and sockets, even while busy
@@ -169,7 +171,7 @@ fn work(shared: Arc<Shared>, index: usize, queue: Worker<Task>) {
     }
     // The runtime is ending: the tasks left in its queue end with it.
     while let Some(task) = Shared::with_local(|queue| queue.pop()).flatten() {
-        task.abandon();
+        task.shared.drop_future();
     }
 }
 // ANCHOR_END: work
@@ -368,15 +370,11 @@ impl Drop for Runtime {
         // Wherever a pending task is kept (a queue, the reactor, the handle
         // of another task), its future is dropped now: the tasks, taken
         // out under the lock, are abandoned outside it.
-        let tasks: Vec<Task> = self
-            .shared
-            .tasks
-            .lock()
-            .unwrap()
+        let tasks: Vec<Task> = lock(&self.shared.tasks)
             .iter()
             .filter_map(|(_, task)| task.upgrade())
             .collect();
-        tasks.iter().for_each(|task| task.abandon());
+        tasks.iter().for_each(|task| task.shared.drop_future());
         drop(tasks);
         while let Some(task) = take(|| self.shared.injector.steal()) {
             drop(task);
