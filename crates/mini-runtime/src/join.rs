@@ -7,7 +7,7 @@
 //!
 //! The place they share is an `Arc<Mutex<_>>`, not an `Rc<RefCell<_>>`, so
 //! that stage 9, whose tasks move between threads, keeps its tasks' output
-//! here too. On this stage's one thread the lock is never contended.
+//! here too. No waker is woken, cloned or dropped under the lock.
 
 use std::future::Future;
 use std::mem;
@@ -19,7 +19,9 @@ use std::thread;
 
 use pin_project_lite::pin_project;
 
-/// The future of a spawned task's output: [`spawn`](crate::spawn).
+/// The future of a spawned task's output: [`spawn`](crate::spawn). `Send`
+/// when its output is, so that stage 9's handles can be awaited on any
+/// thread.
 ///
 /// If the task panicked, awaiting the handle resumes its panic. If the
 /// handle was dropped, the panic is reported on stderr, naming the task,
@@ -33,6 +35,8 @@ pub struct JoinHandle<T> {
 enum Join<T> {
     /// Not finished; the waker of the task awaiting the handle, if one does.
     Running(Option<Waker>),
+    /// Not finished, and its handle was dropped: its output goes nowhere.
+    Detached,
     /// Finished: its output, or its panic.
     Done(thread::Result<T>),
     /// The handle returned the output.
@@ -47,22 +51,39 @@ impl<T> Future for JoinHandle<T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         let waker = cx.waker().clone(); // a clone may run any code: not under the lock
         let mut join = lock(&self.join);
-        match mem::replace(&mut *join, Join::Taken) {
+        let said = match mem::replace(&mut *join, Join::Taken) {
             Join::Running(old) => {
                 *join = Join::Running(Some(waker));
                 drop(join);
                 drop(old); // and so may a drop
-                Poll::Pending
+                return Poll::Pending;
             }
             Join::Done(output) => {
                 drop(join);
-                Poll::Ready(output.unwrap_or_else(|panic| panic::resume_unwind(panic)))
+                return Poll::Ready(output.unwrap_or_else(|panic| panic::resume_unwind(panic)));
             }
-            Join::Taken => panic!("a JoinHandle was polled after it returned Ready"),
+            Join::Taken => "a JoinHandle was polled after it returned Ready",
             Join::Gone(why) => {
                 *join = Join::Gone(why);
-                panic!("{why}")
+                why
             }
+            Join::Detached => unreachable!("a handle is alive: its task is not detached"),
+        };
+        drop(join); // panic with the lock let go
+        panic!("{said}")
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    /// Lets go of the waiter's waker, which would otherwise hide a waiter
+    /// that nothing else can wake from stage 4's stuck checks.
+    fn drop(&mut self) {
+        let mut join = lock(&self.join);
+        if let Join::Running(waiter) = &mut *join {
+            let waiter = waiter.take();
+            *join = Join::Detached;
+            drop(join);
+            drop(waiter); // not under the lock
         }
     }
 }
@@ -71,8 +92,9 @@ pin_project! {
     /// A spawned future, as its runtime keeps it: its output goes to its
     /// handle, so that the task itself is a future of `()`.
     pub struct Spawned<F: Future> {
+        // `None` once Ready: dropped in place before its output is given.
         #[pin]
-        future: F,
+        future: Option<F>,
         end: End<F::Output>,
     }
 }
@@ -94,6 +116,7 @@ impl<F: Future> Spawned<F> {
             join: Arc::clone(&join),
         };
         let end = End { join, task, gone };
+        let future = Some(future);
         (Spawned { future, end }, handle)
     }
 }
@@ -102,23 +125,29 @@ impl<F: Future> Future for Spawned<F> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.project();
-        let output = match panic::catch_unwind(AssertUnwindSafe(|| this.future.poll(cx))) {
+        let mut this = self.project();
+        let future = this.future.as_mut().as_pin_mut();
+        let future = future.expect("a task is not polled once it finished");
+        let mut output = match panic::catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(output)) => Ok(output),
             Err(payload) => Err(payload),
         };
+        // Dropped before anyone sees its output, as tokio does: what its
+        // drop releases is released by then. A panic there is its output.
+        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| this.future.set(None))) {
+            output = output.and(Err(payload));
+        }
         let End { join, task, .. } = this.end;
-        // No handle left, so no one to resume the panic: say it here. (On
-        // stage 9 a handle dropped on another thread just now may be
-        // counted still: this decides a message, nothing else.)
-        if let (1, Err(payload)) = (Arc::strong_count(join), &output) {
+        let mut join = lock(join);
+        if let (Join::Detached, Err(payload)) = (&*join, &output) {
             let message = panic_message(&**payload);
             eprintln!(
                 "task {task} panicked ({message}), and its handle is gone; the runtime goes on"
             );
         }
-        let before = mem::replace(&mut *lock(join), Join::Done(output));
+        let before = mem::replace(&mut *join, Join::Done(output));
+        drop(join);
         // Woken once `join` is unlocked: a wake may run any code.
         if let Join::Running(Some(waiter)) = before {
             waiter.wake();

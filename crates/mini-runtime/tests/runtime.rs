@@ -221,6 +221,30 @@ fn tasks_still_pending_when_the_main_future_is_done_are_dropped() {
 }
 
 #[test]
+fn a_handle_dropped_after_a_poll_lets_go_of_the_waker_it_kept() {
+    // The main task polls the handle of a long sleep once (the handle then
+    // keeps the main task's waker), drops it, and waits for nothing: only a
+    // handle that let go of that waker lets the runtime see that nothing
+    // can wake the main task.
+    let message = within_patience(|| {
+        panic::catch_unwind(|| {
+            block_on(async {
+                let mut handle = spawn(sleep(Duration::from_secs(3600)));
+                poll_pending_once(&mut handle).await;
+                drop(handle);
+                poll_fn(|_cx| Poll::<()>::Pending).await
+            })
+        })
+        .map_err(panic_message)
+        .unwrap_err()
+    });
+    assert_eq!(
+        message,
+        "task 0 returned Pending but nothing holds its waker: it can never be woken"
+    );
+}
+
+#[test]
 fn a_task_whose_last_waker_is_dropped_unwoken_is_named() {
     let message = within_patience(|| {
         panic::catch_unwind(|| {

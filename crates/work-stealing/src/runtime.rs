@@ -367,9 +367,9 @@ impl Drop for Runtime {
         for thread in self.threads.drain(..) {
             let _ = thread.join();
         }
-        // Wherever a pending task is kept (a queue, the reactor, the handle
-        // of another task), its future is dropped now: the tasks, taken
-        // out under the lock, are abandoned outside it.
+        // Wherever a pending task is kept (a queue, or a waker in the
+        // reactor or in another task's handle), its future is dropped now:
+        // the tasks are found under the lock, and dropped outside it.
         let tasks: Vec<Task> = lock(&self.shared.tasks)
             .iter()
             .filter_map(|(_, task)| task.upgrade())

@@ -112,15 +112,14 @@ pub(crate) fn run(task: Task, runtime: &Arc<Shared>) {
 // ANCHOR_END: run
 
 impl Home {
-    /// Drops the future, if it is still there, on this thread: its handle
-    /// has the output, or says that the task is gone. A panic of its `Drop`
-    /// is caught, so that the worker goes on.
+    /// Drops the task's `Spawned`, if it is still there, on this thread:
+    /// its handle has the output, or now says that the task is gone. A
+    /// panic of an unfinished future's drop (or of an output nobody took)
+    /// is caught: it stops here, and the worker or the runtime's drop goes on.
     pub(crate) fn drop_future(&self) {
         let future = lock(&self.future).take();
         if panic::catch_unwind(AssertUnwindSafe(|| drop(future))).is_err() {
-            eprintln!(
-                "work-stealing: a task's future panicked as it was dropped; the worker goes on"
-            );
+            eprintln!("work-stealing: a task's future, or its output, panicked as it was dropped");
         }
     }
 }

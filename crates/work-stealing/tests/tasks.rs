@@ -1,6 +1,8 @@
 //! How tasks end: the runtime's end reaches every pending task wherever it
-//! is kept; a panic in a task's drop is caught, never an abort or a dead
-//! worker, and a handle polled once too often panics saying so; a task woken
+//! is kept; a task's future is dropped before its handle gives the output,
+//! and a panic in that drop goes to the handle, never an abort or a dead
+//! worker; a handle polled once too often panics saying so, and a dropped
+//! handle lets go of its waiter's waker; a task woken
 //! during its own poll never makes another worker wait for that poll; and
 //! a handle does not hide a task that can never be woken. Every wait is
 //! bounded.
@@ -116,13 +118,13 @@ fn a_handle_polled_after_it_returned_ready_panics_saying_so() {
 }
 
 #[test]
-fn a_future_whose_drop_panics_still_gives_its_output_and_its_worker_goes_on() {
+fn a_future_whose_drop_panics_gives_that_panic_to_its_handle_and_its_worker_goes_on() {
     /// Ready at once, and panics when dropped (after it was Ready, then).
     struct PanicsOnDrop;
     impl Future for PanicsOnDrop {
-        type Output = u32;
-        fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<u32> {
-            Poll::Ready(7)
+        type Output = ();
+        fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+            Poll::Ready(())
         }
     }
     impl Drop for PanicsOnDrop {
@@ -130,18 +132,76 @@ fn a_future_whose_drop_panics_still_gives_its_output_and_its_worker_goes_on() {
             panic!("dropped, and panicked");
         }
     }
-    let (output, after) = within_patience(|| {
+    let (message, after) = within_patience(|| {
         let runtime = Runtime::new(1);
-        let output = runtime.block_on(async { spawn(PanicsOnDrop).await });
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+            runtime.block_on(async { spawn(PanicsOnDrop).await })
+        }));
+        let message = panic_message(outcome.expect_err("the drop's panic reaches the handle"));
         // One worker: had the drop's panic ended it, this would never run.
         let after = runtime.block_on(async { spawn(async { "the worker still runs" }).await });
-        (output, after)
+        (message.to_owned(), after)
+    });
+    assert_eq!(message, "dropped, and panicked");
+    assert_eq!(after, "the worker still runs");
+}
+
+#[test]
+fn a_tasks_future_is_dropped_before_its_handle_gives_the_output() {
+    /// Ready at once; its drop takes a while, then says that it ran.
+    struct SlowDrop(Arc<AtomicBool>);
+    impl Future for SlowDrop {
+        type Output = ();
+        fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+            Poll::Ready(())
+        }
+    }
+    impl Drop for SlowDrop {
+        fn drop(&mut self) {
+            std::thread::sleep(Duration::from_millis(50));
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+    let dropped = within_patience(|| {
+        let runtime = Runtime::new(2);
+        let dropped = Arc::new(AtomicBool::new(false));
+        // Awaited on this thread, while a worker runs the task.
+        let slow = SlowDrop(Arc::clone(&dropped));
+        runtime.block_on(async { spawn(slow).await });
+        dropped.load(Ordering::SeqCst)
+    });
+    assert!(
+        dropped,
+        "the handle gave the output while its future was still being dropped"
+    );
+}
+
+#[test]
+fn a_handle_dropped_after_a_poll_lets_go_of_the_waker_it_kept() {
+    // The main future polls the handle of a long sleep once (the handle then
+    // keeps the main future's waker), drops it, and waits for nothing: only
+    // a handle that let go of that waker lets block_on see that nothing can
+    // wake it.
+    let message = within_patience(|| {
+        let runtime = Runtime::new(1);
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+            runtime.block_on(async {
+                let mut handle = spawn(sleep(Duration::from_secs(3600)));
+                poll_fn(|cx| {
+                    assert!(Pin::new(&mut handle).poll(cx).is_pending(), "ready at once");
+                    Poll::Ready(())
+                })
+                .await;
+                drop(handle);
+                poll_fn(|_| Poll::<()>::Pending).await
+            })
+        }));
+        panic_message(outcome.expect_err("block_on names the stuck future")).to_owned()
     });
     assert_eq!(
-        output, 7,
-        "the output is the handle's before the future is dropped"
+        message,
+        "task 0 returned Pending but nothing holds its waker: it can never be woken"
     );
-    assert_eq!(after, "the worker still runs");
 }
 
 #[test]
