@@ -7,8 +7,12 @@
 //! nanosecond.
 
 use std::env;
+use std::io::{BufRead, BufReader};
+use std::mem;
 use std::panic::{self, AssertUnwindSafe};
 use std::process::{Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use lab::patience::{PATIENCE, wait_until};
@@ -18,7 +22,9 @@ use socket_sim::{DEFAULT_DELAY, DELAY_ENV, MySocket, default_delay};
 const CHILD: &str = "SOCKET_SIM_TEST_CHILD";
 
 /// Runs the demo binary with `SOCKET_SIM_DELAY_MS` set to `delay_ms` (or
-/// unset), killing it if it runs longer than `PATIENCE`.
+/// unset), killing it if it runs longer than `PATIENCE`, or as soon as a
+/// thread of it panicked and it goes on (a demo whose timer thread is gone,
+/// as in a fork with `Timer::run` still `todo!()`, would never end).
 fn demo(delay_ms: Option<&str>) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_socket-sim"));
     match delay_ms {
@@ -30,19 +36,39 @@ fn demo(delay_ms: Option<&str>) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("cannot run the demo");
+    // Read as it comes, so that a panic is seen while the demo still runs.
+    let stderr = BufReader::new(child.stderr.take().expect("piped"));
+    let said = Arc::new(Mutex::new(String::new()));
+    let reader = thread::spawn({
+        let said = Arc::clone(&said);
+        move || {
+            for line in stderr.lines().map_while(Result::ok) {
+                said.lock().unwrap().push_str(&(line + "\n"));
+            }
+        }
+    });
     let start = Instant::now();
     wait_until("the demo to finish", || {
         let finished = child.try_wait().unwrap().is_some();
-        if !finished && start.elapsed() > PATIENCE - Duration::from_secs(1) {
+        let panicked = said.lock().unwrap().contains("panicked at");
+        if !finished && (panicked || start.elapsed() > PATIENCE - Duration::from_secs(1)) {
             child.kill().unwrap();
+            let why = match panicked {
+                true => "a thread of it panicked, and it never ended",
+                false => "does the timer thread fire?",
+            };
+            let said = said.lock().unwrap();
             panic!(
-                "the demo still ran after {:?}: does the timer thread fire?",
+                "the demo still ran after {:?}: {why}\n{said}",
                 start.elapsed()
             );
         }
         finished
     });
-    child.wait_with_output().unwrap()
+    let mut output = child.wait_with_output().unwrap();
+    reader.join().unwrap();
+    output.stderr = mem::take(&mut *said.lock().unwrap()).into_bytes();
+    output
 }
 
 #[test]
