@@ -41,6 +41,48 @@ fn spawned_tasks_run_on_the_workers_and_their_handles_give_their_outputs() {
 }
 
 #[test]
+fn an_idle_worker_steals_the_tasks_queued_behind_a_busy_one() {
+    // A task queues four tasks on its own worker's queue (a spawn on a
+    // worker goes there), then keeps that worker busy until all four have
+    // run: only the other worker can run them meanwhile, and only by
+    // stealing them.
+    let (ran, spawner, runners) = within_patience(|| {
+        let runtime = Runtime::new(2);
+        runtime.block_on(async {
+            spawn(async {
+                let ran = Arc::new(AtomicUsize::new(0));
+                let (on, runners) = mpsc::channel();
+                for _ in 0..4 {
+                    let (ran, on) = (Arc::clone(&ran), on.clone());
+                    drop(spawn(async move {
+                        let _ = on.send(current_worker()); // late, if the spinner gave up
+                        ran.fetch_add(1, Ordering::SeqCst);
+                    }));
+                }
+                let start = Instant::now();
+                while ran.load(Ordering::SeqCst) < 4 && start.elapsed() < PATIENCE / 2 {
+                    std::hint::spin_loop();
+                }
+                let runners: Vec<Option<usize>> = runners.try_iter().collect();
+                (ran.load(Ordering::SeqCst), current_worker(), runners)
+            })
+            .await
+        })
+    });
+    assert_eq!(
+        ran, 4,
+        "tasks queued behind a busy worker did not run while it was busy: \
+         does an idle worker steal from the others' queues?"
+    );
+    assert!(
+        runners
+            .iter()
+            .all(|runner| runner.is_some() && *runner != spawner),
+        "the four ran on {runners:?}, their spawner on {spawner:?}"
+    );
+}
+
+#[test]
 fn a_million_yields_over_a_thousand_tasks_all_finish() {
     let done = within_patience(|| {
         let runtime = Runtime::new(2);

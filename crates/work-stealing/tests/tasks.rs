@@ -235,7 +235,9 @@ fn a_task_woken_during_its_own_poll_never_keeps_another_worker_waiting() {
     });
     assert!(
         ran,
-        "U never ran while T's poll went on: the other worker waited for T's poll"
+        "U never ran while T's poll went on: the other worker did not take U from \
+         T's worker's queue (was T queued during its poll, so that it waited for \
+         that poll? or does it not steal?)"
     );
 }
 
