@@ -95,13 +95,12 @@ pub(crate) fn run(task: Task, runtime: &Arc<Shared>) {
     drop(future);
     match polled {
         None | Some(Ok(Poll::Pending)) => {} // a late wake, or not done
-        Some(Ok(Poll::Ready(()))) => {
+        Some(ended) => {
+            // Ready, or stuck: nothing can ever wake it.
+            if let Err(stuck) = ended {
+                eprintln!("work-stealing: {stuck}; it is dropped");
+            }
             task.finish(); // no wake queues it again
-            task.shared.drop_future();
-        }
-        Some(Err(stuck)) => {
-            eprintln!("work-stealing: {stuck}; it is dropped");
-            task.finish();
             task.shared.drop_future();
         }
     }
